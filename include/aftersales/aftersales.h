@@ -1,0 +1,299 @@
+/*
+ * aftersales — after-sales analytics for online shops.
+ *
+ * The public API of libaftersales. The CLI (src/cli) and any embedding program use only this header.
+ *
+ * A worked example, the main job on a shop export:
+ *
+ *     as_error err;
+ *     as_db *db = NULL;
+ *     if (as_db_open("shop.db", &db, &err) != AS_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
+ *     as_ingest_params ip = as_ingest_params_default();
+ *     ip.preset = "online-retail";
+ *     as_ingest_stats is;
+ *     as_ingest(db, "online_retail.csv.gz", &ip, &is, &err);
+ *     as_build_params bp = as_build_params_default();      // horizon 90 days
+ *     as_build_stats bs;
+ *     as_build(db, &bp, &bs, &err);
+ *     as_train_params tp = as_train_params_default();      // time split, L2 logistic regression, C = 1
+ *     as_model *model = NULL;
+ *     as_metrics_report rep;
+ *     as_train_db(db, &tp, &model, &rep, &err);
+ *     as_model_save(model, "model.json", &err);
+ *     as_model_free(model);
+ *     as_db_close(db);
+ *
+ * Conventions (the same on every call):
+ *   - Every fallible call returns an as_status; AS_OK is 0. On failure it fills the caller's as_error with the
+ *     code and a message that names the input (file, line, field) and what the user can do about it.
+ *     The error argument may be NULL when the caller does not want the words.
+ *   - Handles are opaque, created by a _new/_open/_load call and released by the matching _free/_close;
+ *     releasing NULL is a no-op.
+ *   - Parameters live in plain structs with a _default() initializer; fields only ever grow at the end.
+ *   - The library never prints and never exits. Long steps report through an optional progress callback.
+ *   - Strings passed in are borrowed for the duration of the call unless a function says otherwise.
+ *   - Timestamps are seconds since 1970-01-01 00:00:00 in the shop's local time, as written in its exports
+ *     (no time-zone conversion is done anywhere).
+ */
+#ifndef AFTERSALES_H
+#define AFTERSALES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AS_VERSION "0.1.0"
+/* Version of the model file format written by as_model_save; as_model_load accepts this and older. */
+#define AS_MODEL_FORMAT_VERSION 1
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Status and errors
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef enum as_status {
+    AS_OK = 0,
+    AS_ERR_NOMEM,     /* an allocation failed */
+    AS_ERR_IO,        /* a file could not be opened, read or written */
+    AS_ERR_PARSE,     /* input text is malformed (CSV record, timestamp, JSON) */
+    AS_ERR_INVALID,   /* an argument or parameter is invalid (bad flag value, unknown column, …) */
+    AS_ERR_DB,        /* SQLite reported an error */
+    AS_ERR_NUMERIC,   /* a numeric method failed (zero variance for PCA, LAPACK failure, NaN) */
+    AS_ERR_NODATA,    /* a step found no rows to work on (nothing labelled, one class only, …) */
+    AS_ERR_FORMAT,    /* a model file or database is not of a version or shape this build understands */
+    AS_ERR_STATE      /* a step was called before the one it depends on (train before build, …) */
+} as_status;
+
+typedef struct as_error {
+    as_status code;
+    char msg[1024];
+} as_error;
+
+/* A short English name for a status code ("out of memory", "parse error", …). Never NULL. */
+const char *as_strerror(as_status code);
+
+/* Progress callback for long steps. `step` names the step ("ingest", "build", "train");
+ * `done` and `total` are in the step's own unit (rows, bytes, iterations); total is 0 when unknown. */
+typedef void (*as_progress_fn)(void *user, const char *step, double done, double total);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Database (SQLite; one file holds the canonical tables, features, rejects)
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_db as_db;
+
+/* Opens (creating when absent) the database at `path` and brings its schema to the current version.
+ * On success *out owns the handle; release it with as_db_close. */
+as_status as_db_open(const char *path, as_db **out, as_error *err);
+void as_db_close(as_db *db);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Ingest: shop exports → canonical tables (DESIGN.md §3)
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_ingest_params {
+    const char *preset;              /* "online-retail" or "canonical" (a folder of canonical CSVs) */
+    const char *const *na_tokens;    /* extra missing-value tokens besides the empty field; may be NULL */
+    size_t n_na_tokens;
+    as_progress_fn progress;
+    void *progress_user;
+} as_ingest_params;
+
+typedef struct as_ingest_stats {
+    int64_t records_read;            /* data records in the input (header excluded) */
+    int64_t loaded;                  /* records that landed in a canonical table */
+    int64_t rejected;                /* records written to the rejects table */
+    int64_t purchases, cases, charges, customers, products, orders;
+    int64_t skipped_duplicates;      /* records already present from an earlier ingest of the same data */
+    /* rejects grouped by reason: up to 8 distinct reasons with counts */
+    int n_reject_reasons;
+    char reject_reason[8][96];
+    int64_t reject_count[8];
+} as_ingest_stats;
+
+as_ingest_params as_ingest_params_default(void);
+/* Loads `path` (a CSV or CSV.gz file; a folder for the canonical preset) into the database in one
+ * transaction. Malformed records go to the rejects table with their raw text, line and reason; the valid
+ * records around them are kept. Loading the same data twice adds nothing the second time. */
+as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params, as_ingest_stats *stats,
+                    as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Build: labels and point-in-time features (one row per purchase line, table `features`)
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_build_params {
+    int horizon_days;                /* a purchase is positive when a matching case opens within this many days */
+    double prior_strength;           /* pseudo-count of the shrinkage prior for smoothed return rates */
+    as_progress_fn progress;
+    void *progress_user;
+} as_build_params;
+
+typedef struct as_build_stats {
+    int64_t purchase_lines;          /* feature rows written */
+    int64_t labelled;                /* rows whose horizon lies inside the data */
+    int64_t positives;               /* labelled rows that came back */
+    int64_t data_start, data_end;    /* first and last event timestamp */
+    int64_t label_until;             /* purchases at or before this instant are labelled */
+} as_build_stats;
+
+as_build_params as_build_params_default(void);
+as_status as_build(as_db *db, const as_build_params *params, as_build_stats *stats, as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Train, evaluate, model file
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_model as_model;
+
+typedef enum as_split_kind { AS_SPLIT_TIME = 0, AS_SPLIT_RANDOM = 1 } as_split_kind;
+
+typedef struct as_split_spec {
+    as_split_kind kind;
+    int64_t cutoff;                  /* time split: test = labelled rows at or after this instant; 0 = automatic */
+    double test_fraction;            /* time split without cutoff: last fraction by time; random: test share */
+    uint32_t seed;                   /* random split seed (numpy RandomState semantics) */
+} as_split_spec;
+
+/* Parses "time", "time:YYYY-MM-DD[ HH:MM[:SS]]" or "random:FRACTION:SEED" (also "random" = 0.2:42). */
+as_status as_split_parse(const char *text, as_split_spec *out, as_error *err);
+
+typedef struct as_train_params {
+    as_split_spec split;
+    double C;                        /* inverse regularization strength, scikit-learn's C */
+    double tol;                      /* stop when ‖∇f‖ ≤ tol · ‖∇f(w0)‖ */
+    int max_iter;                    /* Newton iterations */
+    int scale;                       /* standardize columns before PCA / the model (1 = yes) */
+    double pca_variance;             /* keep PCA components until this explained-variance share; 0 = no PCA */
+    const char *target;              /* --csv flow: the target column */
+    const char *positive_label;      /* --csv flow: which target value is the positive class; NULL = automatic */
+    const char *const *na_tokens;    /* --csv flow: extra missing-value tokens */
+    size_t n_na_tokens;
+    as_progress_fn progress;
+    void *progress_user;
+} as_train_params;
+
+as_train_params as_train_params_default(void);
+
+/* Metrics of one split part at one threshold family. Undefined values (ROC-AUC with one class) are NaN. */
+typedef struct as_metrics {
+    int64_t rows, positives;
+    double positive_rate;
+    double accuracy, precision, recall, f1;     /* at threshold 0.5 */
+    double best_f1_threshold, best_f1, best_f1_precision, best_f1_recall;
+    double roc_auc, pr_auc, log_loss, brier;
+    double precision_top1, precision_top5;       /* precision among the top 1 % / 5 % of scores */
+    int64_t tp, fp, tn, fn;                      /* confusion at 0.5 */
+} as_metrics;
+
+typedef struct as_metrics_report {
+    char split_desc[256];            /* human description of the split: cutoff, date ranges, rows */
+    int64_t train_start, train_end, test_start, test_end;  /* time split windows (0 when random) */
+    as_metrics train, test;
+    int n_features_in;               /* columns after one-hot */
+    int n_components;                /* after PCA (= n_features_in when no PCA) */
+    int iterations;
+    int converged;
+    double grad_norm;
+    double objective;
+    int64_t unseen_categories;       /* test rows with a category not seen in training */
+    int64_t dropped_missing;         /* --csv: rows dropped for missing values */
+    double seconds_train;
+} as_metrics_report;
+
+/* Trains on the database's feature table with the given split and writes metrics for train and test.
+ * On success *out owns a model that holds the preprocessing (vocabularies, scaler, PCA) and coefficients. */
+as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, as_metrics_report *report,
+                      as_error *err);
+
+/* The seed's generic flow on any flat CSV with a target column: drop rows with missing values, one-hot
+ * encode text columns, split, standardize (unless params->scale is 0), PCA, logistic regression, metrics. */
+as_status as_train_csv(const char *csv_path, const as_train_params *params, as_model **out,
+                       as_metrics_report *report, as_error *err);
+
+/* Writes metrics as JSON (the metrics.json beside the model file). */
+as_status as_metrics_write_json(const as_metrics_report *report, const char *path, as_error *err);
+
+as_status as_model_save(const as_model *model, const char *path, as_error *err);
+as_status as_model_load(const char *path, as_model **out, as_error *err);
+void as_model_free(as_model *model);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Score
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_score_params {
+    int64_t from;                    /* score purchase lines ordered at or after this instant (0 = all) */
+    const char *lines_csv;           /* output: risk per purchase line (NULL = skip) */
+    const char *orders_csv;          /* output: risk per order (NULL = skip) */
+} as_score_params;
+
+typedef struct as_score_stats {
+    int64_t lines, orders;
+    double mean_risk;
+} as_score_stats;
+
+as_score_params as_score_params_default(void);
+/* Scores purchase lines of the database's feature table with a model trained by as_train_db. */
+as_status as_score_db(as_db *db, const as_model *model, const as_score_params *params, as_score_stats *stats,
+                      as_error *err);
+/* Scores the rows of a flat CSV with a model trained by as_train_csv; writes the input's row number,
+ * the probability of the positive class and the predicted label to out_csv. */
+as_status as_score_csv(const as_model *model, const char *csv_path, const char *out_csv, as_score_stats *stats,
+                       as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Quality list (first version): products ranked by shrunk return rate
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_quality_params {
+    int64_t min_sales;               /* leave out products that sold fewer purchase lines */
+    const char *out_csv;
+} as_quality_params;
+
+typedef struct as_quality_stats {
+    int64_t products;                /* products written */
+    double prior_alpha, prior_beta;  /* fitted beta prior */
+    double overall_rate;
+} as_quality_stats;
+
+as_quality_params as_quality_params_default(void);
+as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stats *stats, as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Simulated shop (the embedded default)
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_sim_params {
+    uint64_t seed;
+    int64_t order_lines;             /* approximate number of purchase lines to generate */
+    int n_customers, n_products;
+    int64_t start;                   /* first order timestamp; the shop runs for `days` days */
+    int days;
+} as_sim_params;
+
+typedef struct as_sim_stats {
+    int64_t customers, products, orders, order_lines, cases, defective_products;
+} as_sim_stats;
+
+as_sim_params as_sim_params_default(void);
+/* Writes a simulated shop as canonical CSV files into folder `dir` (created when absent):
+ * customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv and truth_products.csv,
+ * truth_customers.csv (the planted ground truth). Deterministic for a given seed and size. */
+as_status as_simulate(const as_sim_params *params, const char *dir, as_sim_stats *stats, as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Small utilities the CLI shares with the library
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS]" or "M/D/YYYY H:MM" into *out. */
+as_status as_time_parse(const char *text, int64_t *out, as_error *err);
+/* Formats a timestamp as "YYYY-MM-DD HH:MM:SS" (or "YYYY-MM-DD" when date_only). buf needs 20 bytes. */
+void as_time_format(int64_t t, int date_only, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AFTERSALES_H */

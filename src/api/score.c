@@ -1,0 +1,270 @@
+/*
+ * Scoring and metrics output. Risk per purchase line comes with the three encoded columns that push it up
+ * most (their contribution to the logit, computed through the scaler and PCA); an order's risk is the
+ * probability that at least one of its lines comes back, 1 − Π(1 − p_line), treating lines as independent.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/pipeline.h"
+#include "features/features.h"
+#include "table/table.h"
+
+as_score_params as_score_params_default(void) {
+    as_score_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+static void csv_text(FILE *f, const char *s) {
+    if (!s) return;
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+    fputc('"', f);
+}
+
+/* Top-3 positive contributions, as "name (+0.42); …". */
+static void top_reasons(const as_model *m, char **names, const double *contrib, char *buf, size_t size) {
+    int best[3] = {-1, -1, -1};
+    for (size_t j = 0; j < m->p; j++) {
+        if (!(contrib[j] > 0)) continue;
+        for (int r = 0; r < 3; r++) {
+            if (best[r] < 0 || contrib[j] > contrib[best[r]]) {
+                for (int s = 2; s > r; s--) best[s] = best[s - 1];
+                best[r] = (int)j;
+                break;
+            }
+        }
+    }
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < 3 && best[r] >= 0 && off < size; r++)
+        off += (size_t)snprintf(buf + off, size - off, "%s%s (+%.2f)", r ? "; " : "", names[best[r]], contrib[best[r]]);
+}
+
+as_status as_score_db(as_db *db, const as_model *m, const as_score_params *params, as_score_stats *stats,
+                      as_error *err) {
+    memset(stats, 0, sizeof *stats);
+    if (m->source != AS_MODEL_SHOP)
+        return as__err(err, AS_ERR_INVALID, "this model was trained on a flat CSV; score it with --csv");
+    if (m->n_num != (size_t)as__n_feature_numeric || m->n_cat != (size_t)as__n_feature_categorical)
+        return as__err(err, AS_ERR_FORMAT, "the model expects %zu numeric features, this build makes %d; retrain it",
+                       m->n_num, as__n_feature_numeric);
+    for (size_t k = 0; k < m->n_num; k++)
+        if (strcmp(m->num_names[k], as__feature_numeric[k]) != 0)
+            return as__err(err, AS_ERR_FORMAT, "the model's feature %zu is '%s', this build makes '%s'; retrain it", k,
+                           m->num_names[k], as__feature_numeric[k]);
+    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+    as_buf sql;
+    as__buf_init(&sql, 0);
+    as__buf_printf(&sql, "SELECT order_id, line_no, customer_id, product_id, ordered_at, label");
+    for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
+    for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
+    as__buf_printf(&sql, " FROM features WHERE ordered_at >= ? ORDER BY ordered_at, order_id, line_no");
+    as_status st = as__buf_cstr(&sql);
+    sqlite3_stmt *q = NULL;
+    if (!st) st = as__db_prepare(db, sql.data, &q, err);
+    as__buf_free(&sql);
+    if (st) {
+        if (strstr(err->msg, "no such table"))
+            return as__err(err, AS_ERR_STATE, "%s has no features; run `aftersales build --db %s` first", db->path, db->path);
+        return st;
+    }
+    sqlite3_bind_int64(q, 1, params->from);
+    FILE *fl = params->lines_csv ? fopen(params->lines_csv, "w") : NULL;
+    FILE *fo = params->orders_csv ? fopen(params->orders_csv, "w") : NULL;
+    if ((params->lines_csv && !fl) || (params->orders_csv && !fo)) {
+        st = as__err(err, AS_ERR_IO, "cannot write %s", params->lines_csv && !fl ? params->lines_csv : params->orders_csv);
+        goto out;
+    }
+    if (fl) fputs("order_id,line_no,customer_id,product_id,ordered_at,risk,flagged,label,top_reasons\n", fl);
+    if (fo) fputs("order_id,customer_id,ordered_at,lines,risk,max_line_risk,flagged\n", fo);
+    double *x = as__calloc(m->p + 1, sizeof *x), *work = as__calloc(m->p + m->dim + 1, sizeof *work);
+    double *contrib = as__calloc(m->p + 1, sizeof *contrib), num[64];
+    const char *cat[8];
+    char **names = as__calloc(m->p + 1, sizeof *names);
+    as_arena arena;
+    as__arena_init(&arena, 1 << 14);
+    if (!x || !work || !contrib || !names || as__model_encoded_names(m, &arena, names)) {
+        st = as__err(err, AS_ERR_NOMEM, "out of memory");
+        goto free_work;
+    }
+    char cur_order[256] = "", cur_cust[256] = "", when[24], reasons[512];
+    int64_t cur_at = 0, cur_lines = 0;
+    double cur_keep = 1, cur_max = 0, sum = 0;
+    int s;
+    for (;;) {
+        s = sqlite3_step(q);
+        const char *oid = s == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+        if (cur_lines && (!oid || strcmp(oid, cur_order) != 0)) {
+            if (fo) {
+                as_time_format(cur_at, 0, when, sizeof when);
+                csv_text(fo, cur_order); fputc(',', fo); csv_text(fo, cur_cust);
+                fprintf(fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)cur_lines, 1 - cur_keep, cur_max,
+                        1 - cur_keep >= m->threshold);
+            }
+            stats->orders++;
+            cur_lines = 0; cur_keep = 1; cur_max = 0;
+        }
+        if (s != SQLITE_ROW) break;
+        for (int c = 0; c < nc; c++) cat[c] = (const char *)sqlite3_column_text(q, 6 + c);
+        for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
+        as__model_encode(m, num, cat, x);
+        double p = as__model_predict_encoded(m, x, work, contrib);
+        top_reasons(m, names, contrib, reasons, sizeof reasons);
+        int64_t at = sqlite3_column_int64(q, 4);
+        if (fl) {
+            as_time_format(at, 0, when, sizeof when);
+            csv_text(fl, oid);
+            fprintf(fl, ",%lld,", (long long)sqlite3_column_int64(q, 1));
+            csv_text(fl, (const char *)sqlite3_column_text(q, 2)); fputc(',', fl);
+            csv_text(fl, (const char *)sqlite3_column_text(q, 3));
+            fprintf(fl, ",%s,%.6f,%d,", when, p, p >= m->threshold);
+            if (sqlite3_column_type(q, 5) != SQLITE_NULL) fprintf(fl, "%d", sqlite3_column_int(q, 5));
+            fputc(',', fl);
+            csv_text(fl, reasons);
+            fputc('\n', fl);
+        }
+        if (!cur_lines) {
+            snprintf(cur_order, sizeof cur_order, "%s", oid);
+            const unsigned char *cu = sqlite3_column_text(q, 2);
+            snprintf(cur_cust, sizeof cur_cust, "%s", cu ? (const char *)cu : "");
+            cur_at = at;
+        }
+        cur_lines++;
+        cur_keep *= 1 - p;
+        if (p > cur_max) cur_max = p;
+        stats->lines++;
+        sum += p;
+    }
+    if (s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+    stats->mean_risk = stats->lines ? sum / (double)stats->lines : NAN;
+free_work:
+    as__free(x); as__free(work); as__free(contrib); as__free(names);
+    as__arena_free(&arena);
+out:
+    sqlite3_finalize(q);
+    if (fl && fclose(fl) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->lines_csv);
+    if (fo && fclose(fo) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->orders_csv);
+    return st;
+}
+
+as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_csv, as_score_stats *stats,
+                       as_error *err) {
+    memset(stats, 0, sizeof *stats);
+    if (m->source != AS_MODEL_CSV)
+        return as__err(err, AS_ERR_INVALID, "this model was trained on shop data; score it with --db");
+    as_table_options topt = as__table_options_default();
+    as_table *t = NULL;
+    as_status st = as__table_read_csv(csv_path, &topt, &t, err);
+    if (st) return st;
+    int *num_col = as__calloc(m->n_num + 1, sizeof *num_col), *cat_col = as__calloc(m->n_cat + 1, sizeof *cat_col);
+    double *num = as__calloc(m->n_num + 1, sizeof *num), *x = as__calloc(m->p + 1, sizeof *x);
+    double *work = as__calloc(m->p + m->dim + 1, sizeof *work);
+    const char **cat = as__calloc(m->n_cat + 1, sizeof *cat);
+    char buf[64];
+    FILE *f = NULL;
+    if (!num_col || !cat_col || !num || !x || !work || !cat) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    for (size_t k = 0; k < m->n_num; k++) {
+        num_col[k] = as__table_find(t, m->num_names[k]);
+        if (num_col[k] < 0 || t->cols[num_col[k]].type == AS_COL_TEXT) {
+            st = as__err(err, AS_ERR_INVALID, "%s: column '%s' the model needs is %s", csv_path, m->num_names[k],
+                         num_col[k] < 0 ? "missing" : "not numeric");
+            goto out;
+        }
+    }
+    for (size_t c = 0; c < m->n_cat; c++) {
+        cat_col[c] = as__table_find(t, m->cats[c].name);
+        if (cat_col[c] < 0) { st = as__err(err, AS_ERR_INVALID, "%s: column '%s' the model needs is missing", csv_path, m->cats[c].name); goto out; }
+    }
+    f = fopen(out_csv, "w");
+    if (!f) { st = as__err(err, AS_ERR_IO, "cannot write %s", out_csv); goto out; }
+    fputs("row,probability,predicted\n", f);
+    double sum = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        int miss = 0;
+        for (size_t k = 0; k < m->n_num; k++) { num[k] = t->cols[num_col[k]].num[i]; miss |= isnan(num[k]); }
+        for (size_t c = 0; c < m->n_cat; c++) {
+            const as_column *col = &t->cols[cat_col[c]];
+            if (col->type == AS_COL_TEXT) cat[c] = col->text[i];
+            else if (isnan(col->num[i])) cat[c] = NULL;
+            else { snprintf(buf, sizeof buf, "%.17g", col->num[i]); cat[c] = buf; }
+            miss |= cat[c] == NULL;
+        }
+        if (miss) { fprintf(f, "%zu,,\n", i + 1); continue; }   /* the model was trained without missing values */
+        as__model_encode(m, num, cat, x);
+        double p = as__model_predict_encoded(m, x, work, NULL);
+        fprintf(f, "%zu,%.17g,", i + 1, p);
+        csv_text(f, p > 0.5 ? m->label1 : m->label0);
+        fputc('\n', f);
+        stats->lines++;
+        sum += p;
+    }
+    stats->mean_risk = stats->lines ? sum / (double)stats->lines : NAN;
+out:
+    if (f && fclose(f) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", out_csv);
+    as__free(num_col); as__free(cat_col); as__free(num); as__free(x); as__free(work); as__free(cat);
+    as__table_free(t);
+    return st;
+}
+
+/* ---- metrics.json ---- */
+static void json_num(FILE *f, const char *name, double v, int comma) {
+    if (isnan(v) || isinf(v)) fprintf(f, "\"%s\": null%s", name, comma ? ", " : "");
+    else fprintf(f, "\"%s\": %.17g%s", name, v, comma ? ", " : "");
+}
+
+static void json_metrics(FILE *f, const char *name, const as_metrics *m, int comma) {
+    fprintf(f, "  \"%s\": {", name);
+    fprintf(f, "\"rows\": %lld, \"positives\": %lld, ", (long long)m->rows, (long long)m->positives);
+    json_num(f, "positive_rate", m->positive_rate, 1);
+    json_num(f, "accuracy", m->accuracy, 1);
+    json_num(f, "precision", m->precision, 1);
+    json_num(f, "recall", m->recall, 1);
+    json_num(f, "f1", m->f1, 1);
+    json_num(f, "best_f1_threshold", m->best_f1_threshold, 1);
+    json_num(f, "best_f1", m->best_f1, 1);
+    json_num(f, "best_f1_precision", m->best_f1_precision, 1);
+    json_num(f, "best_f1_recall", m->best_f1_recall, 1);
+    json_num(f, "roc_auc", m->roc_auc, 1);
+    json_num(f, "pr_auc", m->pr_auc, 1);
+    json_num(f, "log_loss", m->log_loss, 1);
+    json_num(f, "brier", m->brier, 1);
+    json_num(f, "precision_top1", m->precision_top1, 1);
+    json_num(f, "precision_top5", m->precision_top5, 1);
+    fprintf(f, "\"confusion\": {\"tp\": %lld, \"fp\": %lld, \"tn\": %lld, \"fn\": %lld}}%s\n", (long long)m->tp,
+            (long long)m->fp, (long long)m->tn, (long long)m->fn, comma ? "," : "");
+}
+
+as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as_error *err) {
+    FILE *f = fopen(path, "w");
+    if (!f) return as__err(err, AS_ERR_IO, "cannot write %s", path);
+    char a[24], b[24], c[24], d[24];
+    fprintf(f, "{\n  \"split\": \"");
+    for (const char *s = r->split_desc; *s; s++) { if (*s == '"' || *s == '\\') fputc('\\', f); fputc(*s, f); }
+    fprintf(f, "\",\n");
+    if (r->train_start || r->test_start) {
+        as_time_format(r->train_start, 0, a, sizeof a); as_time_format(r->train_end, 0, b, sizeof b);
+        as_time_format(r->test_start, 0, c, sizeof c); as_time_format(r->test_end, 0, d, sizeof d);
+        fprintf(f, "  \"train_window\": [\"%s\", \"%s\"],\n  \"test_window\": [\"%s\", \"%s\"],\n", a, b, c, d);
+    }
+    fprintf(f, "  \"features_in\": %d,\n  \"components\": %d,\n  \"iterations\": %d,\n  \"converged\": %s,\n",
+            r->n_features_in, r->n_components, r->iterations, r->converged ? "true" : "false");
+    fprintf(f, "  ");
+    json_num(f, "gradient_norm", r->grad_norm, 0);
+    fprintf(f, ",\n  ");
+    json_num(f, "objective", r->objective, 0);
+    fprintf(f, ",\n  \"unseen_categories_test_rows\": %lld,\n  \"dropped_missing_rows\": %lld,\n",
+            (long long)r->unseen_categories, (long long)r->dropped_missing);
+    fprintf(f, "  ");
+    json_num(f, "seconds_train", r->seconds_train, 0);
+    fprintf(f, ",\n");
+    json_metrics(f, "train", &r->train, 1);
+    json_metrics(f, "test", &r->test, 0);
+    fprintf(f, "}\n");
+    if (fclose(f) != 0) return as__err(err, AS_ERR_IO, "writing %s failed", path);
+    return AS_OK;
+}

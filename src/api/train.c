@@ -1,0 +1,370 @@
+/*
+ * Training: the shop flow (features table, time split by default) and the seed's generic flow on any flat
+ * CSV (drop rows with missing values, one-hot, random split 0.2/42, standardize, PCA 0.95, logistic
+ * regression). Scaler, vocabularies and PCA are fitted on the training rows only, so nothing about the test
+ * rows leaks into the model — a deliberate difference from the seed script, which fits PCA on all rows.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/pipeline.h"
+#include "features/features.h"
+#include "ingest/strmap.h"
+#include "table/table.h"
+
+as_train_params as_train_params_default(void) {
+    as_train_params p;
+    memset(&p, 0, sizeof p);
+    p.split.kind = AS_SPLIT_TIME;
+    p.split.test_fraction = 0.15;
+    p.split.seed = 42;
+    p.C = 1.0;
+    p.tol = 1e-8;
+    p.max_iter = 200;
+    p.scale = 1;
+    p.pca_variance = 0;
+    return p;
+}
+
+as_status as_split_parse(const char *text, as_split_spec *out, as_error *err) {
+    memset(out, 0, sizeof *out);
+    if (strcmp(text, "time") == 0) { out->kind = AS_SPLIT_TIME; out->test_fraction = 0.15; return AS_OK; }
+    if (strncmp(text, "time:", 5) == 0) {
+        out->kind = AS_SPLIT_TIME;
+        out->test_fraction = 0.15;
+        if (as_time_parse(text + 5, &out->cutoff, err)) {
+            as__err_prefix(err, "--split %s", text);
+            return AS_ERR_INVALID;
+        }
+        return AS_OK;
+    }
+    if (strcmp(text, "random") == 0) { out->kind = AS_SPLIT_RANDOM; out->test_fraction = 0.2; out->seed = 42; return AS_OK; }
+    if (strncmp(text, "random:", 7) == 0) {
+        char *end;
+        double f = strtod(text + 7, &end);
+        unsigned long seed = 42;
+        if (*end == ':') {
+            char *e2;
+            seed = strtoul(end + 1, &e2, 10);
+            if (*e2 || e2 == end + 1 || seed > 0xffffffffUL) end = e2, f = -1;
+            else end = e2;
+        }
+        if (*end || !(f > 0 && f < 1))
+            return as__err(err, AS_ERR_INVALID, "--split %s: write random:FRACTION:SEED with 0 < FRACTION < 1 "
+                                                "and SEED a whole number below 2^32, e.g. random:0.2:42", text);
+        out->kind = AS_SPLIT_RANDOM;
+        out->test_fraction = f;
+        out->seed = (uint32_t)seed;
+        return AS_OK;
+    }
+    return as__err(err, AS_ERR_INVALID, "--split %s: use time, time:YYYY-MM-DD or random:FRACTION:SEED", text);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+as_status as__vocab_build(const char *const *values, const size_t *rows, size_t n, char ***levels, size_t *n_levels) {
+    as_strmap seen;
+    as__strmap_init(&seen);
+    const char **tmp = as__calloc(n ? n : 1, sizeof *tmp);
+    size_t k = 0;
+    as_status st = tmp ? AS_OK : AS_ERR_NOMEM;
+    for (size_t i = 0; i < n && !st; i++) {
+        const char *v = values[rows ? rows[i] : i];
+        if (!v) continue;
+        int ins;
+        if (!as__strmap_upsert(&seen, v, strlen(v), 0, &ins)) st = AS_ERR_NOMEM;
+        else if (ins) tmp[k++] = v;
+    }
+    if (!st) {
+        qsort(tmp, k, sizeof *tmp, cmp_str);
+        *levels = as__calloc(k ? k : 1, sizeof **levels);
+        if (!*levels) st = AS_ERR_NOMEM;
+        for (size_t i = 0; i < k && !st; i++)
+            if (!((*levels)[i] = as__strdup(tmp[i]))) st = AS_ERR_NOMEM;
+        *n_levels = k;
+    }
+    as__free(tmp);
+    as__strmap_free(&seen);
+    return st;
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *train, size_t n_train,
+                               const size_t *test, size_t n_test, const as_train_params *params,
+                               as_metrics_report *rep, as_error *err) {
+    size_t p = d->p;
+    double t0 = now_seconds();
+    as_status st = AS_OK;
+    double *Xtr = as__reallocarray(NULL, n_train * p, sizeof *Xtr);
+    double *Xte = as__reallocarray(NULL, n_test * p, sizeof *Xte);
+    double *ytr = as__calloc(n_train ? n_train : 1, sizeof *ytr), *yte = as__calloc(n_test ? n_test : 1, sizeof *yte);
+    double *Ztr = NULL, *Zte = NULL, *ptr = NULL, *pte = NULL;
+    m->mean = as__calloc(p ? p : 1, sizeof *m->mean);
+    m->scale = as__calloc(p ? p : 1, sizeof *m->scale);
+    if (!Xtr || !Xte || !ytr || !yte || !m->mean || !m->scale) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < n_train; i++) {
+        memcpy(Xtr + i * p, d->X + train[i] * p, p * sizeof *Xtr);
+        ytr[i] = d->y[train[i]];
+    }
+    for (size_t i = 0; i < n_test; i++) {
+        memcpy(Xte + i * p, d->X + test[i] * p, p * sizeof *Xte);
+        yte[i] = d->y[test[i]];
+    }
+    m->p = p;
+    m->scaled = params->scale;
+    if (params->scale) {
+        as__standardize_fit(Xtr, n_train, p, m->mean, m->scale);
+        as__standardize_apply(Xtr, n_train, p, m->mean, m->scale);
+        as__standardize_apply(Xte, n_test, p, m->mean, m->scale);
+    } else {
+        for (size_t j = 0; j < p; j++) m->scale[j] = 1.0;
+    }
+    const double *Ftr = Xtr, *Fte = Xte;
+    m->dim = p;
+    if (params->pca_variance > 0) {
+        if ((st = as__pca_fit(Xtr, n_train, p, params->pca_variance, &m->pca, err))) goto out;
+        m->has_pca = 1;
+        m->dim = m->pca.k;
+        Ztr = as__reallocarray(NULL, n_train * m->dim, sizeof *Ztr);
+        Zte = as__reallocarray(NULL, n_test * m->dim, sizeof *Zte);
+        if (!Ztr || !Zte) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+        as__pca_transform(&m->pca, Xtr, n_train, Ztr);
+        as__pca_transform(&m->pca, Xte, n_test, Zte);
+        Ftr = Ztr;
+        Fte = Zte;
+    }
+    m->coef = as__calloc(m->dim ? m->dim : 1, sizeof *m->coef);
+    ptr = as__calloc(n_train ? n_train : 1, sizeof *ptr);
+    pte = as__calloc(n_test ? n_test : 1, sizeof *pte);
+    if (!m->coef || !ptr || !pte) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    as_logreg_params lp = as__logreg_params_default();
+    lp.C = params->C;
+    lp.tol = params->tol;
+    lp.max_iter = params->max_iter;
+    as_logreg_info info;
+    m->C = params->C;
+    if ((st = as__logreg_fit(Ftr, n_train, m->dim, ytr, NULL, &lp, m->coef, &m->intercept, &info, err))) goto out;
+    rep->iterations = info.iterations;
+    rep->converged = info.converged;
+    rep->grad_norm = info.grad_norm;
+    rep->objective = info.objective;
+    rep->n_features_in = (int)p;
+    rep->n_components = (int)m->dim;
+    as__logreg_predict(Ftr, n_train, m->dim, m->coef, m->intercept, ptr);
+    as__logreg_predict(Fte, n_test, m->dim, m->coef, m->intercept, pte);
+    if ((st = as__metrics_binary(ytr, ptr, n_train, &rep->train, err))) goto out;
+    if ((st = as__metrics_binary(yte, pte, n_test, &rep->test, err))) goto out;
+    rep->seconds_train = now_seconds() - t0;
+out:
+    as__free(Xtr); as__free(Xte); as__free(ytr); as__free(yte);
+    as__free(Ztr); as__free(Zte); as__free(ptr); as__free(pte);
+    return st;
+}
+
+/* ---- shop flow ---- */
+
+typedef struct shop_rows {
+    size_t n;
+    double *num;          /* n × n_num */
+    const char **cat;     /* n × n_cat */
+    double *y;
+    int64_t *at;
+    as_arena arena;
+} shop_rows;
+
+static void shop_rows_free(shop_rows *r) {
+    as__free(r->num); as__free(r->cat); as__free(r->y); as__free(r->at);
+    as__arena_free(&r->arena);
+}
+
+/* Reads feature rows (labelled only, or all from `from` on when labelled_only is 0) in time order. */
+static as_status read_feature_rows(as_db *db, int labelled_only, int64_t from, shop_rows *r, char ***ids,
+                                   as_error *err) {
+    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+    as_buf sql;
+    as__buf_init(&sql, 0);
+    as__buf_printf(&sql, "SELECT label, ordered_at, order_id, line_no, customer_id, product_id");
+    for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
+    for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
+    as__buf_printf(&sql, " FROM features WHERE %s ordered_at >= %lld ORDER BY ordered_at, order_id, line_no",
+                   labelled_only ? "label IS NOT NULL AND" : "", (long long)from);
+    as_status st = as__buf_cstr(&sql);
+    sqlite3_stmt *q = NULL;
+    if (st) { as__buf_free(&sql); return as__err(err, st, "out of memory"); }
+    st = as__db_prepare(db, sql.data, &q, err);
+    as__buf_free(&sql);
+    if (st) {
+        if (strstr(err->msg, "no such table"))
+            return as__err(err, AS_ERR_STATE, "%s has no features yet; run `aftersales build --db %s` first",
+                           db->path, db->path);
+        return st;
+    }
+    memset(r, 0, sizeof *r);
+    as__arena_init(&r->arena, 1 << 16);
+    size_t cap = 0;
+    int s;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (r->n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            double *num = as__reallocarray(r->num, cap * (size_t)nn, sizeof *num);
+            if (num) r->num = num;
+            const char **cat = as__reallocarray(r->cat, cap * (size_t)nc, sizeof *cat);
+            if (cat) r->cat = cat;
+            double *y = as__reallocarray(r->y, cap, sizeof *y);
+            if (y) r->y = y;
+            int64_t *at = as__reallocarray(r->at, cap, sizeof *at);
+            if (at) r->at = at;
+            char **idv = ids ? as__reallocarray(*ids, cap * 4, sizeof **ids) : NULL;
+            if (idv) *ids = idv;
+            if (!num || !cat || !y || !at || (ids && !idv)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        }
+        size_t i = r->n++;
+        r->y[i] = sqlite3_column_type(q, 0) == SQLITE_NULL ? NAN : (double)sqlite3_column_int(q, 0);
+        r->at[i] = sqlite3_column_int64(q, 1);
+        if (ids) {
+            for (int k = 0; k < 4; k++) {
+                const unsigned char *t = sqlite3_column_text(q, 2 + k);
+                (*ids)[i * 4 + k] = t ? as__arena_strndup(&r->arena, (const char *)t, strlen((const char *)t)) : NULL;
+            }
+        }
+        for (int c = 0; c < nc; c++) {
+            const unsigned char *t = sqlite3_column_text(q, 6 + c);
+            r->cat[i * (size_t)nc + (size_t)c] = t ? as__arena_strndup(&r->arena, (const char *)t, strlen((const char *)t)) : NULL;
+        }
+        for (int k = 0; k < nn; k++) r->num[i * (size_t)nn + (size_t)k] = sqlite3_column_double(q, 6 + nc + k);
+    }
+    if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+    sqlite3_finalize(q);
+    if (st) shop_rows_free(r);
+    return st;
+}
+
+static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *train, size_t n_train) {
+    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+    m->source = AS_MODEL_SHOP;
+    m->n_num = (size_t)nn;
+    m->num_names = as__calloc((size_t)nn, sizeof *m->num_names);
+    m->n_cat = (size_t)nc;
+    m->cats = as__calloc((size_t)nc, sizeof *m->cats);
+    if (!m->num_names || !m->cats) return AS_ERR_NOMEM;
+    for (int k = 0; k < nn; k++)
+        if (!(m->num_names[k] = as__strdup(as__feature_numeric[k]))) return AS_ERR_NOMEM;
+    const char **col = as__calloc(r->n ? r->n : 1, sizeof *col);
+    if (!col) return AS_ERR_NOMEM;
+    m->p = (size_t)nn;
+    for (int c = 0; c < nc; c++) {
+        for (size_t i = 0; i < r->n; i++) col[i] = r->cat[i * (size_t)nc + (size_t)c];
+        if (!(m->cats[c].name = as__strdup(as__feature_categorical[c])) ||
+            as__vocab_build(col, train, n_train, &m->cats[c].levels, &m->cats[c].n_levels)) {
+            as__free(col);
+            return AS_ERR_NOMEM;
+        }
+        m->p += m->cats[c].n_levels;
+    }
+    as__free(col);
+    return AS_OK;
+}
+
+/* Encodes all rows; counts the `test` rows that hold a category the training rows never had. */
+static as_status encode_rows(const as_model *m, const double *num, const char **cat, size_t n, double **X,
+                             const size_t *test, size_t n_test, int64_t *unseen) {
+    *X = as__reallocarray(NULL, n * m->p, sizeof **X);
+    unsigned char *has_unseen = as__calloc(n ? n : 1, 1);
+    if (!*X || !has_unseen) { as__free(has_unseen); return AS_ERR_NOMEM; }
+    for (size_t i = 0; i < n; i++)
+        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p) > 0;
+    *unseen = 0;
+    for (size_t i = 0; i < n_test; i++) *unseen += has_unseen[test[i]];
+    as__free(has_unseen);
+    return AS_OK;
+}
+
+as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, as_metrics_report *rep,
+                      as_error *err) {
+    as_train_params defaults = as_train_params_default();
+    if (!params) params = &defaults;
+    *out = NULL;
+    memset(rep, 0, sizeof *rep);
+    if (!(params->C > 0)) return as__err(err, AS_ERR_INVALID, "C must be > 0 (got %g)", params->C);
+    shop_rows r;
+    as_status st = read_feature_rows(db, 1, INT64_MIN, &r, NULL, err);
+    if (st) return st;
+    if (r.n == 0) {
+        shop_rows_free(&r);
+        return as__err(err, AS_ERR_NODATA, "%s has no labelled purchase lines: the data must span more than the "
+                       "label horizon (build --horizon)", db->path);
+    }
+    size_t *train = as__calloc(r.n, sizeof *train), *test = as__calloc(r.n, sizeof *test);
+    size_t n_train = 0, n_test = 0;
+    as_model *m = as__model_new();
+    as_dataset d = {0};
+    if (!train || !test || !m) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    char a[24], b[24], c[24], e[24];
+    if (params->split.kind == AS_SPLIT_RANDOM) {
+        as__random_split(r.n, params->split.test_fraction, params->split.seed, train, &n_train, test, &n_test);
+        snprintf(rep->split_desc, sizeof rep->split_desc, "random split: %.0f %% test, seed %u, %zu train / %zu test rows",
+                 params->split.test_fraction * 100, params->split.seed, n_train, n_test);
+    } else {
+        int64_t cutoff = params->split.cutoff;
+        if (!cutoff) {
+            double f = params->split.test_fraction > 0 ? params->split.test_fraction : 0.15;
+            size_t idx = (size_t)floor((double)r.n * (1.0 - f));
+            if (idx >= r.n) idx = r.n - 1;
+            cutoff = r.at[idx];
+        }
+        for (size_t i = 0; i < r.n; i++) {
+            if (r.at[i] < cutoff) train[n_train++] = i;
+            else test[n_test++] = i;
+        }
+        if (!n_train || !n_test) {
+            as_time_format(cutoff, 1, a, sizeof a);
+            as_time_format(r.at[0], 1, b, sizeof b);
+            as_time_format(r.at[r.n - 1], 1, c, sizeof c);
+            st = as__err(err, AS_ERR_INVALID, "time split at %s leaves no %s rows: labelled purchases run from %s to %s; "
+                         "choose a cutoff inside that range", a, n_train ? "test" : "training", b, c);
+            goto out;
+        }
+        rep->train_start = r.at[train[0]];
+        rep->train_end = r.at[train[n_train - 1]];
+        rep->test_start = r.at[test[0]];
+        rep->test_end = r.at[test[n_test - 1]];
+        as_time_format(rep->train_start, 1, a, sizeof a);
+        as_time_format(rep->train_end, 1, b, sizeof b);
+        as_time_format(rep->test_start, 1, c, sizeof c);
+        as_time_format(rep->test_end, 1, e, sizeof e);
+        snprintf(rep->split_desc, sizeof rep->split_desc,
+                 "time split: train %s .. %s (%zu rows), test %s .. %s (%zu rows)", a, b, n_train, c, e, n_test);
+    }
+    if ((st = shop_model_spec(m, &r, train, n_train))) { as__err(err, st, "out of memory"); goto out; }
+    {
+        char v[32];
+        as_error ignore;
+        if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) == AS_OK) m->horizon_days = atoi(v);
+    }
+    d.n = r.n;
+    d.p = m->p;
+    d.y = r.y;
+    d.at = r.at;
+    if ((st = encode_rows(m, r.num, r.cat, r.n, &d.X, test, n_test, &rep->unseen_categories))) {
+        as__err(err, st, "out of memory");
+        goto out;
+    }
+    st = as__fit_and_evaluate(m, &d, train, n_train, test, n_test, params, rep, err);
+out:
+    as__free(d.X);
+    as__free(train);
+    as__free(test);
+    shop_rows_free(&r);
+    if (st) { as_model_free(m); return st; }
+    m->report = *rep;
+    *out = m;
+    return AS_OK;
+}

@@ -1,0 +1,469 @@
+/*
+ * cli.c — helpers shared by the subcommands: messages and exit codes, strict option values, files,
+ * numbers for people, the progress bar and the metrics table. See cli.h for the contracts.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L   /* clock_gettime, access, mkdir, isatty; CMake also sets it */
+#endif
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+cli_verbosity cli_verbosity_level = CLI_NORMAL;
+
+/* ---- messages ---------------------------------------------------------------------------------------- */
+
+static void vmessage(const char *cmd, const char *kind, const char *fmt, va_list ap) {
+    cli_progress_clear();
+    fflush(stdout);   /* keep stdout and stderr in order when both go to the same terminal or file */
+    if (cmd && *cmd)
+        fprintf(stderr, "aftersales %s: %s", cmd, kind);
+    else
+        fprintf(stderr, "aftersales: %s", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_errorf(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cmd, "", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warnf(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cmd, "warning: ", fmt, ap);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cmd, "", fmt, ap);
+    va_end(ap);
+    if (cmd && *cmd)
+        fprintf(stderr, "Try 'aftersales %s --help'.\n", cmd);
+    else
+        fprintf(stderr, "Try 'aftersales --help'.\n");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_exit_code(as_status st) {
+    switch (st) {
+    case AS_OK: return CLI_EXIT_OK;
+    case AS_ERR_IO: return CLI_EXIT_IO;
+    case AS_ERR_PARSE:
+    case AS_ERR_NODATA:
+    case AS_ERR_INVALID:
+    case AS_ERR_FORMAT: return CLI_EXIT_DATA;
+    case AS_ERR_NOMEM:
+    case AS_ERR_DB:
+    case AS_ERR_NUMERIC:
+    case AS_ERR_STATE: return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_FAIL;
+}
+
+int cli_fail(const char *cmd, as_status st, const as_error *err) {
+    const char *msg = (err && err->msg[0]) ? err->msg : as_strerror(st);
+    cli_errorf(cmd, "%s", msg);
+    return cli_exit_code(st);
+}
+
+void cli_printf(const char *fmt, ...) {
+    if (cli_verbosity_level < CLI_NORMAL) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+void cli_vprintf(const char *fmt, ...) {
+    if (cli_verbosity_level < CLI_VERBOSE) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* ---- option handling --------------------------------------------------------------------------------- */
+
+int cli_common_option(const char *cmd, int c, char **argv) {
+    switch (c) {
+    case CLI_OPT_QUIET: cli_verbosity_level = CLI_QUIET; return 0;
+    case CLI_OPT_VERBOSE: cli_verbosity_level = CLI_VERBOSE; return 0;
+    case ':': {
+        const char *arg = optind > 0 ? argv[optind - 1] : "?";
+        return cli_usage_error(cmd, "option '%s' needs a value", arg);
+    }
+    case '?': {
+        /* getopt leaves the unknown long option in argv[optind - 1] and sets optopt only for short ones. */
+        const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+        if (arg && strncmp(arg, "--", 2) == 0)
+            return cli_usage_error(cmd, "unknown option '%s'", arg);
+        if (optopt > 0 && optopt < 128 && isprint(optopt))
+            return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+        return cli_usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
+    }
+    default: return -1;
+    }
+}
+
+int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max, int64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || isspace((unsigned char)text[0])) {
+        cli_usage_error(cmd, "%s expects a whole number, got '%s'", opt, text);
+        return 0;
+    }
+    if (v < min || v > max) {
+        cli_usage_error(cmd, "%s must be between %lld and %lld, got %lld", opt, (long long)min, (long long)max,
+                        v);
+        return 0;
+    }
+    *out = (int64_t)v;
+    return 1;
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *text, int min, int max, int *out) {
+    int64_t v;
+    if (!cli_parse_int64(cmd, opt, text, min, max, &v)) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max, double *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || isspace((unsigned char)text[0])) {
+        cli_usage_error(cmd, "%s expects a number, got '%s'", opt, text);
+        return 0;
+    }
+    if (v < min || v > max) {
+        cli_usage_error(cmd, "%s must be between %g and %g, got %s", opt, min, max, text);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *out) {
+    as_error err;
+    memset(&err, 0, sizeof err);
+    if (as_time_parse(text, out, &err) != AS_OK) {
+        cli_usage_error(cmd, "%s expects a date like 2011-06-30 or '2011-06-30 12:00', got '%s'", opt, text);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- files ------------------------------------------------------------------------------------------- */
+
+int cli_check_readable(const char *cmd, const char *what, const char *path) {
+    if (access(path, R_OK) == 0) return 1;
+    int e = errno;
+    if (e == ENOENT)
+        cli_errorf(cmd, "%s '%s' not found", what, path);
+    else
+        cli_errorf(cmd, "cannot read %s '%s': %s", what, path, strerror(e));
+    return 0;
+}
+
+int cli_is_dir(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int cli_mkdir_p(const char *cmd, const char *path) {
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0) return 1;
+    if (n >= sizeof buf) {
+        cli_errorf(cmd, "path too long: '%s'", path);
+        return 0;
+    }
+    memcpy(buf, path, n + 1);
+    /* Create each prefix that ends before a '/', then the whole path. */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            cli_errorf(cmd, "cannot create directory '%s': %s", buf, strerror(errno));
+            return 0;
+        }
+        buf[i] = saved;
+    }
+    if (!cli_is_dir(path)) {
+        cli_errorf(cmd, "'%s' exists and is not a directory", path);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_make_parent(const char *cmd, const char *path) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 1;   /* current directory or the root */
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) {
+        cli_errorf(cmd, "path too long: '%s'", path);
+        return 0;
+    }
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return cli_mkdir_p(cmd, dir);
+}
+
+int cli_sibling_path(const char *path, const char *name, char *buf, size_t size) {
+    const char *slash = strrchr(path, '/');
+    int len;
+    if (!slash)
+        len = snprintf(buf, size, "%s", name);
+    else
+        len = snprintf(buf, size, "%.*s/%s", (int)(slash - path), path, name);
+    return len >= 0 && (size_t)len < size;
+}
+
+int cli_join_path(const char *dir, const char *name, char *buf, size_t size) {
+    size_t n = strlen(dir);
+    int len = (n > 0 && dir[n - 1] == '/') ? snprintf(buf, size, "%s%s", dir, name)
+                                            : snprintf(buf, size, "%s/%s", dir, name);
+    return len >= 0 && (size_t)len < size;
+}
+
+int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) {
+    *out = NULL;
+    if (must_exist && access(path, F_OK) != 0) {
+        cli_errorf(cmd, "database '%s' not found; create it with 'aftersales ingest --db %s FILE'", path, path);
+        return CLI_EXIT_IO;
+    }
+    as_error err;
+    memset(&err, 0, sizeof err);
+    as_status st = as_db_open(path, out, &err);
+    if (st != AS_OK) {
+        *out = NULL;
+        return cli_fail(cmd, st, &err);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- numbers for people ------------------------------------------------------------------------------ */
+
+/* A ring of buffers so that several formatted numbers can be passed to one printf. */
+static char *ring_buf(void) {
+    static char ring[16][48];
+    static unsigned next;
+    return ring[next++ % 16];
+}
+
+const char *cli_count(int64_t n) {
+    char *out = ring_buf();
+    char digits[32];
+    /* Format the magnitude as unsigned so INT64_MIN does not overflow. */
+    uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);
+    size_t o = 0;
+    if (n < 0) out[o++] = '-';
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *cli_pct(double fraction) {
+    char *out = ring_buf();
+    if (!isfinite(fraction))
+        snprintf(out, 48, "n/a");
+    else
+        snprintf(out, 48, "%.2f%%", fraction * 100.0);
+    return out;
+}
+
+const char *cli_num(double x, int decimals) {
+    char *out = ring_buf();
+    if (!isfinite(x))
+        snprintf(out, 48, "n/a");
+    else
+        snprintf(out, 48, "%.*f", decimals, x);
+    return out;
+}
+
+const char *cli_si(double x) {
+    char *out = ring_buf();
+    static const char *const unit[] = {"", "k", "M", "G", "T"};
+    int u = 0;
+    while (fabs(x) >= 1000.0 && u < 4) {
+        x /= 1000.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(out, 48, "%.0f", x);
+    else
+        snprintf(out, 48, "%.*f%s", fabs(x) < 10 ? 2 : fabs(x) < 100 ? 1 : 0, x, unit[u]);
+    return out;
+}
+
+const char *cli_date(int64_t t) {
+    char *out = ring_buf();
+    if (t == 0)
+        snprintf(out, 48, "-");
+    else
+        as_time_format(t, 1, out, 48);
+    return out;
+}
+
+const char *cli_datetime(int64_t t) {
+    char *out = ring_buf();
+    if (t == 0)
+        snprintf(out, 48, "-");
+    else
+        as_time_format(t, 0, out, 48);
+    return out;
+}
+
+const char *cli_duration(double s) {
+    char *out = ring_buf();
+    if (!isfinite(s) || s < 0) s = 0;
+    if (s < 10)
+        snprintf(out, 48, "%.2f s", s);
+    else if (s < 60)
+        snprintf(out, 48, "%.1f s", s);
+    else if (s < 3600)
+        snprintf(out, 48, "%d min %02d s", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(out, 48, "%d h %02d min", (int)(s / 3600), (int)fmod(s / 60, 60));
+    return out;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- progress ---------------------------------------------------------------------------------------- */
+
+static struct {
+    int checked, enabled;   /* whether stderr is a terminal, decided once */
+    int drawn;              /* a bar is on screen and must be cleared before other output */
+    char step[32];
+    double t_start, t_last;
+} bar;
+
+static void clock_text(double s, char *buf, size_t size) {
+    if (!isfinite(s) || s < 0 || s > 360000) {
+        snprintf(buf, size, "--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+    else
+        snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+}
+
+void cli_progress(void *user, const char *step, double done, double total) {
+    (void)user;
+    if (!bar.checked) {
+        bar.checked = 1;
+        bar.enabled = isatty(STDERR_FILENO) != 0;
+    }
+    if (!bar.enabled || cli_verbosity_level == CLI_QUIET) return;
+    if (!step) step = "";
+
+    double now = cli_now();
+    if (strncmp(bar.step, step, sizeof bar.step - 1) != 0) {
+        /* A new step: its rate and time left start from here. */
+        snprintf(bar.step, sizeof bar.step, "%s", step);
+        bar.t_start = now;
+        bar.t_last = 0;
+    }
+    int finished = total > 0 && done >= total;
+    if (!finished && now - bar.t_last < 0.1) return;   /* ~10 redraws per second */
+    bar.t_last = now;
+
+    double elapsed = now - bar.t_start;
+    double rate = elapsed > 0 ? done / elapsed : 0;
+    char line[160], left[24], took[24];
+    clock_text(elapsed, took, sizeof took);
+    if (total > 0) {
+        double frac = done / total;
+        if (frac < 0) frac = 0;
+        if (frac > 1) frac = 1;
+        char fill[25];
+        int width = 24, n = (int)(frac * width + 0.5);
+        for (int i = 0; i < width; i++) fill[i] = i < n ? '#' : '.';
+        fill[width] = '\0';
+        clock_text(rate > 0 ? (total - done) / rate : NAN, left, sizeof left);
+        snprintf(line, sizeof line, "%-9.9s [%s] %5.1f%%  %s/%s  %s/s  %s left", bar.step, fill, frac * 100,
+                 cli_si(done), cli_si(total), cli_si(rate), left);
+    } else {
+        snprintf(line, sizeof line, "%-9.9s %s  %s/s  %s elapsed", bar.step, cli_si(done), cli_si(rate), took);
+    }
+    fprintf(stderr, "\r%s\033[K", line);
+    fflush(stderr);
+    bar.drawn = 1;
+}
+
+void cli_progress_clear(void) {
+    if (bar.drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        bar.drawn = 0;
+    }
+    bar.step[0] = '\0';
+}
+
+/* ---- metrics ----------------------------------------------------------------------------------------- */
+
+void cli_metrics_unknown(as_metrics *m) {
+    m->rows = m->positives = -1;
+    m->tp = m->fp = m->tn = m->fn = -1;
+    m->positive_rate = m->accuracy = m->precision = m->recall = m->f1 = NAN;
+    m->best_f1_threshold = m->best_f1 = m->best_f1_precision = m->best_f1_recall = NAN;
+    m->roc_auc = m->pr_auc = m->log_loss = m->brier = NAN;
+    m->precision_top1 = m->precision_top5 = NAN;
+}
+
+static const char *count_or_na(int64_t n) { return n < 0 ? "n/a" : cli_count(n); }
+
+void cli_print_metrics_table(FILE *out, const as_metrics *tr, const as_metrics *te) {
+    const char *row = "  %-22s %14s %14s\n";
+    fprintf(out, row, "", "train", "test");
+    fprintf(out, row, "rows", count_or_na(tr->rows), count_or_na(te->rows));
+    fprintf(out, row, "positive rate", cli_pct(tr->positive_rate), cli_pct(te->positive_rate));
+    fprintf(out, row, "accuracy @0.5", cli_pct(tr->accuracy), cli_pct(te->accuracy));
+    fprintf(out, row, "precision @0.5", cli_pct(tr->precision), cli_pct(te->precision));
+    fprintf(out, row, "recall @0.5", cli_pct(tr->recall), cli_pct(te->recall));
+    fprintf(out, row, "F1 @0.5", cli_num(tr->f1, 4), cli_num(te->f1, 4));
+    fprintf(out, row, "best-F1 threshold", cli_num(tr->best_f1_threshold, 4), cli_num(te->best_f1_threshold, 4));
+    fprintf(out, row, "best F1", cli_num(tr->best_f1, 4), cli_num(te->best_f1, 4));
+    fprintf(out, row, "ROC-AUC", cli_num(tr->roc_auc, 4), cli_num(te->roc_auc, 4));
+    fprintf(out, row, "PR-AUC", cli_num(tr->pr_auc, 4), cli_num(te->pr_auc, 4));
+    fprintf(out, row, "log loss", cli_num(tr->log_loss, 4), cli_num(te->log_loss, 4));
+    fprintf(out, row, "Brier", cli_num(tr->brier, 4), cli_num(te->brier, 4));
+    fprintf(out, row, "precision top 1%", cli_pct(tr->precision_top1), cli_pct(te->precision_top1));
+    fprintf(out, row, "precision top 5%", cli_pct(tr->precision_top5), cli_pct(te->precision_top5));
+    if (cli_verbosity_level >= CLI_VERBOSE) {
+        fprintf(out, row, "true positives @0.5", count_or_na(tr->tp), count_or_na(te->tp));
+        fprintf(out, row, "false positives @0.5", count_or_na(tr->fp), count_or_na(te->fp));
+        fprintf(out, row, "true negatives @0.5", count_or_na(tr->tn), count_or_na(te->tn));
+        fprintf(out, row, "false negatives @0.5", count_or_na(tr->fn), count_or_na(te->fn));
+    }
+}

@@ -1,0 +1,157 @@
+/*
+ * cli — what the subcommands of the `aftersales` tool share: exit codes, option parsing helpers, number
+ * formatting for people, the terminal progress bar, the metrics table.
+ *
+ * The tool is a thin wrapper over the public API: it includes only <aftersales/aftersales.h>, the C standard
+ * library and POSIX. Each command lives in cmd_<name>.c and exposes cmd_<name>() and cmd_<name>_usage().
+ *
+ * Exit codes (also listed in `aftersales --help`):
+ *   0  success
+ *   1  runtime failure: database, numeric method, out of memory, step run out of order
+ *   2  usage error: unknown command or option, missing or malformed option value
+ *   3  input data error: the library reported AS_ERR_PARSE, AS_ERR_NODATA or AS_ERR_INVALID while working on
+ *      data (option values are checked by the tool first and give 2), or AS_ERR_FORMAT (a model file or
+ *      database of a version or shape this build does not understand)
+ *   4  I/O error: a file is missing, unreadable or unwritable (AS_ERR_IO, and the tool's own checks)
+ */
+#ifndef AS_CLI_H
+#define AS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <aftersales/aftersales.h>
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_DATA = 3,
+    CLI_EXIT_IO = 4
+};
+
+/* Verbosity chosen by --quiet / --verbose (anywhere on the command line). */
+typedef enum cli_verbosity { CLI_QUIET = 0, CLI_NORMAL = 1, CLI_VERBOSE = 2 } cli_verbosity;
+extern cli_verbosity cli_verbosity_level;
+
+/* Long-option values shared by every command; command-specific values start at CLI_OPT_FIRST. */
+enum { CLI_OPT_QUIET = 'q', CLI_OPT_VERBOSE = 'v', CLI_OPT_HELP = 'h', CLI_OPT_FIRST = 256 };
+/* The entries every command's option table starts with, and its short-option string (leading ':' so that a
+ * missing argument is reported apart from an unknown option). */
+#define CLI_COMMON_LONG_OPTIONS                          \
+    {"help", no_argument, NULL, CLI_OPT_HELP},           \
+    {"quiet", no_argument, NULL, CLI_OPT_QUIET},         \
+    {"verbose", no_argument, NULL, CLI_OPT_VERBOSE}
+#define CLI_SHORT_OPTIONS ":hqv"
+
+/* ---- messages ---------------------------------------------------------------------------------------- */
+
+/* "aftersales <cmd>: <message>" on stderr (the progress line is cleared first). */
+void cli_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "aftersales <cmd>: warning: <message>" on stderr. */
+void cli_warnf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports a usage error with the hint "Try 'aftersales <cmd> --help'." and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports a failed library call (its message, or as_strerror when it left none) and returns the exit code
+ * for its status (see the table at the top of this file). */
+int cli_fail(const char *cmd, as_status st, const as_error *err);
+/* The exit code for a library status. */
+int cli_exit_code(as_status st);
+/* Prints to stdout unless --quiet. */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints to stdout only with --verbose. */
+void cli_vprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- option handling --------------------------------------------------------------------------------- */
+
+/* Handles the outcome of getopt_long that every command treats the same way: --quiet / --verbose (returns 0,
+ * meaning "consumed, go on"), and '?' / ':' (prints the error, returns CLI_EXIT_USAGE). Any other value is
+ * returned as -1 so that the command handles it. `argv` is the command's argument vector. */
+int cli_common_option(const char *cmd, int c, char **argv);
+/* Strict number parsing of an option value: the whole text must be a number within [min, max].
+ * On failure reports a usage error and returns 0; returns 1 on success. */
+int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max, int64_t *out);
+int cli_parse_int(const char *cmd, const char *opt, const char *text, int min, int max, int *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max, double *out);
+/* Parses a date/time option with as_time_parse; on failure reports a usage error and returns 0. */
+int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *out);
+
+/* ---- files ------------------------------------------------------------------------------------------- */
+
+/* 1 when `path` exists and can be read; otherwise reports "cannot read '<path>': <reason>" (with `what`
+ * naming the file's role, e.g. "database") and returns 0. The caller then exits with CLI_EXIT_IO. */
+int cli_check_readable(const char *cmd, const char *what, const char *path);
+/* 1 when `path` names an existing directory. */
+int cli_is_dir(const char *path);
+/* Creates directory `path` and its missing parents (like mkdir -p). Returns 1, or reports and returns 0. */
+int cli_mkdir_p(const char *cmd, const char *path);
+/* Creates the missing parent directories of file `path`. Returns 1, or reports and returns 0. */
+int cli_make_parent(const char *cmd, const char *path);
+/* The path of `name` in the directory of file `path` ("out/model.json" + "metrics.json" →
+ * "out/metrics.json"). Returns 0 when it does not fit into buf. */
+int cli_sibling_path(const char *path, const char *name, char *buf, size_t size);
+/* dir + "/" + name into buf; returns 0 when it does not fit. */
+int cli_join_path(const char *dir, const char *name, char *buf, size_t size);
+
+/* Opens the database at `path`. With must_exist, a missing file is an I/O error with a hint to run
+ * `aftersales ingest` first (as_db_open would otherwise create an empty database). Returns an exit code;
+ * on CLI_EXIT_OK *out owns the handle. */
+int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out);
+
+/* ---- numbers for people ------------------------------------------------------------------------------ */
+
+/* Each returns a pointer into a small ring of static buffers, so up to 16 calls can appear in one printf. */
+const char *cli_count(int64_t n);        /* 1234567 → "1,234,567" */
+const char *cli_pct(double fraction);    /* 0.12345 → "12.35%"; NaN → "n/a" */
+const char *cli_num(double x, int decimals);  /* fixed decimals; NaN → "n/a" */
+const char *cli_si(double x);            /* 1234567 → "1.23M" (progress bar) */
+const char *cli_date(int64_t t);         /* "YYYY-MM-DD", or "-" for 0 */
+const char *cli_datetime(int64_t t);     /* "YYYY-MM-DD HH:MM:SS", or "-" for 0 */
+const char *cli_duration(double seconds);  /* "0.42 s", "12.3 s", "3 min 05 s" */
+
+/* Monotonic clock in seconds. */
+double cli_now(void);
+
+/* ---- progress ---------------------------------------------------------------------------------------- */
+
+/* An as_progress_fn. When stderr is a terminal (and not --quiet) it draws a one-line bar with rate and time
+ * left, at most ~10 times per second, redrawn with '\r'; otherwise it prints nothing. `user` is ignored
+ * (the tool runs one step at a time, so the bar state is global). */
+void cli_progress(void *user, const char *step, double done, double total);
+/* Clears the bar line when one was drawn. Safe to call at any time. */
+void cli_progress_clear(void);
+
+/* ---- metrics ----------------------------------------------------------------------------------------- */
+
+/* Prints the train/test metrics table (rows, positive rate, accuracy, precision, recall, F1 @0.5, best-F1
+ * threshold and F1, ROC-AUC, PR-AUC, log loss, Brier, precision in the top 1 % / 5 %) to `out`. */
+void cli_print_metrics_table(FILE *out, const as_metrics *train, const as_metrics *test);
+/* Sets every field of m to "unknown" (NaN for doubles, -1 for counts). */
+void cli_metrics_unknown(as_metrics *m);
+
+/* ---- commands ---------------------------------------------------------------------------------------- */
+
+int cmd_demo(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
+
+void cmd_demo_usage(FILE *out);
+void cmd_simulate_usage(FILE *out);
+void cmd_ingest_usage(FILE *out);
+void cmd_build_usage(FILE *out);
+void cmd_train_usage(FILE *out);
+void cmd_evaluate_usage(FILE *out);
+void cmd_score_usage(FILE *out);
+void cmd_quality_usage(FILE *out);
+
+/* Shared by `quality` and `demo`: prints the first `top` data rows of a CSV file as a table. Returns 1 on
+ * success, 0 when the file cannot be read (reported as a warning, since the file was just written). */
+int cli_print_csv_head(const char *cmd, const char *path, int top);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * cmd_demo.c — `aftersales demo`: the whole job of DESIGN.md §2 on the embedded simulated shop, in one go:
+ * simulate → ingest (canonical) → build → train (time split) → score the test window → quality list.
+ *
+ * The demo is repeatable: it deletes DIR/shop.db before ingesting (an existing database would otherwise keep
+ * the rows of an earlier run with other options) and overwrites the other files it writes.
+ */
+#define _GNU_SOURCE   /* getopt_long */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define N_STEPS 6
+#define TOP_PRODUCTS 5
+
+void cmd_demo_usage(FILE *out) {
+    as_sim_params d = as_sim_params_default();
+    fprintf(out,
+            "Usage: aftersales demo [options]\n"
+            "\n"
+            "Run the whole after-sales job on the built-in simulated shop and write every output into DIR:\n"
+            "simulate the shop (DIR/shop/), ingest it (DIR/shop.db, recreated on every run), build labels and\n"
+            "features, train with a time split (DIR/model.json, DIR/metrics.json), score the test window\n"
+            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and rank products (DIR/quality.csv).\n"
+            "\n"
+            "Options:\n"
+            "  --out DIR       folder for everything the demo writes (default: demo-out)\n"
+            "  --seed N        seed of the simulated shop (default: %llu)\n"
+            "  --lines N       about this many purchase lines (default: %lld)\n"
+            "  -q, --quiet     print only errors and the final list of files\n"
+            "  -v, --verbose   print more detail (confusion counts, per-step figures)\n"
+            "  -h, --help      show this help\n"
+            "\n"
+            "Example:\n"
+            "  aftersales demo --out demo-out --seed 7 --lines 100000\n",
+            (unsigned long long)d.seed, (long long)d.order_lines);
+}
+
+static int step_fail(const char *step, as_status st, const as_error *err) {
+    cli_errorf("demo", "%s: %s", step, (err && err->msg[0]) ? err->msg : as_strerror(st));
+    return cli_exit_code(st);
+}
+
+/* "[n/6] name  " — the start of each step's summary line. */
+static void step_head(int n, const char *name) { cli_printf("[%d/%d] %-9s ", n, N_STEPS, name); }
+
+/* Removes path when present; a missing file is fine. */
+static int remove_if_present(const char *path) {
+    if (unlink(path) == 0 || errno == ENOENT) return 1;
+    cli_errorf("demo", "cannot remove '%s' to start afresh: %s", path, strerror(errno));
+    return 0;
+}
+
+int cmd_demo(int argc, char **argv) {
+    static const char cmd[] = "demo";
+    enum { OPT_OUT = CLI_OPT_FIRST, OPT_SEED, OPT_LINES };
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"out", required_argument, NULL, OPT_OUT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"lines", required_argument, NULL, OPT_LINES},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = "demo-out";
+    as_sim_params simp = as_sim_params_default();
+    int64_t seed;
+
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTIONS, opts, NULL)) != -1) {
+        int r = cli_common_option(cmd, c, argv);
+        if (r > 0) return r;
+        if (r == 0) continue;
+        switch (c) {
+        case CLI_OPT_HELP: cmd_demo_usage(stdout); return CLI_EXIT_OK;
+        case OPT_OUT: dir = optarg; break;
+        case OPT_SEED:
+            if (!cli_parse_int64(cmd, "--seed", optarg, 0, INT64_MAX, &seed)) return CLI_EXIT_USAGE;
+            simp.seed = (uint64_t)seed;
+            break;
+        case OPT_LINES:
+            if (!cli_parse_int64(cmd, "--lines", optarg, 100, INT64_C(1000000000), &simp.order_lines))
+                return CLI_EXIT_USAGE;
+            break;
+        default: return cli_usage_error(cmd, "unhandled option");
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+
+    enum { F_SHOP, F_DB, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, N_FILES };
+    static const char *const names[N_FILES] = {"shop", "shop.db", "model.json", "metrics.json",
+                                               "scores_lines.csv", "scores_orders.csv", "quality.csv"};
+    static const char *const what[N_FILES] = {
+        "simulated shop: canonical CSV files and the planted ground truth",
+        "SQLite database: canonical tables, rejects, features",
+        "model: preprocessing and coefficients",
+        "metrics of the train and test windows (JSON)",
+        "risk per purchase line in the test window",
+        "risk per order in the test window",
+        "products ranked by shrunk return rate",
+    };
+    char path[N_FILES][4096];
+    for (int i = 0; i < N_FILES; i++)
+        if (!cli_join_path(dir, names[i], path[i], sizeof path[i])) return cli_usage_error(cmd, "--out too long");
+    char db_side[3][4096];
+    static const char *const side_suffix[3] = {"-journal", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        int n = snprintf(db_side[i], sizeof db_side[i], "%s%s", path[F_DB], side_suffix[i]);
+        if (n < 0 || (size_t)n >= sizeof db_side[i]) return cli_usage_error(cmd, "--out too long");
+    }
+
+    double t_all = cli_now();
+    cli_printf("aftersales demo: the whole after-sales job on the built-in simulated shop (seed %llu) into %s\n\n",
+               (unsigned long long)simp.seed, dir);
+    if (!cli_mkdir_p(cmd, dir)) return CLI_EXIT_IO;
+
+    as_error err;
+    memset(&err, 0, sizeof err);
+    as_status st;
+    double t;
+
+    /* 1. simulate */
+    t = cli_now();
+    as_sim_stats sims;
+    memset(&sims, 0, sizeof sims);
+    st = as_simulate(&simp, path[F_SHOP], &sims, &err);
+    cli_progress_clear();
+    if (st != AS_OK) return step_fail("simulate", st, &err);
+    step_head(1, "simulate");
+    cli_printf("%s purchase lines in %s orders, %s cases; %s of %s products defective  (%s)\n",
+               cli_count(sims.order_lines), cli_count(sims.orders), cli_count(sims.cases),
+               cli_count(sims.defective_products), cli_count(sims.products), cli_duration(cli_now() - t));
+
+    /* 2. ingest into a fresh database */
+    t = cli_now();
+    if (!remove_if_present(path[F_DB])) return CLI_EXIT_IO;
+    for (int i = 0; i < 3; i++)
+        if (!remove_if_present(db_side[i])) return CLI_EXIT_IO;
+    as_db *db = NULL;
+    st = as_db_open(path[F_DB], &db, &err);
+    if (st != AS_OK) return step_fail("ingest", st, &err);
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "canonical";
+    ip.progress = cli_progress;
+    as_ingest_stats is;
+    memset(&is, 0, sizeof is);
+    st = as_ingest(db, path[F_SHOP], &ip, &is, &err);
+    cli_progress_clear();
+    if (st != AS_OK) {
+        as_db_close(db);
+        return step_fail("ingest", st, &err);
+    }
+    step_head(2, "ingest");
+    cli_printf("%s records loaded, %s rejected: %s purchases, %s cases, %s customers  (%s)\n",
+               cli_count(is.loaded), cli_count(is.rejected), cli_count(is.purchases), cli_count(is.cases),
+               cli_count(is.customers), cli_duration(cli_now() - t));
+    for (int i = 0; i < is.n_reject_reasons && i < 8; i++)
+        cli_vprintf("      rejected: %.*s: %s\n", (int)sizeof is.reject_reason[i], is.reject_reason[i],
+                    cli_count(is.reject_count[i]));
+
+    /* 3. build */
+    t = cli_now();
+    as_build_params bp = as_build_params_default();
+    bp.progress = cli_progress;
+    as_build_stats bs;
+    memset(&bs, 0, sizeof bs);
+    st = as_build(db, &bp, &bs, &err);
+    cli_progress_clear();
+    if (st != AS_OK) {
+        as_db_close(db);
+        return step_fail("build", st, &err);
+    }
+    step_head(3, "build");
+    cli_printf("%s purchase lines, %s labelled, %s came back (%s) within %d days  (%s)\n",
+               cli_count(bs.purchase_lines), cli_count(bs.labelled), cli_count(bs.positives),
+               cli_pct(bs.labelled > 0 ? (double)bs.positives / (double)bs.labelled : 0), bp.horizon_days,
+               cli_duration(cli_now() - t));
+    cli_vprintf("      data %s to %s, labelled until %s\n", cli_datetime(bs.data_start), cli_datetime(bs.data_end),
+                cli_datetime(bs.label_until));
+
+    /* 4. train with the default time split; no PCA on the shop features */
+    t = cli_now();
+    as_train_params tp = as_train_params_default();
+    tp.pca_variance = 0;
+    tp.progress = cli_progress;
+    as_model *model = NULL;
+    as_metrics_report rep;
+    memset(&rep, 0, sizeof rep);
+    st = as_train_db(db, &tp, &model, &rep, &err);
+    cli_progress_clear();
+    if (st == AS_OK) st = as_model_save(model, path[F_MODEL], &err);
+    if (st == AS_OK) st = as_metrics_write_json(&rep, path[F_METRICS], &err);
+    if (st != AS_OK) {
+        as_model_free(model);
+        as_db_close(db);
+        return step_fail("train", st, &err);
+    }
+    step_head(4, "train");
+    cli_printf("test ROC-AUC %s, PR-AUC %s, precision in the top 5%% %s (base rate %s)  (%s)\n",
+               cli_num(rep.test.roc_auc, 4), cli_num(rep.test.pr_auc, 4), cli_pct(rep.test.precision_top5),
+               cli_pct(rep.test.positive_rate), cli_duration(cli_now() - t));
+    if (cli_verbosity_level >= CLI_NORMAL) {
+        printf("      split: %s\n\n", rep.split_desc[0] ? rep.split_desc : "(not described)");
+        cli_print_metrics_table(stdout, &rep.train, &rep.test);
+        printf("\n");
+    }
+    if (!rep.converged)
+        cli_warnf(cmd, "train: the solver stopped after %d iterations without converging (gradient norm %.3g)",
+                  rep.iterations, rep.grad_norm);
+
+    /* 5. score the test window: what an after-sales team would have seen for those orders */
+    t = cli_now();
+    as_score_params sp = as_score_params_default();
+    sp.from = rep.test_start;
+    sp.lines_csv = path[F_LINES];
+    sp.orders_csv = path[F_ORDERS];
+    as_score_stats ss;
+    memset(&ss, 0, sizeof ss);
+    st = as_score_db(db, model, &sp, &ss, &err);
+    cli_progress_clear();
+    as_model_free(model);
+    if (st != AS_OK) {
+        as_db_close(db);
+        return step_fail("score", st, &err);
+    }
+    step_head(5, "score");
+    cli_printf("%s purchase lines in %s orders from %s, mean risk %s  (%s)\n", cli_count(ss.lines),
+               cli_count(ss.orders), sp.from ? cli_date(sp.from) : "the start", cli_pct(ss.mean_risk),
+               cli_duration(cli_now() - t));
+
+    /* 6. quality list */
+    t = cli_now();
+    as_quality_params qp = as_quality_params_default();
+    qp.out_csv = path[F_QUALITY];
+    as_quality_stats qs;
+    memset(&qs, 0, sizeof qs);
+    st = as_quality(db, &qp, &qs, &err);
+    cli_progress_clear();
+    as_db_close(db);
+    if (st != AS_OK) return step_fail("quality", st, &err);
+    step_head(6, "quality");
+    cli_printf("%s products ranked, overall return rate %s  (%s)\n", cli_count(qs.products),
+               cli_pct(qs.overall_rate), cli_duration(cli_now() - t));
+    if (cli_verbosity_level >= CLI_NORMAL) {
+        printf("\n  Top %d products by shrunk return rate:\n", TOP_PRODUCTS);
+        cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS);
+    }
+
+    /* The final summary is printed even with --quiet. */
+    printf("%sFiles written:\n", cli_verbosity_level >= CLI_NORMAL ? "\n" : "");
+    int width = 0;
+    for (int i = 0; i < N_FILES; i++)
+        if ((int)strlen(path[i]) + 1 > width) width = (int)strlen(path[i]) + 1;
+    for (int i = 0; i < N_FILES; i++) {
+        char shown[4100];
+        snprintf(shown, sizeof shown, "%s%s", path[i], i == F_SHOP ? "/" : "");
+        printf("  %-*s  %s\n", width, shown, what[i]);
+    }
+    printf("Total time %s\n", cli_duration(cli_now() - t_all));
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,150 @@
+/*
+ * cmd_score.c — `aftersales score`: risk per purchase line and per order from the database (as_score_db), or
+ * the probability of the positive class per row of a flat CSV (as_score_csv).
+ */
+#define _GNU_SOURCE   /* getopt_long */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cmd_score_usage(FILE *out) {
+    fprintf(out,
+            "Usage: aftersales score --db FILE --model MODEL [--from DATE] [--out-lines CSV] [--out-orders CSV]\n"
+            "       aftersales score --csv FILE --model MODEL --out CSV\n"
+            "\n"
+            "Score with a model from 'aftersales train'. With --db: the risk that each purchase line (and each\n"
+            "order) comes back, for the feature rows of 'aftersales build' (model trained with --db). With --csv:\n"
+            "the probability of the positive class and the predicted label per row (model trained with --csv).\n"
+            "\n"
+            "Options:\n"
+            "  --model MODEL      model file written by 'aftersales train' (required)\n"
+            "  --db FILE          database with features from 'aftersales build'\n"
+            "  --from DATE        (--db) score purchases ordered at or after DATE (YYYY-MM-DD[ HH:MM[:SS]]);\n"
+            "                     default: all\n"
+            "  --out-lines CSV    (--db) write the risk per purchase line\n"
+            "  --out-orders CSV   (--db) write the risk per order\n"
+            "  --csv FILE         flat CSV with the columns the model was trained on\n"
+            "  --out CSV          (--csv) write row number, probability and predicted label (required)\n"
+            "  -q, --quiet        print only errors and a one-line summary\n"
+            "  -v, --verbose      print more detail\n"
+            "  -h, --help         show this help\n"
+            "\n"
+            "Example:\n"
+            "  aftersales score --db shop.db --model model/model.json --from 2011-09-01 --out-orders orders.csv\n"
+            "  aftersales score --csv new.csv --model csvmodel/model.json --out scores.csv\n");
+}
+
+int cmd_score(int argc, char **argv) {
+    static const char cmd[] = "score";
+    enum { OPT_DB = CLI_OPT_FIRST, OPT_CSV, OPT_MODEL, OPT_FROM, OPT_OUT_LINES, OPT_OUT_ORDERS, OPT_OUT };
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"db", required_argument, NULL, OPT_DB},
+        {"csv", required_argument, NULL, OPT_CSV},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"out-lines", required_argument, NULL, OPT_OUT_LINES},
+        {"out-orders", required_argument, NULL, OPT_OUT_ORDERS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = NULL, *csv_path = NULL, *model_path = NULL, *from_text = NULL;
+    const char *out_lines = NULL, *out_orders = NULL, *out = NULL;
+    as_score_params sp = as_score_params_default();
+
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTIONS, opts, NULL)) != -1) {
+        int r = cli_common_option(cmd, c, argv);
+        if (r > 0) return r;
+        if (r == 0) continue;
+        switch (c) {
+        case CLI_OPT_HELP: cmd_score_usage(stdout); return CLI_EXIT_OK;
+        case OPT_DB: db_path = optarg; break;
+        case OPT_CSV: csv_path = optarg; break;
+        case OPT_MODEL: model_path = optarg; break;
+        case OPT_FROM:
+            from_text = optarg;
+            if (!cli_parse_time(cmd, "--from", optarg, &sp.from)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_OUT_LINES: out_lines = optarg; break;
+        case OPT_OUT_ORDERS: out_orders = optarg; break;
+        case OPT_OUT: out = optarg; break;
+        default: return cli_usage_error(cmd, "unhandled option");
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!db_path == !csv_path) return cli_usage_error(cmd, "give exactly one of --db FILE or --csv FILE");
+    if (!model_path) return cli_usage_error(cmd, "missing --model MODEL");
+    if (db_path && out) return cli_usage_error(cmd, "with --db, write scores with --out-lines and --out-orders");
+    if (csv_path && (out_lines || out_orders || from_text))
+        return cli_usage_error(cmd, "--from, --out-lines and --out-orders apply only with --db");
+    if (csv_path && !out) return cli_usage_error(cmd, "--csv needs --out CSV (the scores file to write)");
+
+    if (!cli_check_readable(cmd, "model file", model_path)) return CLI_EXIT_IO;
+    if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
+    const char *outs[3] = {out_lines, out_orders, out};
+    for (int i = 0; i < 3; i++)
+        if (outs[i] && !cli_make_parent(cmd, outs[i])) return CLI_EXIT_IO;
+
+    double t0 = cli_now();
+    as_error err;
+    memset(&err, 0, sizeof err);
+    as_model *model = NULL;
+    as_status st = as_model_load(model_path, &model, &err);
+    if (st != AS_OK) return cli_fail(cmd, st, &err);
+
+    as_score_stats s;
+    memset(&s, 0, sizeof s);
+    if (db_path) {
+        as_db *db = NULL;
+        int rc = cli_open_db(cmd, db_path, 1, &db);
+        if (rc != CLI_EXIT_OK) {
+            as_model_free(model);
+            return rc;
+        }
+        sp.lines_csv = out_lines;
+        sp.orders_csv = out_orders;
+        st = as_score_db(db, model, &sp, &s, &err);
+        as_db_close(db);
+    } else {
+        st = as_score_csv(model, csv_path, out, &s, &err);
+    }
+    cli_progress_clear();
+    as_model_free(model);
+    if (st != AS_OK) return cli_fail(cmd, st, &err);
+    double seconds = cli_now() - t0;
+
+    if (cli_verbosity_level == CLI_QUIET) {
+        if (db_path)
+            printf("score: %s lines in %s orders, mean risk %s in %s\n", cli_count(s.lines), cli_count(s.orders),
+                   cli_pct(s.mean_risk), cli_duration(seconds));
+        else
+            printf("score: %s rows, mean probability %s, wrote %s\n", cli_count(s.lines), cli_pct(s.mean_risk),
+                   out);
+        return CLI_EXIT_OK;
+    }
+    const char *row = "  %-22s %s\n";
+    if (db_path) {
+        printf("score: %s with %s\n", db_path, model_path);
+        printf(row, "scored from", sp.from ? cli_datetime(sp.from) : "the first purchase");
+        printf(row, "purchase lines", cli_count(s.lines));
+        printf(row, "orders", cli_count(s.orders));
+        printf(row, "mean risk", cli_pct(s.mean_risk));
+        printf(row, "elapsed", cli_duration(seconds));
+        if (out_lines) printf("wrote %s (risk per purchase line)\n", out_lines);
+        if (out_orders) printf("wrote %s (risk per order)\n", out_orders);
+        if (!out_lines && !out_orders)
+            printf("No file written: add --out-lines CSV and/or --out-orders CSV to keep the scores.\n");
+    } else {
+        printf("score: %s with %s\n", csv_path, model_path);
+        printf(row, "rows", cli_count(s.lines));
+        printf(row, "mean probability", cli_pct(s.mean_risk));
+        printf(row, "elapsed", cli_duration(seconds));
+        printf("wrote %s (row, probability, predicted label)\n", out);
+    }
+    if (s.lines == 0) cli_warnf(cmd, "nothing was scored%s", sp.from ? "; is --from after the last purchase?" : "");
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/*
+ * core — what every module shares: the allocation wrapper, error filling, a growable byte buffer with a
+ * hard cap, an arena, timestamps. Internal to libaftersales (names start with as__ or are static).
+ */
+#ifndef AS_CORE_H
+#define AS_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aftersales/aftersales.h"
+
+/* ---- allocation: every allocation in the library goes through these so tests can fail the Nth one ---- */
+void *as__malloc(size_t n);
+void *as__calloc(size_t count, size_t size);
+void *as__realloc(void *p, size_t n);
+void as__free(void *p);
+char *as__strdup(const char *s);
+char *as__strndup(const char *s, size_t n);
+/* realloc for arrays: fails (returns NULL, leaves p intact) on count*size overflow. */
+void *as__reallocarray(void *p, size_t count, size_t size);
+/* Test hook: make the Nth allocation from now fail (0 disables). Returns the number of allocations seen. */
+void as__alloc_fail_after(long n);
+long as__alloc_count(void);
+
+/* ---- errors ---- */
+/* Fills err (when not NULL) with code and a printf-style message; returns code so callers can
+ * `return as__err(err, AS_ERR_IO, "...")`. */
+as_status as__err(as_error *err, as_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefixes an existing message: "<prefix>: <old message>". */
+void as__err_prefix(as_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- growable byte buffer with a hard size cap (input from outside never grows memory without bound) ---- */
+typedef struct as_buf {
+    char *data;
+    size_t len, cap, max;   /* max = 0 means no cap */
+} as_buf;
+void as__buf_init(as_buf *b, size_t max);
+/* Returns AS_OK, AS_ERR_NOMEM, or AS_ERR_INVALID when the cap would be exceeded. */
+as_status as__buf_append(as_buf *b, const void *p, size_t n);
+as_status as__buf_putc(as_buf *b, char c);
+as_status as__buf_printf(as_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void as__buf_clear(as_buf *b);
+void as__buf_free(as_buf *b);
+/* Ensures data is NUL-terminated (not counted in len). */
+as_status as__buf_cstr(as_buf *b);
+
+/* ---- arena: many small allocations released together ---- */
+typedef struct as_arena_block as_arena_block;
+typedef struct as_arena {
+    as_arena_block *head;
+    size_t block_size;
+    size_t total;
+} as_arena;
+void as__arena_init(as_arena *a, size_t block_size);
+void *as__arena_alloc(as_arena *a, size_t n);                 /* 8-byte aligned; NULL on OOM */
+char *as__arena_strndup(as_arena *a, const char *s, size_t n); /* NUL-terminated copy */
+void as__arena_free(as_arena *a);
+
+/* ---- timestamps (seconds since 1970-01-01, proleptic Gregorian, no time zone) ---- */
+int64_t as__days_from_civil(int y, int m, int d);
+void as__civil_from_days(int64_t z, int *y, int *m, int *d);
+/* Parses a timestamp of the accepted forms (see as_time_parse) from s[0..n); 1 on success, 0 otherwise. */
+int as__time_parse_n(const char *s, size_t n, int64_t *out);
+
+/* ---- numbers: strict parsers over a field (no leading/trailing junk; returns 1 on success) ---- */
+int as__parse_int64(const char *s, size_t n, int64_t *out);
+int as__parse_double(const char *s, size_t n, double *out);
+
+/* ---- string hash (FNV-1a, 64-bit) ---- */
+uint64_t as__hash64(const void *p, size_t n);
+
+#define AS_DAY 86400LL
+
+#endif

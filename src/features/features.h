@@ -1,0 +1,30 @@
+/*
+ * features — labels and point-in-time features, one row per purchase line, in the table `features`.
+ *
+ * Label: a purchase line (order o, customer c, product p, time t) is positive when a case opens at a time u
+ * with t ≤ u ≤ t + H days that matches it: the case names order o (and product p, or no product), or the
+ * case names no order but customer c and product p. A line is labelled when t + H days ≤ the last event
+ * in the data; otherwise its label is NULL (its future is not yet known).
+ *
+ * Features use only facts strictly before t: the purchase's own line and basket (known when it is placed),
+ * and histories (customer, product, category, shop) built from purchases and cases with time < t. Events at
+ * the same instant as the purchase are not history. Delivery dates are not used: they are not known when the
+ * order is placed, the moment the score is meant for.
+ *
+ * Lines without a customer are not feature rows: they cannot be matched to cancellations that name only the
+ * customer, so their label would be a guess.
+ */
+#ifndef AS_FEATURES_H
+#define AS_FEATURES_H
+
+#include "core/core.h"
+#include "store/store.h"
+
+/* Numeric feature columns of the features table, in order. */
+extern const char *const as__feature_numeric[];
+extern const int as__n_feature_numeric;
+/* Categorical feature columns (text; one-hot encoded by train with a vocabulary learned on training rows). */
+extern const char *const as__feature_categorical[];
+extern const int as__n_feature_categorical;
+
+#endif

@@ -1,0 +1,124 @@
+/* The SQLite database: schema creation, meta values, bulk-load settings. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+
+const char *const as__schema_sql =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS customers(customer_id TEXT PRIMARY KEY, country TEXT, first_seen INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS products(product_id TEXT PRIMARY KEY, description TEXT, category TEXT,"
+    " supplier TEXT, list_price REAL);\n"
+    "CREATE TABLE IF NOT EXISTS orders(order_id TEXT PRIMARY KEY, customer_id TEXT, ordered_at INTEGER NOT NULL,"
+    " channel TEXT, country TEXT, payment TEXT, promised_at INTEGER, delivered_at INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS order_lines(order_id TEXT NOT NULL, line_no INTEGER NOT NULL,"
+    " product_id TEXT NOT NULL, quantity REAL NOT NULL, unit_price REAL, discount REAL, source TEXT,"
+    " source_line INTEGER, PRIMARY KEY(order_id, line_no));\n"
+    "CREATE TABLE IF NOT EXISTS cases(case_id TEXT PRIMARY KEY, order_id TEXT, customer_id TEXT, product_id TEXT,"
+    " kind TEXT NOT NULL, reason TEXT, opened_at INTEGER NOT NULL, quantity REAL, amount REAL, source TEXT,"
+    " source_line INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS charges(order_id TEXT NOT NULL, line_no INTEGER NOT NULL, code TEXT,"
+    " description TEXT, quantity REAL, amount REAL, at INTEGER, PRIMARY KEY(order_id, line_no));\n"
+    "CREATE TABLE IF NOT EXISTS reviews(order_id TEXT, score INTEGER, text TEXT, created_at INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS rejects(source TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " raw TEXT, PRIMARY KEY(source, line));\n"
+    "CREATE TABLE IF NOT EXISTS truth_products(product_id TEXT PRIMARY KEY, category TEXT, defective INTEGER,"
+    " onset INTEGER, base_rate REAL, defect_rate REAL);\n"
+    "CREATE TABLE IF NOT EXISTS truth_customers(customer_id TEXT PRIMARY KEY, propensity REAL);\n"
+    "CREATE INDEX IF NOT EXISTS cases_product ON cases(product_id);\n"
+    "CREATE INDEX IF NOT EXISTS order_lines_product ON order_lines(product_id);\n";
+
+as_status as__db_exec(as_db *db, const char *sql, as_error *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        as__err(err, AS_ERR_DB, "%s: %s", db->path, msg ? msg : sqlite3_errmsg(db->sql));
+        sqlite3_free(msg);
+        return AS_ERR_DB;
+    }
+    return AS_OK;
+}
+
+as_status as__db_prepare(as_db *db, const char *sql, sqlite3_stmt **st, as_error *err) {
+    if (sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) != SQLITE_OK)
+        return as__err(err, AS_ERR_DB, "%s: %s (in: %.80s)", db->path, sqlite3_errmsg(db->sql), sql);
+    return AS_OK;
+}
+
+as_status as_db_open(const char *path, as_db **out, as_error *err) {
+    *out = NULL;
+    as_db *db = as__calloc(1, sizeof *db);
+    if (!db) return as__err(err, AS_ERR_NOMEM, "out of memory opening %s", path);
+    db->path = as__strdup(path);
+    if (!db->path) { as__free(db); return as__err(err, AS_ERR_NOMEM, "out of memory opening %s", path); }
+    if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        as__err(err, AS_ERR_DB, "cannot open database %s: %s; check the folder exists and is writable", path,
+                db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+        as_db_close(db);
+        return AS_ERR_DB;
+    }
+    sqlite3_busy_timeout(db->sql, 5000);
+    /* WAL lets readers (a report, the service) work while a step writes; NORMAL sync is safe with WAL. */
+    as_status st = as__db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", err);
+    if (!st) st = as__db_exec(db, as__schema_sql, err);
+    if (!st) {
+        char v[32];
+        as_error e2;
+        if (as__db_meta_get(db, "schema_version", v, sizeof v, &e2) == AS_OK) {
+            if (strcmp(v, "1") != 0)
+                st = as__err(err, AS_ERR_FORMAT, "%s has schema version %s; this build understands version %d",
+                             path, v, AS_SCHEMA_VERSION);
+        } else {
+            st = as__db_meta_set(db, "schema_version", "1", err);
+        }
+    }
+    if (st) { as_db_close(db); return st; }
+    *out = db;
+    return AS_OK;
+}
+
+void as_db_close(as_db *db) {
+    if (!db) return;
+    if (db->sql) sqlite3_close_v2(db->sql);
+    as__free(db->path);
+    as__free(db);
+}
+
+as_status as__db_meta_get(as_db *db, const char *key, char *buf, size_t size, as_error *err) {
+    sqlite3_stmt *st;
+    as_status rc = as__db_prepare(db, "SELECT value FROM meta WHERE key = ?", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        snprintf(buf, size, "%s", v ? v : "");
+        rc = AS_OK;
+    } else {
+        rc = as__err(err, AS_ERR_NODATA, "%s has no '%s' yet", db->path, key);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+as_status as__db_meta_set(as_db *db, const char *key, const char *value, as_error *err) {
+    sqlite3_stmt *st;
+    as_status rc = as__db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Bulk load: one transaction for the whole step (atomic: a failed ingest leaves nothing behind), a large page
+ * cache, and temp B-trees in memory. WAL + synchronous=NORMAL already avoid an fsync per commit. */
+as_status as__db_bulk_begin(as_db *db, as_error *err) {
+    return as__db_exec(db, "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; BEGIN IMMEDIATE;", err);
+}
+
+as_status as__db_bulk_end(as_db *db, int commit, as_error *err) {
+    if (commit) return as__db_exec(db, "COMMIT;", err);
+    as_error ignored;
+    as__db_exec(db, "ROLLBACK;", &ignored);
+    return AS_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * store — the SQLite database: canonical schema (DESIGN.md §3), opening, bulk-load settings, helpers.
+ */
+#ifndef AS_STORE_H
+#define AS_STORE_H
+
+#include <sqlite3.h>
+
+#include "core/core.h"
+
+#define AS_SCHEMA_VERSION 1
+
+struct as_db {
+    sqlite3 *sql;
+    char *path;
+};
+
+/* The canonical tables. Timestamps are INTEGER seconds since 1970-01-01 (shop local time).
+ *   customers(customer_id TEXT PK, country TEXT, first_seen INTEGER)
+ *   products(product_id TEXT PK, description TEXT, category TEXT, supplier TEXT, list_price REAL)
+ *   orders(order_id TEXT PK, customer_id TEXT NULL, ordered_at INTEGER NOT NULL, channel TEXT, country TEXT,
+ *          payment TEXT, promised_at INTEGER, delivered_at INTEGER)
+ *   order_lines(order_id TEXT, line_no INTEGER, product_id TEXT NOT NULL, quantity REAL NOT NULL,
+ *               unit_price REAL, discount REAL, source TEXT, source_line INTEGER, PK(order_id, line_no))
+ *   cases(case_id TEXT PK, order_id TEXT NULL, customer_id TEXT NULL, product_id TEXT NULL, kind TEXT NOT NULL,
+ *         reason TEXT, opened_at INTEGER NOT NULL, quantity REAL, amount REAL, source TEXT, source_line INTEGER)
+ *         kind ∈ return, exchange, repair, refund, complaint, cancel
+ *   charges(order_id, line_no, code, description, quantity, amount, at) — non-product lines (postage, fees…)
+ *   reviews(order_id, score, text, created_at)
+ *   rejects(source TEXT, line INTEGER, reason TEXT, raw TEXT, PK(source, line)) — nothing is silently lost
+ *   truth_products(product_id PK, category, defective INTEGER, onset INTEGER, base_rate REAL, defect_rate REAL)
+ *   truth_customers(customer_id PK, propensity REAL) — planted ground truth of the simulated shop
+ *   meta(key TEXT PK, value TEXT)
+ * build adds: features(...) — see features/features.h. */
+extern const char *const as__schema_sql;
+
+/* Runs sql (no result rows expected); fills err with the SQLite message on failure. */
+as_status as__db_exec(as_db *db, const char *sql, as_error *err);
+as_status as__db_prepare(as_db *db, const char *sql, sqlite3_stmt **st, as_error *err);
+/* Reads / writes a meta value. get returns AS_ERR_NODATA when absent; buf gets a NUL-terminated copy. */
+as_status as__db_meta_get(as_db *db, const char *key, char *buf, size_t size, as_error *err);
+as_status as__db_meta_set(as_db *db, const char *key, const char *value, as_error *err);
+/* Pragmas for a bulk load (documented in store.c) and back to safe defaults afterwards. */
+as_status as__db_bulk_begin(as_db *db, as_error *err);
+as_status as__db_bulk_end(as_db *db, int commit, as_error *err);
+
+#endif

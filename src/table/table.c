@@ -1,0 +1,287 @@
+/*
+ * table — a typed, columnar table read from a CSV file (contract in table.h).
+ *
+ * Two passes over the data in memory, one over the file. While reading, every non-missing field is copied
+ * into the table's arena and each column keeps a pointer per row (NULL = missing). Only when the whole file
+ * has been read is a type chosen per column, so a value in the last row can still make a column TEXT; then
+ * numeric and time columns are converted to doubles and their text pointers are dropped (the text itself
+ * stays in the arena, which is released with the table).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "table/table.h"
+
+#define TABLE_ARENA_BLOCK ((size_t)1 << 18)
+
+as_table_options as__table_options_default(void) {
+    as_table_options o;
+    o.csv = as__csv_options_default();
+    o.na_tokens = NULL;
+    o.n_na_tokens = 0;
+    return o;
+}
+
+const char *as__col_type_name(as_col_type t) {
+    switch (t) {
+    case AS_COL_INT: return "int";
+    case AS_COL_DOUBLE: return "double";
+    case AS_COL_TIME: return "time";
+    case AS_COL_TEXT: return "text";
+    }
+    return "unknown";
+}
+
+void as__table_free(as_table *t) {
+    if (!t) return;
+    for (size_t j = 0; j < t->ncols; j++) {
+        as__free(t->cols[j].num);
+        as__free(t->cols[j].text);
+    }
+    as__free(t->cols);
+    as__arena_free(&t->arena);
+    as__free(t);
+}
+
+int as__table_find(const as_table *t, const char *name) {
+    if (!t || !name) return -1;
+    for (size_t j = 0; j < t->ncols; j++)
+        if (strcmp(t->cols[j].name, name) == 0) return (int)j;
+    return -1;
+}
+
+/* ---- header names: pandas' rules, so that column names match what analysts see in pandas ----
+ * An empty name becomes "Unnamed: K" (K = 0-based position). A repeated name gets ".1", ".2", … appended, as
+ * pandas' C parser does it (pandas/_libs/parsers.pyx, TextReader._get_header): a suffix is skipped when the
+ * resulting name already stands in the header, so "x,x,x.1" becomes x, x.2, x.1. */
+
+typedef struct name_slot {
+    const char *name;        /* NULL = free slot */
+    size_t in_header;        /* how often the name stands in the header as renamed so far */
+    size_t count;            /* pandas' `counts` */
+} name_slot;
+
+typedef struct name_map {
+    name_slot *slots;
+    size_t cap;              /* power of two, at least twice the number of keys */
+} name_map;
+
+/* The slot of `name`: its entry, or the free slot where it would go (then all counters are 0). */
+static name_slot *name_find(name_map *m, const char *name) {
+    size_t mask = m->cap - 1, k = (size_t)as__hash64(name, strlen(name)) & mask;
+    while (m->slots[k].name && strcmp(m->slots[k].name, name) != 0) k = (k + 1) & mask;
+    return &m->slots[k];
+}
+
+/* Same, entering the name when absent. The name must live as long as the map (it is in the arena). */
+static name_slot *name_get(name_map *m, const char *name) {
+    name_slot *s = name_find(m, name);
+    if (!s->name) s->name = name;
+    return s;
+}
+
+static as_status name_columns(as_table *t, as_csv_field *f, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        char label[48];
+        const char *src = f[j].p;
+        size_t len = f[j].n;
+        if (len == 0) {
+            int k = snprintf(label, sizeof label, "Unnamed: %zu", j);
+            src = label;
+            len = (size_t)k;
+        }
+        t->cols[j].name = as__arena_strndup(&t->arena, src, len);
+        if (!t->cols[j].name) return AS_ERR_NOMEM;
+    }
+    /* Keys: the n original names and at most n new ones. */
+    name_map m;
+    m.cap = 16;
+    while (m.cap < 4 * n) m.cap *= 2;
+    m.slots = as__calloc(m.cap, sizeof *m.slots);
+    if (!m.slots) return AS_ERR_NOMEM;
+    for (size_t j = 0; j < n; j++) name_get(&m, t->cols[j].name)->in_header++;
+    as_status st = AS_OK;
+    for (size_t j = 0; j < n && st == AS_OK; j++) {
+        char *old = t->cols[j].name, *col = old;
+        size_t cur = name_find(&m, old)->count;
+        while (cur > 0) {
+            name_get(&m, old)->count = cur + 1;
+            size_t len = strlen(old) + 24;
+            col = as__arena_alloc(&t->arena, len);
+            if (!col) { st = AS_ERR_NOMEM; break; }
+            snprintf(col, len, "%s.%zu", old, cur);
+            name_slot *s = name_find(&m, col);
+            if (s->in_header > 0) cur++;
+            else cur = s->count;
+        }
+        if (st) break;
+        name_get(&m, old)->in_header--;
+        name_slot *s = name_get(&m, col);
+        s->in_header++;
+        s->count = cur + 1;
+        t->cols[j].name = col;
+    }
+    as__free(m.slots);
+    return st;
+}
+
+/* ---- type inference ---- */
+
+/* "02116", "007", "-01", "00.5": a zero followed by another digit at the start of the number. Such values are
+ * codes (zip codes, article numbers) whose leading zeros matter, so they keep their column TEXT. */
+static int leading_zero(const char *s, size_t n) {
+    size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    return i + 1 < n && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9';
+}
+
+enum kind { K_NONE, K_INT, K_DOUBLE, K_TIME, K_TEXT };
+
+/* Chooses the column's type over all rows and, for a non-text column, fills num (NaN where missing).
+ * Returns AS_ERR_NOMEM only. */
+static as_status type_column(as_column *c, size_t nrows) {
+    enum kind k = K_NONE;
+    double *num = as__malloc((nrows ? nrows : 1) * sizeof *num);
+    if (!num) return AS_ERR_NOMEM;
+    for (size_t i = 0; i < nrows && k != K_TEXT; i++) {
+        const char *s = c->text[i];
+        if (!s) { num[i] = NAN; continue; }
+        size_t n = strlen(s);
+        int64_t iv;
+        double dv;
+        if (k != K_TIME && as__parse_int64(s, n, &iv)) {
+            if (leading_zero(s, n)) k = K_TEXT;
+            else {
+                if (k == K_NONE) k = K_INT;
+                num[i] = (double)iv;
+            }
+        } else if (k != K_TIME && as__parse_double(s, n, &dv)) {
+            if (leading_zero(s, n)) k = K_TEXT;
+            else {
+                k = K_DOUBLE;
+                num[i] = dv;
+            }
+        } else if ((k == K_NONE || k == K_TIME) && as__time_parse_n(s, n, &iv)) {
+            k = K_TIME;
+            num[i] = (double)iv;
+        } else {
+            k = K_TEXT;
+        }
+    }
+    if (k == K_NONE || k == K_TEXT) {    /* an all-missing column is TEXT: nothing says it is a number */
+        as__free(num);
+        c->type = AS_COL_TEXT;
+        return AS_OK;
+    }
+    c->type = k == K_INT ? AS_COL_INT : k == K_DOUBLE ? AS_COL_DOUBLE : AS_COL_TIME;
+    c->num = num;
+    as__free(c->text);
+    c->text = NULL;
+    return AS_OK;
+}
+
+/* ---- reading ---- */
+
+static int is_missing(const as_csv_field *f, const as_table_options *o) {
+    if (f->n == 0) return 1;
+    for (size_t k = 0; k < o->n_na_tokens; k++) {
+        const char *tok = o->na_tokens[k];
+        if (tok && strlen(tok) == f->n && memcmp(tok, f->p, f->n) == 0) return 1;
+    }
+    return 0;
+}
+
+static as_status grow_rows(as_table *t, size_t *cap) {
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    for (size_t j = 0; j < t->ncols; j++) {
+        const char **p = as__reallocarray(t->cols[j].text, ncap, sizeof *p);
+        if (!p) return AS_ERR_NOMEM;
+        t->cols[j].text = p;
+    }
+    *cap = ncap;
+    return AS_OK;
+}
+
+static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_table **out, as_error *err) {
+    as_table_options o = opt ? *opt : as__table_options_default();
+    const char *name = as__csv_name(rd);
+    as_csv_field *f;
+    size_t n;
+    as_status st = as__csv_next(rd, &f, &n, err);
+    if (st == AS_ERR_NODATA)
+        return as__err(err, AS_ERR_NODATA, "%s: the file is empty; a CSV file needs a header row naming its columns",
+                       name);
+    if (st) return st;
+
+    as_table *t = as__calloc(1, sizeof *t);
+    if (!t) return as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table", name);
+    as__arena_init(&t->arena, TABLE_ARENA_BLOCK);
+    t->cols = as__calloc(n, sizeof *t->cols);
+    if (!t->cols) { as__free(t); return as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table", name); }
+    t->ncols = n;
+    size_t cap = 0;
+    if (name_columns(t, f, n) || grow_rows(t, &cap)) goto nomem;
+
+    for (;;) {
+        st = as__csv_next(rd, &f, &n, err);
+        if (st == AS_ERR_NODATA) break;
+        if (st) goto fail;
+        if (n != t->ncols) {
+            char what[32];
+            if (o.csv.delimiter == ',' || o.csv.delimiter == '\0')
+                snprintf(what, sizeof what, "a comma");
+            else if (o.csv.delimiter == '\t')
+                snprintf(what, sizeof what, "a tab");
+            else
+                snprintf(what, sizeof what, "a '%c'", o.csv.delimiter);
+            st = as__err(err, AS_ERR_PARSE,
+                         "%s:%lld: expected %zu fields (as in the header) but found %zu; fix the record or quote the "
+                         "field that contains %s", name, (long long)as__csv_line(rd), t->ncols, n, what);
+            goto fail;
+        }
+        if (t->nrows == cap && grow_rows(t, &cap)) goto nomem;
+        for (size_t j = 0; j < n; j++) {
+            as_column *c = &t->cols[j];
+            if (is_missing(&f[j], &o)) {
+                c->text[t->nrows] = NULL;
+                c->n_missing++;
+            } else {
+                char *s = as__arena_strndup(&t->arena, f[j].p, f[j].n);
+                if (!s) goto nomem;
+                c->text[t->nrows] = s;
+            }
+        }
+        t->nrows++;
+    }
+    for (size_t j = 0; j < t->ncols; j++)
+        if (type_column(&t->cols[j], t->nrows)) goto nomem;
+    *out = t;
+    return AS_OK;
+
+nomem:
+    st = as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table (%zu rows so far)", name, t->nrows);
+fail:
+    as__table_free(t);
+    return st;
+}
+
+as_status as__table_read_csv(const char *path, const as_table_options *opt, as_table **out, as_error *err) {
+    *out = NULL;
+    as_csv_reader *rd = NULL;
+    as_status st = as__csv_open(path, opt ? &opt->csv : NULL, &rd, err);
+    if (st) return st;
+    st = read_table(rd, opt, out, err);
+    as__csv_close(rd);
+    return st;
+}
+
+as_status as__table_read_mem(const char *data, size_t n, const char *name, const as_table_options *opt,
+                             as_table **out, as_error *err) {
+    *out = NULL;
+    as_csv_reader *rd = NULL;
+    as_status st = as__csv_open_mem(data, n, name, opt ? &opt->csv : NULL, &rd, err);
+    if (st) return st;
+    st = read_table(rd, opt, out, err);
+    as__csv_close(rd);
+    return st;
+}

@@ -1,0 +1,669 @@
+/* Tests of the streaming CSV reader (src/io/csv.c): RFC 4180 cases, line numbers, errors, gzip, the buffer
+ * refill logic against a simple whole-input reference parser, and allocation failures. */
+#include <stdint.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "io/csv.h"
+#include "test.h"
+#include "../fuzz/csv_reference.h"
+
+/* ---- helpers ---- */
+
+#define MAXF 64
+#define MAXR 64
+
+/* A copy of what the reader returned, so that tests can look at every record after the reader moved on. */
+typedef struct rec {
+    size_t nf;
+    char *f[MAXF];
+    size_t fn[MAXF];
+    int quoted[MAXF];
+    int64_t line;
+    char *raw;
+    size_t raw_n;
+} rec;
+
+typedef struct doc {
+    size_t n;
+    rec r[MAXR];
+    as_status end;          /* the status that ended the read: AS_ERR_NODATA on a clean end */
+    as_error err;
+} doc;
+
+static char *dup_n(const char *p, size_t n) {
+    char *s = malloc(n + 1);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void doc_free(doc *d) {
+    for (size_t i = 0; i < d->n && i < MAXR; i++) {
+        for (size_t j = 0; j < d->r[i].nf && j < MAXF; j++) free(d->r[i].f[j]);
+        free(d->r[i].raw);
+    }
+    d->n = 0;
+}
+
+static void read_all(as_csv_reader *r, doc *d) {
+    as_csv_field *f;
+    size_t nf;
+    memset(d, 0, sizeof *d);
+    for (;;) {
+        as_status st = as__csv_next(r, &f, &nf, &d->err);
+        if (st != AS_OK) { d->end = st; break; }
+        if (d->n == MAXR) continue;
+        rec *x = &d->r[d->n++];
+        x->nf = nf;
+        for (size_t j = 0; j < nf && j < MAXF; j++) {
+            /* The contract: p[n] is NUL even though the length is given. */
+            CHECK(f[j].p[f[j].n] == '\0');
+            x->f[j] = dup_n(f[j].p, f[j].n);
+            x->fn[j] = f[j].n;
+            x->quoted[j] = f[j].quoted;
+        }
+        x->line = as__csv_line(r);
+        const char *raw = as__csv_raw(r, &x->raw_n);
+        x->raw = dup_n(raw, x->raw_n);
+    }
+}
+
+static as_status read_mem(const char *s, size_t n, const as_csv_options *opt, doc *d) {
+    as_csv_reader *r = NULL;
+    as_status st = as__csv_open_mem(s, n, "mem.csv", opt, &r, &d->err);
+    if (st) { memset(d, 0, sizeof *d); d->end = st; return st; }
+    read_all(r, d);
+    as__csv_close(r);
+    return AS_OK;
+}
+
+static as_status read_str(const char *s, doc *d) { return read_mem(s, strlen(s), NULL, d); }
+
+/* ---- RFC 4180 cases ---- */
+
+static void test_newline_in_quotes(void) {
+    doc d;
+    read_str("id,comment\n1,\"line one\nline two\"\n2,ok\n", &d);
+    CHECK(d.end == AS_ERR_NODATA);
+    CHECK(d.n == 3);
+    CHECK_STR(d.r[0].f[0], "id");
+    CHECK(d.r[0].line == 1);
+    CHECK(d.r[1].nf == 2);
+    CHECK_STR(d.r[1].f[0], "1");
+    CHECK_STR(d.r[1].f[1], "line one\nline two");
+    CHECK(d.r[1].quoted[1] == 1 && d.r[1].quoted[0] == 0);
+    CHECK(d.r[1].line == 2);
+    CHECK_STR(d.r[1].raw, "1,\"line one\nline two\"");
+    CHECK_STR(d.r[2].f[1], "ok");
+    CHECK(d.r[2].line == 4);
+    doc_free(&d);
+}
+
+static void test_doubled_quotes(void) {
+    doc d;
+    read_str("1,\"a, \"\"b\"\"\"", &d);
+    CHECK(d.end == AS_ERR_NODATA);
+    CHECK(d.n == 1);
+    CHECK(d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[1], "a, \"b\"");
+    CHECK(d.r[0].fn[1] == 6);
+    CHECK_STR(d.r[0].raw, "1,\"a, \"\"b\"\"\"");
+    doc_free(&d);
+
+    /* Only "" stands for a quote; a lone quote inside a quoted field ends it. */
+    read_str("\"\"\"\",\"x\"\"\"\n", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[0], "\"");
+    CHECK_STR(d.r[0].f[1], "x\"");
+    doc_free(&d);
+}
+
+static void test_bom(void) {
+    doc d;
+    read_str("\xEF\xBB\xBFid,qty\n7,1\n", &d);
+    CHECK(d.n == 2);
+    CHECK_STR(d.r[0].f[0], "id");
+    CHECK(d.r[0].fn[0] == 2);
+    CHECK_STR(d.r[0].raw, "id,qty");
+    CHECK(d.r[1].line == 2);
+    doc_free(&d);
+
+    /* A BOM followed by a quoted header name. */
+    read_str("\xEF\xBB\xBF\"id\",qty\n", &d);
+    CHECK(d.n == 1);
+    CHECK_STR(d.r[0].f[0], "id");
+    CHECK(d.r[0].quoted[0] == 1);
+    doc_free(&d);
+
+    /* Only at the start: the same bytes later are data. */
+    read_str("a\n\xEF\xBB\xBF" "b\n", &d);
+    CHECK(d.n == 2);
+    CHECK_STR(d.r[1].f[0], "\xEF\xBB\xBF" "b");
+    doc_free(&d);
+
+    read_str("\xEF\xBB\xBF", &d);
+    CHECK(d.n == 0 && d.end == AS_ERR_NODATA);
+    doc_free(&d);
+}
+
+static void test_crlf(void) {
+    doc d;
+    read_str("a,b\r\nx,\"y\"\r\n\"p\r\nq\",z\r\n\r\nlast,\r\n", &d);
+    CHECK(d.end == AS_ERR_NODATA);
+    CHECK(d.n == 4);
+    CHECK_STR(d.r[0].f[1], "b");
+    CHECK_STR(d.r[0].raw, "a,b");
+    CHECK_STR(d.r[1].f[0], "x");
+    CHECK_STR(d.r[1].f[1], "y");
+    CHECK_STR(d.r[1].raw, "x,\"y\"");
+    CHECK_STR(d.r[2].f[0], "p\r\nq");      /* a CRLF inside quotes is data */
+    CHECK_STR(d.r[2].f[1], "z");
+    CHECK(d.r[2].line == 3);
+    CHECK(d.r[3].line == 6);               /* line 5 is an empty CRLF line */
+    CHECK(d.r[3].nf == 2);
+    CHECK_STR(d.r[3].f[0], "last");
+    CHECK_STR(d.r[3].f[1], "");
+    doc_free(&d);
+
+    /* A CR at the very end of the input is a line end too; a lone CR elsewhere is data. */
+    read_str("a,b\r", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[1], "b");
+    CHECK_STR(d.r[0].raw, "a,b");
+    doc_free(&d);
+    read_str("a\rb,c\n", &d);
+    CHECK(d.n == 1);
+    CHECK_STR(d.r[0].f[0], "a\rb");
+    doc_free(&d);
+}
+
+static void test_empty_lines_and_last_record(void) {
+    doc d;
+    read_str("\n\na\n\n\nb\n\n", &d);
+    CHECK(d.n == 2);
+    CHECK_STR(d.r[0].f[0], "a");
+    CHECK(d.r[0].line == 3);
+    CHECK_STR(d.r[1].f[0], "b");
+    CHECK(d.r[1].line == 6);
+    doc_free(&d);
+
+    read_str("a,b\n1,2", &d);                /* no line end after the last record */
+    CHECK(d.n == 2);
+    CHECK_STR(d.r[1].f[1], "2");
+    CHECK(d.r[1].line == 2);
+    doc_free(&d);
+
+    read_str("a,\"b\"", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[1], "b");
+    doc_free(&d);
+
+    /* A line of blanks or of one delimiter is not empty. */
+    read_str(" \n,\n", &d);
+    CHECK(d.n == 2);
+    CHECK(d.r[0].nf == 1);
+    CHECK_STR(d.r[0].f[0], " ");
+    CHECK(d.r[1].nf == 2);
+    doc_free(&d);
+
+    read_str("", &d);
+    CHECK(d.n == 0 && d.end == AS_ERR_NODATA);
+    doc_free(&d);
+}
+
+static void test_empty_quoted_and_lenient(void) {
+    doc d;
+    read_str("a,\"\",b,,\"\"\n", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 5);
+    CHECK_STR(d.r[0].f[1], "");
+    CHECK(d.r[0].fn[1] == 0 && d.r[0].quoted[1] == 1);
+    CHECK(d.r[0].fn[3] == 0 && d.r[0].quoted[3] == 0);
+    CHECK(d.r[0].fn[4] == 0 && d.r[0].quoted[4] == 1);
+    doc_free(&d);
+
+    /* A quote inside an unquoted field is literal; text after a closing quote is appended. */
+    read_str("a\"b,\"x\"y z,5\" tall\n", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 3);
+    CHECK_STR(d.r[0].f[0], "a\"b");
+    CHECK_STR(d.r[0].f[1], "xy z");
+    CHECK(d.r[0].quoted[1] == 1);
+    CHECK_STR(d.r[0].f[2], "5\" tall");
+    doc_free(&d);
+
+    /* A delimiter and a newline inside quotes do not split. */
+    read_str("\"a,b\nc\",d\n", &d);
+    CHECK(d.n == 1 && d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[0], "a,b\nc");
+    doc_free(&d);
+}
+
+static void test_delimiter(void) {
+    as_csv_options o = as__csv_options_default();
+    CHECK(o.delimiter == ',');
+    CHECK(o.max_record_bytes == (size_t)64 << 20);
+    o.delimiter = ';';
+    doc d;
+    const char *s = "a;b,c\n\"x;y\";2,5\n";
+    read_mem(s, strlen(s), &o, &d);
+    CHECK(d.n == 2);
+    CHECK(d.r[0].nf == 2);
+    CHECK_STR(d.r[0].f[1], "b,c");
+    CHECK_STR(d.r[1].f[0], "x;y");
+    CHECK_STR(d.r[1].f[1], "2,5");
+    doc_free(&d);
+
+    o.delimiter = '\t';
+    s = "a\tb\n1\t\"2\t3\"\n";
+    read_mem(s, strlen(s), &o, &d);
+    CHECK(d.n == 2 && d.r[1].nf == 2);
+    CHECK_STR(d.r[1].f[1], "2\t3");
+    doc_free(&d);
+
+    o.delimiter = '"';
+    as_csv_reader *r = NULL;
+    as_error err;
+    CHECK(as__csv_open_mem("a", 1, "x", &o, &r, &err) == AS_ERR_INVALID);
+    CHECK(r == NULL);
+}
+
+static void test_ragged(void) {
+    doc d;
+    read_str("a,b\n1,2\n3,4,5\n", &d);
+    CHECK(d.end == AS_ERR_NODATA);
+    CHECK(d.n == 3);
+    CHECK(d.r[0].nf == 2 && d.r[1].nf == 2 && d.r[2].nf == 3);
+    CHECK(d.r[2].line == 3);
+    CHECK_STR(d.r[2].raw, "3,4,5");
+    doc_free(&d);
+}
+
+static void test_unterminated_quote(void) {
+    doc d;
+    read_str("a,b\n1,2\n3,\"x\ny\n", &d);
+    CHECK(d.n == 2);
+    CHECK(d.end == AS_ERR_PARSE);
+    CHECK(d.err.code == AS_ERR_PARSE);
+    CHECK_MSG(strstr(d.err.msg, "mem.csv:3:") != NULL, "%s", d.err.msg);
+    CHECK_MSG(strstr(d.err.msg, "line 3 is never closed") != NULL, "%s", d.err.msg);
+    doc_free(&d);
+
+    /* The record starts on line 2, the unclosed field on line 3. */
+    read_str("a,b\n1,\"x\ny\",\"open\nmore\n", &d);
+    CHECK(d.n == 1);
+    CHECK(d.end == AS_ERR_PARSE);
+    CHECK_MSG(strstr(d.err.msg, "mem.csv:2: a quoted field opened on line 3 is never closed; close the quote or "
+                                "remove it") != NULL, "%s", d.err.msg);
+    doc_free(&d);
+
+    /* After the error the reader stays at the end, and raw/line describe the bad record (for rejects). */
+    const char *s = "h\nok\n\"bad\n";
+    as_csv_reader *r = NULL;
+    as_error err;
+    as_csv_field *f;
+    size_t nf;
+    CHECK_OK(as__csv_open_mem(s, strlen(s), "q.csv", NULL, &r, &err), &err);
+    CHECK(as__csv_next(r, &f, &nf, &err) == AS_OK);
+    CHECK(as__csv_next(r, &f, &nf, &err) == AS_OK);
+    CHECK(as__csv_next(r, &f, &nf, &err) == AS_ERR_PARSE);
+    CHECK(as__csv_line(r) == 3);
+    size_t rn;
+    const char *raw = as__csv_raw(r, &rn);
+    CHECK(rn == 5 && memcmp(raw, "\"bad\n", 5) == 0);
+    CHECK(as__csv_next(r, &f, &nf, &err) == AS_ERR_NODATA);
+    CHECK(as__csv_next(r, &f, &nf, &err) == AS_ERR_NODATA);
+    as__csv_close(r);
+}
+
+static void test_max_record(void) {
+    as_csv_options o = as__csv_options_default();
+    o.max_record_bytes = 10;
+    doc d;
+    const char *s = "a,b\n0123456789\n0123456789abc\nz\n";
+    read_mem(s, strlen(s), &o, &d);
+    CHECK(d.n == 2);                           /* 10 bytes is allowed */
+    CHECK(d.end == AS_ERR_PARSE);
+    CHECK_MSG(strstr(d.err.msg, "mem.csv:3:") != NULL, "%s", d.err.msg);
+    CHECK_MSG(strstr(d.err.msg, "longer than 10 bytes") != NULL, "%s", d.err.msg);
+    doc_free(&d);
+
+    /* A runaway quote in a long input is stopped by the limit, not by memory, and named as a quote. */
+    o.max_record_bytes = 1000;
+    size_t n = 100000;
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    memcpy(big, "h\n1\n\"", 5);
+    for (size_t i = 10; i < n; i += 50) big[i] = '\n';
+    read_mem(big, n, &o, &d);
+    CHECK(d.n == 2);
+    CHECK(d.end == AS_ERR_PARSE);
+    CHECK_MSG(strstr(d.err.msg, "mem.csv:3:") != NULL && strstr(d.err.msg, "opened on line 3") != NULL,
+              "%s", d.err.msg);
+    doc_free(&d);
+
+    /* A record larger than the input buffer but under the limit is read whole. */
+    o.max_record_bytes = 0;                    /* 0 = the default */
+    memset(big, 'y', n);
+    big[0] = '"';
+    big[n - 3] = '"';
+    big[n - 2] = ',';
+    big[n - 1] = '1';
+    big[5000] = '\n';
+    read_mem(big, n, &o, &d);
+    CHECK(d.end == AS_ERR_NODATA);
+    CHECK(d.n == 1 && d.r[0].nf == 2);
+    CHECK(d.r[0].fn[0] == n - 4);
+    CHECK(d.r[0].raw_n == n);
+    CHECK_STR(d.r[0].f[1], "1");
+    doc_free(&d);
+    free(big);
+}
+
+/* ---- refill and restart logic: compare with the whole-input reference parser (tests/fuzz/csv_reference.h) ---- */
+
+typedef struct cmp_state {
+    as_csv_reader *r;
+    int64_t records;
+    int mismatches;
+} cmp_state;
+
+static void cmp_cb(void *u, const char *out, const ref_field *rf, size_t nf, int64_t line, const char *raw,
+                   size_t raw_n) {
+    cmp_state *c = u;
+    as_csv_field *f;
+    size_t n;
+    as_error err;
+    as_status st = as__csv_next(c->r, &f, &n, &err);
+    int ok = st == AS_OK && n == nf && as__csv_line(c->r) == line;
+    for (size_t j = 0; ok && j < n; j++)
+        ok = f[j].n == rf[j].n && f[j].quoted == rf[j].quoted && memcmp(f[j].p, out + rf[j].start, f[j].n) == 0 &&
+             f[j].p[f[j].n] == '\0';
+    size_t gn = 0;
+    const char *g = ok ? as__csv_raw(c->r, &gn) : NULL;
+    ok = ok && gn == raw_n && memcmp(g, raw, raw_n) == 0;
+    if (!ok && c->mismatches++ < 3)
+        fprintf(stderr, "record %lld (line %lld): reader and reference differ (status %d, %zu vs %zu fields)\n",
+                (long long)c->records, (long long)line, (int)st, n, nf);
+    c->records++;
+}
+
+/* Checks the reader on s against the reference: same records, then the same end (clean or unclosed quote). */
+static int64_t compare_with_reference(as_csv_reader *r, const char *s, size_t n, char delim) {
+    cmp_state c = {r, 0, 0};
+    int64_t bad_line = ref_parse(s, n, delim, cmp_cb, &c);
+    CHECK_MSG(c.mismatches == 0, "%d mismatches in %lld records", c.mismatches, (long long)c.records);
+    as_csv_field *f;
+    size_t nf;
+    as_error err;
+    as_status st = as__csv_next(r, &f, &nf, &err);
+    if (bad_line) {
+        char want[64];
+        snprintf(want, sizeof want, ":%lld: a quoted field", (long long)bad_line);
+        CHECK_MSG(st == AS_ERR_PARSE && strstr(err.msg, want), "status %d, expected a parse error at %s", (int)st,
+                  want);
+    } else {
+        CHECK_MSG(st == AS_ERR_NODATA, "status %d: %s", (int)st, st == AS_ERR_NODATA ? "" : err.msg);
+    }
+    return c.records;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint32_t rnd(uint32_t n) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+/* Random CSV-ish text built from the bytes that matter; quoted fields are closed most of the time. */
+static size_t random_csv(char *s, size_t cap, char delim) {
+    static const char plain[] = "abcXYZ 019.-\xC3\xA9";
+    size_t i = 0;
+    while (i + 16 < cap) {
+        uint32_t k = rnd(100);
+        if (k < 40) s[i++] = plain[rnd(sizeof plain - 1)];
+        else if (k < 55) s[i++] = delim;
+        else if (k < 65) s[i++] = '\n';
+        else if (k < 70) { s[i++] = '\r'; s[i++] = '\n'; }
+        else if (k < 73) s[i++] = '\r';
+        else if (k < 76) s[i++] = '"';
+        else if (k < 78) { s[i++] = '\xEF'; s[i++] = '\xBB'; s[i++] = '\xBF'; }
+        else {                                   /* a quoted field with the awkward bytes inside */
+            s[i++] = '"';
+            uint32_t len = rnd(12);
+            for (uint32_t j = 0; j < len && i + 8 < cap; j++) {
+                uint32_t c = rnd(10);
+                if (c < 2) { s[i++] = '"'; s[i++] = '"'; }
+                else if (c < 4) s[i++] = '\n';
+                else if (c < 5) s[i++] = delim;
+                else if (c < 6) s[i++] = '\r';
+                else s[i++] = plain[rnd(sizeof plain - 1)];
+            }
+            if (rnd(50)) s[i++] = '"';
+        }
+    }
+    return i;
+}
+
+static void test_against_reference(void) {
+    char *s = malloc(8192);
+    int64_t total = 0;
+    for (int round = 0; round < 3000; round++) {
+        char delim = round % 3 == 0 ? ';' : ',';
+        size_t n = random_csv(s, 20 + rnd(6000), delim);
+        if (round % 7 == 0 && n >= 3) memcpy(s, "\xEF\xBB\xBF", 3);
+        as_csv_options o = as__csv_options_default();
+        o.delimiter = delim;
+        as_csv_reader *r = NULL;
+        as_error err;
+        CHECK_OK(as__csv_open_mem(s, n, "rand.csv", &o, &r, &err), &err);
+        if (!r) continue;
+        int before = t_failures;
+        total += compare_with_reference(r, s, n, delim);
+        as__csv_close(r);
+        if (t_failures != before) { fprintf(stderr, "round %d failed\n", round); break; }
+    }
+    CHECK_MSG(total > 100000, "%lld records", (long long)total);
+    free(s);
+}
+
+/* ---- files: plain and gzip, larger than the 1 MiB file buffer ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/as_test_csv.XXXXXX");
+    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); exit(2); }
+}
+
+static void write_file(const char *path, const char *s, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(s, 1, n, f) != n) { perror(path); exit(2); }
+    fclose(f);
+}
+
+static void write_gz(const char *path, const char *s, size_t n) {
+    gzFile g = gzopen(path, "wb6");
+    if (!g) { perror(path); exit(2); }
+    size_t off = 0;
+    while (off < n) {
+        unsigned chunk = n - off > (1u << 20) ? 1u << 20 : (unsigned)(n - off);
+        if (gzwrite(g, s + off, chunk) != (int)chunk) { fprintf(stderr, "gzwrite failed\n"); exit(2); }
+        off += chunk;
+    }
+    gzclose(g);
+}
+
+/* About 3.5 MB: the random text, some long quoted fields, one quoted field of 1.5 MB (larger than the buffer). */
+static char *big_csv(size_t *n_out) {
+    size_t cap = 4u << 20, n = 0;
+    char *s = malloc(cap);
+    n += (size_t)snprintf(s, cap, "id,text\n");
+    for (int k = 0; k < 20000; k++) n += (size_t)snprintf(s + n, cap - n, "%d,\"row %d, \"\"quoted\"\"\nok\"\r\n", k, k);
+    n += random_csv(s + n, 300000, ',');
+    s[n++] = '\n';
+    s[n++] = 'x';
+    s[n++] = ',';
+    s[n++] = '"';
+    for (size_t k = 0; k < 1500000; k++) s[n++] = k % 1000 == 999 ? '\n' : (char)('a' + k % 26);
+    s[n++] = '"';
+    s[n++] = '\n';
+    for (int k = 0; k < 30000 && n + 64 < cap; k++) n += (size_t)snprintf(s + n, cap - n, "%d,plain %d\n", k, k);
+    *n_out = n;
+    return s;
+}
+
+static void test_files(void) {
+    size_t n;
+    char *s = big_csv(&n);
+    char plain[128], gz[128];
+    snprintf(plain, sizeof plain, "%s/big.csv", tmpdir);
+    snprintf(gz, sizeof gz, "%s/big.csv.gz", tmpdir);
+    write_file(plain, s, n);
+    write_gz(gz, s, n);
+    const char *paths[2] = {plain, gz};
+    for (int k = 0; k < 2; k++) {
+        as_csv_reader *r = NULL;
+        as_error err;
+        CHECK_OK(as__csv_open(paths[k], NULL, &r, &err), &err);
+        if (!r) continue;
+        CHECK_STR(as__csv_name(r), paths[k]);
+        CHECK(as__csv_bytes_total(r) > 0);
+        int64_t nrec = compare_with_reference(r, s, n, ',');
+        CHECK_MSG(nrec > 20000, "%lld records", (long long)nrec);
+        CHECK(as__csv_bytes_read(r) == as__csv_bytes_total(r));
+        as__csv_close(r);
+    }
+    free(s);
+
+    /* A small gzip file, named without .gz: detected by its magic bytes. */
+    char gz2[128];
+    snprintf(gz2, sizeof gz2, "%s/small.csv", tmpdir);
+    const char *txt = "\xEF\xBB\xBFid,comment\r\n1,\"line one\r\nline two\"\r\n2,ok\r\n";
+    write_gz(gz2, txt, strlen(txt));
+    as_csv_reader *r = NULL;
+    as_error err;
+    CHECK_OK(as__csv_open(gz2, NULL, &r, &err), &err);
+    if (r) {
+        doc d;
+        read_all(r, &d);
+        CHECK(d.n == 3);
+        CHECK_STR(d.r[0].f[0], "id");
+        CHECK_STR(d.r[1].f[1], "line one\r\nline two");
+        CHECK(d.r[2].line == 4);
+        CHECK_STR(d.r[2].f[1], "ok");
+        doc_free(&d);
+        as__csv_close(r);
+    }
+
+    /* A damaged gzip file is an I/O error, not garbage records. */
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s/bad.csv.gz", tmpdir);
+    {
+        size_t bn;
+        char *b = big_csv(&bn);
+        write_gz(bad, b, bn);
+        free(b);
+        FILE *f = fopen(bad, "r+b");
+        fseek(f, 20000, SEEK_SET);
+        fputs("garbage garbage garbage", f);
+        fclose(f);
+        CHECK_OK(as__csv_open(bad, NULL, &r, &err), &err);
+        as_status st = AS_OK;
+        as_csv_field *fl;
+        size_t nf;
+        while (r && (st = as__csv_next(r, &fl, &nf, &err)) == AS_OK) {}
+        CHECK_MSG(st == AS_ERR_IO, "status %d", (int)st);
+        as__csv_close(r);
+    }
+
+    /* A truncated gzip file (an interrupted download) is an I/O error too, not a shorter file. */
+    {
+        FILE *f = fopen(gz2, "rb");
+        char b[4096];
+        size_t bn = fread(b, 1, sizeof b, f);
+        fclose(f);
+        write_file(bad, b, bn - 12);
+        CHECK_OK(as__csv_open(bad, NULL, &r, &err), &err);
+        as_status st = AS_OK;
+        as_csv_field *fl;
+        size_t nf;
+        while (r && (st = as__csv_next(r, &fl, &nf, &err)) == AS_OK) {}
+        CHECK_MSG(st == AS_ERR_IO && strstr(err.msg, "bad.csv.gz: the gzip data is damaged or truncated (unexpected end of file)"),
+                  "status %d: %s", (int)st, err.msg);
+        as__csv_close(r);
+    }
+
+    CHECK(as__csv_open("/nonexistent/x.csv", NULL, &r, &err) == AS_ERR_IO);
+    CHECK(r == NULL);
+    CHECK_MSG(strstr(err.msg, "/nonexistent/x.csv") != NULL, "%s", err.msg);
+    CHECK(as__csv_open(tmpdir, NULL, &r, &err) == AS_ERR_IO);
+    CHECK(r == NULL);
+
+    unlink(plain);
+    unlink(gz);
+    unlink(gz2);
+    unlink(bad);
+}
+
+static void test_progress_counters(void) {
+    const char *s = "a,b\n1,2\n";
+    as_csv_reader *r = NULL;
+    as_error err;
+    CHECK_OK(as__csv_open_mem(s, strlen(s), NULL, NULL, &r, &err), &err);
+    CHECK_STR(as__csv_name(r), "<memory>");
+    CHECK(as__csv_bytes_total(r) == 8);
+    size_t rn = 99;
+    as__csv_raw(r, &rn);
+    CHECK(rn == 0);                            /* nothing read yet */
+    as_csv_field *f;
+    size_t nf;
+    while (as__csv_next(r, &f, &nf, &err) == AS_OK) {}
+    CHECK(as__csv_bytes_read(r) == 8);
+    as__csv_close(r);
+    as__csv_close(NULL);
+}
+
+/* ---- allocation failures ---- */
+
+static void test_alloc_failures(void) {
+    const char *s = "id,comment\n1,\"line one\nline two\"\n2,ok\n3,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u\n";
+    int nomem = 0;
+    for (long k = 1; k <= 40; k++) {
+        as__alloc_fail_after(k);
+        as_csv_reader *r = NULL;
+        as_error err;
+        as_status st = as__csv_open_mem(s, strlen(s), "m.csv", NULL, &r, &err);
+        if (st == AS_OK) {
+            as_csv_field *f;
+            size_t nf;
+            while ((st = as__csv_next(r, &f, &nf, &err)) == AS_OK) {}
+            if (st == AS_ERR_NODATA) st = AS_OK;
+            as__csv_close(r);
+        }
+        CHECK_MSG(st == AS_OK || st == AS_ERR_NOMEM, "k=%ld status %d", k, (int)st);
+        if (st == AS_ERR_NOMEM) nomem++;
+    }
+    as__alloc_fail_after(0);
+    CHECK(nomem > 0);
+}
+
+int main(void) {
+    make_tmpdir();
+    RUN(test_newline_in_quotes);
+    RUN(test_doubled_quotes);
+    RUN(test_bom);
+    RUN(test_crlf);
+    RUN(test_empty_lines_and_last_record);
+    RUN(test_empty_quoted_and_lenient);
+    RUN(test_delimiter);
+    RUN(test_ragged);
+    RUN(test_unterminated_quote);
+    RUN(test_max_record);
+    RUN(test_against_reference);
+    RUN(test_files);
+    RUN(test_progress_counters);
+    RUN(test_alloc_failures);
+    rmdir(tmpdir);
+    return test_report("csv");
+}

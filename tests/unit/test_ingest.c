@@ -1,0 +1,186 @@
+/* Ingest of the online-retail and canonical presets on small files written by the test. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aftersales/aftersales.h"
+#include "ingest/ingest.h"
+#include "store/store.h"
+#include "test.h"
+
+static char dir[256];
+
+static void write_file(const char *name, const char *text) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static int64_t q_int(as_db *db, const char *sql) {
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void q_text(as_db *db, const char *sql, char *buf, size_t n) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(buf, n, "%s", t ? (const char *)t : "(null)");
+    }
+    sqlite3_finalize(st);
+}
+
+static const char *retail =
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    "536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
+    "536365,POST,POSTAGE,1,2010-12-01 08:26:00,18,17850,United Kingdom\n"
+    "536366,22633,HAND WARMER,6,12/2/2010 8:28,1.85,17850.0,United Kingdom\n"
+    "C536379,85123A,WHITE HANGING HEART,-2,2010-12-05 09:41:00,2.55,17850,United Kingdom\n"
+    "536380,22633,HAND WARMER,-5,2010-12-05 10:00:00,0,,United Kingdom\n"
+    "536381,22633,HAND WARMER,3,notadate,1.85,12345,France\n"
+    "536382,22633,\"HAND, WARMER\",3,2010-12-06 10:00:00,1.85,12345,France,extra\n"
+    "536383,22633,HAND WARMER,2,2010-12-07 10:00:00,1.85,,NA\n";
+
+static void test_online_retail(void) {
+    as_error err = {0};
+    char db_path[512], path[512], buf[256];
+    snprintf(db_path, sizeof db_path, "%s/shop.db", dir);
+    snprintf(path, sizeof path, "%s/retail.csv", dir);
+    write_file("retail.csv", retail);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    as_ingest_params ip = as_ingest_params_default();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.records_read == 8);
+    CHECK(s.purchases == 3);
+    CHECK(s.charges == 1);
+    CHECK(s.cases == 1);
+    CHECK(s.rejected == 3);
+    CHECK(s.loaded == 5);
+    CHECK(s.orders == 3);
+    CHECK(s.customers == 1);          /* 17850 and 17850.0 are one customer; 12345 only in rejected rows */
+    CHECK(s.products == 2);           /* POST is a charge, not a product */
+    CHECK(q_int(db, "SELECT count(*) FROM rejects") == 3);
+    CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%InvoiceDate%'") == 7);
+    CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%fields%'") == 8);
+    q_text(db, "SELECT raw FROM rejects WHERE line = 8", buf, sizeof buf);
+    CHECK_STR(buf, "536382,22633,\"HAND, WARMER\",3,2010-12-06 10:00:00,1.85,12345,France,extra");
+    q_text(db, "SELECT customer_id FROM cases", buf, sizeof buf);
+    CHECK_STR(buf, "17850");
+    CHECK(q_int(db, "SELECT quantity FROM cases") == 2);
+    q_text(db, "SELECT kind FROM cases", buf, sizeof buf);
+    CHECK_STR(buf, "cancel");
+    q_text(db, "SELECT customer_id FROM orders WHERE order_id = '536366'", buf, sizeof buf);
+    CHECK_STR(buf, "17850");
+    CHECK(q_int(db, "SELECT ordered_at FROM orders WHERE order_id = '536366'") == 1291278480);  /* 2010-12-02 08:28 */
+    q_text(db, "SELECT country FROM orders WHERE order_id = '536383'", buf, sizeof buf);
+    CHECK_STR(buf, "NA");             /* the text NA is a country here (Namibia), not a hole */
+    CHECK(q_int(db, "SELECT count(*) FROM orders WHERE order_id = '536383' AND customer_id IS NULL") == 1);
+
+    /* A second ingest of the same file adds nothing. */
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.loaded == 0);
+    CHECK(s.skipped_duplicates == 5);
+    CHECK(q_int(db, "SELECT count(*) FROM order_lines") == 3);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects") == 3);
+    as_db_close(db);
+}
+
+static void test_online_retail_ii_spelling(void) {
+    as_error err = {0};
+    char db_path[512], path[512];
+    snprintf(db_path, sizeof db_path, "%s/shop2.db", dir);
+    snprintf(path, sizeof path, "%s/retail2.csv", dir);
+    write_file("retail2.csv",
+               "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+               "489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom\n"
+               "C489449,22087,PAPER BUNTING WHITE LACE,-12,2009-12-01 10:33:00,2.95,16321.0,Australia\n");
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_ingest_params ip = as_ingest_params_default();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.purchases == 1 && s.cases == 1 && s.rejected == 0);
+    as_db_close(db);
+
+    write_file("bad.csv", "Invoice,StockCode,Quantity,Price,Customer ID\n1,2,3,4,5\n");
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    snprintf(db_path, sizeof db_path, "%s/shop3.db", dir);
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_status st = as_ingest(db, path, &ip, &s, &err);
+    CHECK(st == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "InvoiceDate") && strstr(err.msg, "bad.csv"), "%s", err.msg);
+    as_db_close(db);
+}
+
+static void test_unterminated_quote_keeps_rows(void) {
+    as_error err = {0};
+    char db_path[512], path[512];
+    snprintf(db_path, sizeof db_path, "%s/shop4.db", dir);
+    snprintf(path, sizeof path, "%s/quote.csv", dir);
+    write_file("quote.csv",
+               "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+               "1,A1,ok,1,2011-01-01 10:00,1,5,UK\n"
+               "2,A2,\"never closed,1,2011-01-02 10:00,1,5,UK\n"
+               "3,A3,x,1,2011-01-03 10:00,1,5,UK\n");
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_ingest_params ip = as_ingest_params_default();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.purchases == 1);
+    CHECK(s.rejected == 1);
+    CHECK(q_int(db, "SELECT line FROM rejects") == 3);
+    as_db_close(db);
+}
+
+static void test_canonical(void) {
+    as_error err = {0};
+    char db_path[512], sub[300];
+    snprintf(sub, sizeof sub, "%s/canon", dir);
+    mkdir(sub, 0700);
+    write_file("canon/orders.csv", "order_id,customer_id,ordered_at,country\no1,c1,2024-01-01 10:00:00,DE\n"
+                                   "o2,c2,2024-01-02,FR\no3,c1,yesterday,DE\n");
+    write_file("canon/order_lines.csv", "order_id,line_no,product_id,quantity,unit_price\no1,1,p1,1,10\no1,2,p2,2,5\n"
+                                        "o2,1,p1,1,10\n");
+    write_file("canon/products.csv", "product_id,category,list_price\np1,apparel,10\np2,home,5\n");
+    write_file("canon/cases.csv", "case_id,order_id,product_id,kind,reason,opened_at\n"
+                                  "k1,o1,p1,return,too small,2024-01-10\n");
+    snprintf(db_path, sizeof db_path, "%s/canon.db", dir);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "canonical";
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, sub, &ip, &s, &err), &err);
+    CHECK(s.orders == 2);
+    CHECK(s.purchases == 3);
+    CHECK(s.cases == 1);
+    CHECK(s.rejected == 1);
+    char buf[256];
+    q_text(db, "SELECT reason FROM rejects", buf, sizeof buf);
+    CHECK_MSG(strstr(buf, "ordered_at") && strstr(buf, "yesterday"), "%s", buf);
+    CHECK(q_int(db, "SELECT count(*) FROM customers") == 2);
+    as_db_close(db);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/as_test_ingest_XXXXXX");
+    if (!mkdtemp(dir)) return 1;
+    RUN(test_online_retail);
+    RUN(test_online_retail_ii_spelling);
+    RUN(test_unterminated_quote_keeps_rows);
+    RUN(test_canonical);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return test_report("ingest");
+}
