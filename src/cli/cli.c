@@ -364,6 +364,7 @@ static struct {
     int drawn;              /* a bar is on screen and must be cleared before other output */
     char step[32];
     double t_start, t_last;
+    double done0;           /* `done` at the first report of the step: the rate counts from there */
 } bar;
 
 static void clock_text(double s, char *buf, size_t size) {
@@ -393,13 +394,16 @@ void cli_progress(void *user, const char *step, double done, double total) {
         snprintf(bar.step, sizeof bar.step, "%s", step);
         bar.t_start = now;
         bar.t_last = 0;
+        bar.done0 = done;
     }
-    int finished = total > 0 && done >= total;
-    if (!finished && now - bar.t_last < 0.1) return;   /* ~10 redraws per second */
+    /* A finished step is cleared by the command right away: drawing 100 % would only flicker. */
+    if (total > 0 && done >= total) return;
+    if (now - bar.t_last < 0.1) return;   /* ~10 redraws per second */
     bar.t_last = now;
 
+    /* Rate and time left from what was done since the step's first report; unknown for the first moment. */
     double elapsed = now - bar.t_start;
-    double rate = elapsed > 0 ? done / elapsed : 0;
+    double rate = elapsed > 0.3 ? (done - bar.done0) / elapsed : NAN;
     char line[160], left[24], took[24];
     clock_text(elapsed, took, sizeof took);
     if (total > 0) {
@@ -412,9 +416,10 @@ void cli_progress(void *user, const char *step, double done, double total) {
         fill[width] = '\0';
         clock_text(rate > 0 ? (total - done) / rate : NAN, left, sizeof left);
         snprintf(line, sizeof line, "%-9.9s [%s] %5.1f%%  %s/%s  %s/s  %s left", bar.step, fill, frac * 100,
-                 cli_si(done), cli_si(total), cli_si(rate), left);
+                 cli_si(done), cli_si(total), isnan(rate) ? "--" : cli_si(rate), left);
     } else {
-        snprintf(line, sizeof line, "%-9.9s %s  %s/s  %s elapsed", bar.step, cli_si(done), cli_si(rate), took);
+        snprintf(line, sizeof line, "%-9.9s %s  %s/s  %s elapsed", bar.step, cli_si(done),
+                 isnan(rate) ? "--" : cli_si(rate), took);
     }
     fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);

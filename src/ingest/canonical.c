@@ -159,6 +159,7 @@ static as_status load_table(as_ingest_ctx *cx, const table_spec *ts, const char 
         size_t raw_n;
         const char *raw = as__csv_raw(r, &raw_n);
         as_error perr = *err;
+        cx->stats->records_read++;   /* the malformed record counts as read, and as rejected */
         st = as__ingest_reject(cx, as__csv_line(r), "malformed CSV record", perr.msg, raw, raw_n, err);
     }
     cx->source = saved_source;

@@ -246,6 +246,7 @@ as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error
         size_t raw_n;
         const char *raw = as__csv_raw(r, &raw_n);
         as_error perr = *err;
+        cx->stats->records_read++;   /* the malformed record counts as read, and as rejected */
         st = as__ingest_reject(cx, as__csv_line(r), "malformed CSV record", perr.msg, raw, raw_n, err);
     }
     as__strmap_free(&line_no);

@@ -33,7 +33,7 @@ typedef struct as_csv_field {
 
 typedef struct as_csv_reader as_csv_reader;
 
-/* Opens a file (plain or gzip). `display_name` (may be NULL = path) is what error messages call it. */
+/* Opens a file (plain or gzip); error messages name it by `path`. */
 as_status as__csv_open(const char *path, const as_csv_options *opt, as_csv_reader **out, as_error *err);
 /* Reads from memory (tests, fuzzing). The bytes are borrowed and must outlive the reader. */
 as_status as__csv_open_mem(const char *data, size_t n, const char *name, const as_csv_options *opt,

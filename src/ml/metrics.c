@@ -51,12 +51,12 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
         else if (pos) fn++;
         else if (pred) fp++;
         else tn++;
-        /* sklearn's log_loss: clip both columns [1 − p, p] to [eps, 1 − eps], renormalize rows, −log of the
-         * true column. eps = 1e-15 is the contract (sklearn ≥ 1.2 defaults to machine epsilon instead; the
-         * difference only shows on probabilities within 1e-15 of 0 or 1). */
-        double p1 = score[i], p0 = 1 - score[i];
-        p1 = p1 < eps ? eps : p1 > 1 - eps ? 1 - eps : p1;
-        p0 = p0 < eps ? eps : p0 > 1 - eps ? 1 - eps : p0;
+        /* sklearn's log_loss, step for step: clip p to [eps, 1 − eps], form the columns [1 − p, p], renormalize
+         * each row, −log of the true column. (So p = 1 on a negative costs −log(1 − (1 − 1e-15)), about
+         * −log(9.992e-16), not −log(1e-15).) eps = 1e-15 is the contract; sklearn ≥ 1.2 defaults to machine
+         * epsilon instead, which only differs on probabilities within 1e-15 of 0 or 1. */
+        double p1 = score[i] < eps ? eps : score[i] > 1 - eps ? 1 - eps : score[i];
+        double p0 = 1 - p1;
         ll -= log((pos ? p1 : p0) / (p0 + p1));
         double e = (double)pos - score[i];
         brier += e * e;

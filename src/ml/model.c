@@ -165,7 +165,8 @@ static as_status get_doubles(const cJSON *root, const char *name, size_t n, doub
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, a) {
-        if (!cJSON_IsNumber(e)) return as__err(err, AS_ERR_FORMAT, "%s: '%s'[%zu] is not a number", path, name, i);
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+            return as__err(err, AS_ERR_FORMAT, "%s: '%s'[%zu] is not a finite number", path, name, i);
         (*out)[i++] = e->valuedouble;
     }
     return AS_OK;
@@ -187,9 +188,9 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
     v = cJSON_GetObjectItemCaseSensitive(root, "source");
     m->source = cJSON_IsString(v) && strcmp(v->valuestring, "csv") == 0 ? AS_MODEL_CSV : AS_MODEL_SHOP;
     v = cJSON_GetObjectItemCaseSensitive(root, "C");
-    m->C = cJSON_IsNumber(v) ? v->valuedouble : 1.0;
+    m->C = cJSON_IsNumber(v) && v->valuedouble > 0 && isfinite(v->valuedouble) ? v->valuedouble : 1.0;
     v = cJSON_GetObjectItemCaseSensitive(root, "threshold");
-    m->threshold = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
+    m->threshold = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1 ? v->valuedouble : 0.5;
     v = cJSON_GetObjectItemCaseSensitive(root, "horizon_days");
     m->horizon_days = cJSON_IsNumber(v) ? v->valueint : 0;
     v = cJSON_GetObjectItemCaseSensitive(root, "target");
@@ -232,7 +233,10 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
     if ((st = get_doubles(root, "mean", m->p, &m->mean, path, err))) return st;
     if ((st = get_doubles(root, "scale", m->p, &m->scale, path, err))) return st;
     v = cJSON_GetObjectItemCaseSensitive(root, "pca_components");
-    size_t k = cJSON_IsNumber(v) ? (size_t)v->valuedouble : 0;
+    double kd = cJSON_IsNumber(v) ? v->valuedouble : 0;
+    if (!(kd >= 0 && kd <= (double)m->p && kd == floor(kd)))
+        return as__err(err, AS_ERR_FORMAT, "%s: pca_components must be a whole number from 0 to %zu", path, m->p);
+    size_t k = (size_t)kd;
     m->dim = m->p;
     if (k) {
         m->has_pca = 1;
@@ -248,7 +252,8 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
         m->pca.total_variance = cJSON_IsNumber(v) ? v->valuedouble : 0;
     }
     v = cJSON_GetObjectItemCaseSensitive(root, "intercept");
-    if (!cJSON_IsNumber(v)) return as__err(err, AS_ERR_FORMAT, "%s: 'intercept' is missing", path);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return as__err(err, AS_ERR_FORMAT, "%s: 'intercept' is missing or not finite", path);
     m->intercept = v->valuedouble;
     return get_doubles(root, "coef", m->dim, &m->coef, path, err);
 }

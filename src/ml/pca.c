@@ -6,7 +6,6 @@
  * that error is invisible. */
 #include <cblas.h>
 #include <lapacke.h>
-#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -54,7 +53,7 @@ as_status as__pca_fit(const double *X, size_t n, size_t p, double variance, as_p
                            "got %g", max_k, variance);
         k_fixed = (size_t)variance;
     }
-    if (p > (size_t)INT_MAX / 8 || p > (size_t)46000)   /* LAPACK's 32-bit sizes; p² doubles must be sane */
+    if (p > 46000)   /* LAPACK indexes the p × p matrix with 32-bit ints: p² < 2^31 */
         return as__err(err, AS_ERR_INVALID, "PCA supports at most 46000 columns, got %zu", p);
 
     as_status st = AS_OK;

@@ -27,7 +27,7 @@ enum { CAT_APPAREL, CAT_SHOES, CAT_ELECTRONICS, CAT_HOME, CAT_TOYS, CAT_BEAUTY, 
 typedef struct category_spec {
     const char *name;
     double share;                 /* share of the catalogue */
-    double base_rate;             /* return probability of a reference line (see docs) */
+    double base_rate;             /* the category's average return probability (calibrate() makes it so) */
     double price_median, price_sigma;   /* list price ~ lognormal(log median, sigma), euros */
     int sized;                    /* sizes matter: sizing reasons, bracketing, exchanges */
     int repairable;               /* a defect may be repaired instead of refunded */
@@ -301,7 +301,7 @@ static as_status make_catalogue(shop *s, as_error *err) {
     }
     /* Defective products: a fixed share chosen uniformly (partial Fisher–Yates), each with an onset inside the
      * middle 60 % of the period so there is data both before and after it. */
-    int n_def = (int)((int64_t)n * 2 + 50) / 100;
+    int n_def = (int)llround(DEFECT_SHARE * n);
     for (int i = 0; i < n; i++) pick[i] = i;
     for (int i = 0; i < n_def; i++) {
         int j = (int)as__sim_range(&r, i, n - 1);
@@ -462,7 +462,7 @@ typedef struct sim_line {
 } sim_line;
 
 typedef struct sim_order {
-    int64_t no, t, promised, delivered;   /* delivered = 0 when cancelled */
+    int64_t no, t, promised, delivered;   /* delivered is meaningless when cancelled */
     int customer, country, channel, payment, late_days, cancelled;
 } sim_order;
 
@@ -551,7 +551,7 @@ static void write_order(shop *s, const sim_order *o) {
     as__sim_w_ch(w, ',');
     as__sim_w_time(w, o->promised);
     as__sim_w_ch(w, ',');
-    if (o->delivered) as__sim_w_time(w, o->delivered);
+    if (!o->cancelled) as__sim_w_time(w, o->delivered);
     as__sim_w_ch(w, '\n');
     s->stats.orders++;
 }
@@ -578,6 +578,10 @@ static int draw_customer(shop *s, as_sim_rng *r, int64_t orders_left, int64_t t)
      * spreads first appearances over the period in proportion to order volume; everyone else is a returning
      * customer drawn by activity, which gives the heavy-tailed repeat buying of real shops. */
     int remaining_new = s->p.n_customers - s->seen;
+    /* The calibration pilot is short, so pacing would make a quarter of its orders first orders; it draws
+     * from the steady state instead (everyone by activity), which is the mix of most of a real run. */
+    if (s->pilot)
+        return search_cum(s->cust_cum, s->p.n_customers, as__sim_u01(r) * s->cust_cum[s->p.n_customers - 1]);
     if (remaining_new > 0 && as__sim_u01(r) * (double)orders_left < (double)remaining_new) {
         s->cust[s->seen].first_seen = t;
         return s->seen++;
@@ -611,7 +615,6 @@ static void make_order(shop *s, as_sim_rng *r, sim_order *o, int64_t orders_left
     int64_t transit = o->late_days ? cs->promise_days + o->late_days : as__sim_range(r, 1, cs->promise_days);
     o->delivered = day0 + transit * AS_DAY + as__sim_range(r, 8 * 3600, 20 * 3600 - 1);
     o->cancelled = as__sim_u01(r) < P_CANCEL;
-    if (o->cancelled) o->delivered = 0;
 }
 
 static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_t orders_left) {
@@ -718,8 +721,9 @@ static void simulate_orders(shop *s, uint64_t stream, int64_t n_orders) {
 /* Calibration. The category's base rate is meant as its average return rate in the shop (defects aside),
  * but the other effects are not centred (discounts, serial returners and the spread of the random effects
  * all raise the average probability). So a pilot run of PILOT_ORDERS orders through the same generator
- * (its own random stream, nothing written) collects every line's effects, and each category's intercept is
- * solved by bisection so that the mean predicted probability of its pilot lines equals its base rate. */
+ * (its own random stream, nothing written, customers drawn in steady state — see draw_customer) collects
+ * every line's effects, and each category's intercept is solved by bisection so that the mean predicted
+ * probability of its pilot lines equals its base rate. The pilot's lines then also serve the ground truth. */
 #define PILOT_ORDERS 10000
 static as_status calibrate(shop *s, as_error *err) {
     s->cap_sample = PILOT_ORDERS * 6;
@@ -728,7 +732,6 @@ static as_status calibrate(shop *s, as_error *err) {
     s->pilot = 1;
     simulate_orders(s, 5, PILOT_ORDERS);
     s->pilot = 0;
-    s->seen = s->n_pre;                   /* the pilot's customer appearances are forgotten */
 
     /* Group the samples by category (a stable counting sort, in place through a scratch copy). */
     sim_sample *sorted = as__malloc((size_t)(s->n_sample ? s->n_sample : 1) * sizeof *sorted);

@@ -14,8 +14,8 @@
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ----
  * Our own generator rather than rand(), so a seed gives the same shop on every platform and C library.
- * Each part of the shop (catalogue, customers, calendar, orders) draws from its own stream, so changing the
- * number of orders does not reshuffle the catalogue. */
+ * Each part of the shop (catalogue, customers, calendar, calibration pilot, orders) draws from its own
+ * stream, so changing the number of orders does not reshuffle the catalogue or the customers. */
 typedef struct as_sim_rng {
     uint64_t s[4];
 } as_sim_rng;

@@ -499,7 +499,8 @@ static char *big_csv(size_t *n_out) {
     size_t cap = 4u << 20, n = 0;
     char *s = malloc(cap);
     n += (size_t)snprintf(s, cap, "id,text\n");
-    for (int k = 0; k < 20000; k++) n += (size_t)snprintf(s + n, cap - n, "%d,\"row %d, \"\"quoted\"\"\nok\"\r\n", k, k);
+    for (int k = 0; k < 20000; k++)
+        n += (size_t)snprintf(s + n, cap - n, "%d,\"row %d, \"\"quoted\"\"\nok\"\r\n", k, k);
     n += random_csv(s + n, 300000, ',');
     s[n++] = '\n';
     s[n++] = 'x';
@@ -589,7 +590,8 @@ static void test_files(void) {
         as_csv_field *fl;
         size_t nf;
         while (r && (st = as__csv_next(r, &fl, &nf, &err)) == AS_OK) {}
-        CHECK_MSG(st == AS_ERR_IO && strstr(err.msg, "bad.csv.gz: the gzip data is damaged or truncated (unexpected end of file)"),
+        CHECK_MSG(st == AS_ERR_IO &&
+                      strstr(err.msg, "bad.csv.gz: the gzip data is damaged or truncated (unexpected end of file)"),
                   "status %d: %s", (int)st, err.msg);
         as__csv_close(r);
     }
