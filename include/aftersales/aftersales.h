@@ -173,6 +173,10 @@ typedef struct as_train_params {
     size_t n_na_tokens;
     as_progress_fn progress;
     void *progress_user;
+    const char *const *drop_columns; /* --csv flow: columns to leave out (besides a column named `split`) */
+    size_t n_drop_columns;
+    size_t max_levels;               /* --csv flow: refuse a text column with more distinct training values than
+                                      * this (free text would one-hot into that many columns); 0 = no limit */
 } as_train_params;
 
 as_train_params as_train_params_default(void);

@@ -26,6 +26,7 @@ as_train_params as_train_params_default(void) {
     p.max_iter = 200;
     p.scale = 1;
     p.pca_variance = 0;
+    p.max_levels = 1000;
     return p;
 }
 

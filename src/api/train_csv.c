@@ -109,6 +109,24 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
         return st;
     }
     int split_col = as__table_find(t, "split");
+    /* Columns the user leaves out are treated like the seed's `split` column: not read, not checked for holes. */
+    unsigned char *skip = as__calloc(t->ncols ? t->ncols : 1, 1);
+    if (!skip) { as__table_free(t); return as__err(err, AS_ERR_NOMEM, "out of memory"); }
+    if (split_col >= 0 && split_col != tcol) skip[split_col] = 1;
+    for (size_t k = 0; k < params->n_drop_columns; k++) {
+        int c = as__table_find(t, params->drop_columns[k]);
+        if (c < 0 || c == tcol) {
+            const char *near = c < 0 ? closest(t, params->drop_columns[k]) : NULL;
+            st = as__err(err, AS_ERR_INVALID, c < 0 ? "%s has no column '%s' to drop%s%s%s"
+                                                    : "%s: cannot drop '%s', it is the target%s%s%s",
+                         csv_path, params->drop_columns[k], near ? "; did you mean '" : "", near ? near : "",
+                         near ? "'?" : "");
+            as__free(skip);
+            as__table_free(t);
+            return st;
+        }
+        skip[c] = 1;
+    }
     /* dropna over every column the seed keeps */
     size_t *rows = as__calloc(t->nrows ? t->nrows : 1, sizeof *rows), n = 0;
     as_model *m = as__model_new();
@@ -120,7 +138,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     for (size_t i = 0; i < t->nrows; i++) {
         int miss = 0;
         for (size_t c = 0; c < t->ncols && !miss; c++)
-            if ((int)c != split_col) miss = is_missing(&t->cols[c], i);
+            if (!skip[c]) miss = is_missing(&t->cols[c], i);
         if (!miss) rows[n++] = i;
     }
     rep->dropped_missing = (int64_t)(t->nrows - n);
@@ -132,7 +150,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
 
     m->source = AS_MODEL_CSV;
     for (size_t c = 0; c < t->ncols; c++) {
-        if ((int)c == tcol || (int)c == split_col) continue;
+        if ((int)c == tcol || skip[c]) continue;
         if (t->cols[c].type == AS_COL_TEXT) m->n_cat++; else m->n_num++;
     }
     m->num_names = as__calloc(m->n_num ? m->n_num : 1, sizeof *m->num_names);
@@ -147,7 +165,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     {
         size_t jn = 0, jc = 0;
         for (size_t c = 0; c < t->ncols; c++) {
-            if ((int)c == tcol || (int)c == split_col) continue;
+            if ((int)c == tcol || skip[c]) continue;
             const as_column *col = &t->cols[c];
             if (col->type == AS_COL_TEXT) {
                 for (size_t i = 0; i < n; i++) cat[i * m->n_cat + jc] = col->text[rows[i]];
@@ -159,6 +177,15 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                                       : AS_ERR_NOMEM;
                 as__free(vals);
                 if (st) break;
+                if (params->max_levels && m->cats[jc].n_levels > params->max_levels) {
+                    st = as__err(err, AS_ERR_INVALID,
+                                 "%s: text column '%s' has %zu distinct values in the training rows; one-hot encoding "
+                                 "would add that many columns. Leave it out with --drop '%s', or allow it with "
+                                 "--max-levels %zu", csv_path, col->name, m->cats[jc].n_levels, col->name,
+                                 m->cats[jc].n_levels);
+                    jc++;
+                    break;
+                }
                 jc++;
             } else {
                 for (size_t i = 0; i < n; i++) num[i * m->n_num + jn] = col->num[rows[i]];
@@ -166,7 +193,8 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                 jn++;
             }
         }
-        if (st) { as__err(err, st, "out of memory"); goto out; }
+        if (st == AS_ERR_NOMEM) as__err(err, st, "out of memory");
+        if (st) goto out;
     }
     m->p = m->n_num;
     for (size_t c = 0; c < m->n_cat; c++) m->p += m->cats[c].n_levels;
@@ -190,6 +218,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
 out:
     if (st && err && !strstr(err->msg, csv_path)) as__err_prefix(err, "%s", csv_path);
     as__free(rows); as__free(num); as__free(cat); as__free(y); as__free(train); as__free(test); as__free(d.X);
+    as__free(skip);
     as__table_free(t);
     if (st) { as_model_free(m); return st; }
     m->report = *rep;

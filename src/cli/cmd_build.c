@@ -14,7 +14,9 @@ void cmd_build_usage(FILE *out) {
     fprintf(out,
             "Usage: aftersales build [options]\n"
             "\n"
-            "Compute one feature row per purchase line (table 'features'): the label says whether an after-sales\n"
+            "Compute return labels and point-in-time features in the database.\n"
+            "\n"
+            "One feature row per purchase line (table 'features'): the label says whether an after-sales\n"
             "case opened within the horizon, and every feature counts only facts strictly before the order.\n"
             "Purchases whose horizon reaches past the end of the data stay unlabelled.\n"
             "\n"

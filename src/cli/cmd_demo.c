@@ -22,10 +22,11 @@ void cmd_demo_usage(FILE *out) {
     fprintf(out,
             "Usage: aftersales demo [options]\n"
             "\n"
-            "Run the whole after-sales job on the built-in simulated shop and write every output into DIR:\n"
-            "simulate the shop (DIR/shop/), ingest it (DIR/shop.db, recreated on every run), build labels and\n"
-            "features, train with a time split (DIR/model.json, DIR/metrics.json), score the test window\n"
-            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and rank products (DIR/quality.csv).\n"
+            "Run the whole after-sales job on the built-in simulated shop.\n"
+            "\n"
+            "Simulates the shop (DIR/shop/), ingests it (DIR/shop.db, recreated on every run), builds labels\n"
+            "and features, trains with a time split (DIR/model.json, DIR/metrics.json), scores the test window\n"
+            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and ranks products (DIR/quality.csv).\n"
             "\n"
             "Options:\n"
             "  --out DIR       folder for everything the demo writes (default: demo-out)\n"
@@ -209,8 +210,8 @@ int cmd_demo(int argc, char **argv) {
         printf("\n");
     }
     if (!rep.converged)
-        cli_warnf(cmd, "train: the solver stopped after %d iterations without converging (gradient norm %.3g)",
-                  rep.iterations, rep.grad_norm);
+        cli_warnf(cmd, "train: the solver stopped after %d iteration%s without converging (gradient norm %.3g)",
+                  rep.iterations, rep.iterations == 1 ? "" : "s", rep.grad_norm);
 
     /* 5. score the test window: what an after-sales team would have seen for those orders */
     t = cli_now();

@@ -14,8 +14,10 @@ void cmd_ingest_usage(FILE *out) {
     fprintf(out,
             "Usage: aftersales ingest [options] FILE\n"
             "\n"
-            "Load a shop export into the SQLite database: parse, type, clean, map to the canonical schema, and\n"
-            "keep bad records in the rejects table. Loading the same data twice adds nothing the second time.\n"
+            "Load a shop export into the SQLite database.\n"
+            "\n"
+            "Records are parsed, typed, cleaned and mapped to the canonical schema; bad records are kept in the\n"
+            "rejects table with their line and reason. Loading the same data twice adds nothing the second time.\n"
             "\n"
             "FILE is a CSV or CSV.gz export (preset online-retail) or a folder of canonical CSV files\n"
             "(preset canonical: customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv, ...).\n"

@@ -24,7 +24,9 @@ void cmd_quality_usage(FILE *out) {
     fprintf(out,
             "Usage: aftersales quality --db FILE --out CSV [options]\n"
             "\n"
-            "Rank products by their return rate shrunk toward a fitted beta prior (empirical Bayes), so that a\n"
+            "Rank products by shrunk return rate and write the list as CSV.\n"
+            "\n"
+            "Return rates are shrunk toward a beta prior fitted on all products (empirical Bayes), so that a\n"
             "product with 2 returns out of 3 sales does not outrank one with 200 out of 1,000. Writes the list as\n"
             "CSV and shows the top %d products.\n"
             "\n"
@@ -139,14 +141,18 @@ static int is_identifier_column(const char *name) {
     return strstr(low, "id") || strstr(low, "code") || strstr(low, "rank") || strstr(low, "year");
 }
 
-static void format_number(const char *text, double x, int identifier, char *out, size_t size) {
-    int integral = strchr(text, '.') == NULL && strchr(text, 'e') == NULL && strchr(text, 'E') == NULL;
-    if (integral && identifier)
+static int has_fraction(const char *text) { return strpbrk(text, ".eE") != NULL; }
+
+/* Whole numbers get thousands separators (unless the column holds identifiers); a column with fractions
+ * gets one number of decimals for all its cells, chosen by its largest magnitude. */
+static void format_number(double x, int whole, int identifier, int decimals, const char *text, char *out,
+                          size_t size) {
+    if (whole && identifier)
         snprintf(out, size, "%s", text);
-    else if (integral && fabs(x) < 9e18)
+    else if (whole && fabs(x) < 9e18)
         snprintf(out, size, "%s", cli_count((int64_t)x));
     else
-        snprintf(out, size, "%.*f", fabs(x) >= 1000 ? 0 : fabs(x) >= 1 ? 2 : 4, x);
+        snprintf(out, size, "%.*f", decimals, x);
 }
 
 int cli_print_csv_head(const char *cmd, const char *path, int top) {
@@ -169,6 +175,7 @@ int cli_print_csv_head(const char *cmd, const char *path, int top) {
         if (n == 0) break;
         if (n == 1 && h->cell[h->n_rows + 1][0][0] == '\0') continue;   /* blank line */
         h->row_cols[++h->n_rows] = n;
+        for (int c = n; c < CSV_MAX_COLS; c++) h->cell[h->n_rows][c][0] = '\0';   /* short record */
     }
     fclose(f);
     if (h->n_cols == 0 || h->n_rows == 0) {
@@ -180,21 +187,29 @@ int cli_print_csv_head(const char *cmd, const char *path, int top) {
     /* Numbers are shown rounded and right-aligned; a column is numeric when all its shown cells are. */
     int width[CSV_MAX_COLS], numeric[CSV_MAX_COLS];
     for (int c = 0; c < h->n_cols; c++) {
+        int whole = 1;
+        double max_abs = 0;
         numeric[c] = 1;
         for (int r = 1; r <= h->n_rows; r++) {
             double x;
-            const char *s = c < h->row_cols[r] ? h->cell[r][c] : "";
-            if (*s && !is_number(s, &x)) numeric[c] = 0;
+            const char *s = h->cell[r][c];
+            if (!*s) continue;
+            if (!is_number(s, &x)) {
+                numeric[c] = 0;
+                break;
+            }
+            if (has_fraction(s)) whole = 0;
+            if (fabs(x) > max_abs) max_abs = fabs(x);
         }
         int ident = is_identifier_column(h->cell[0][c]);
+        int decimals = max_abs < 10 ? 4 : max_abs < 1000 ? 2 : 0;
         width[c] = text_width(h->cell[0][c]);
         for (int r = 1; r <= h->n_rows; r++) {
             char *s = h->cell[r][c];
-            if (c >= h->row_cols[r]) s[0] = '\0';
             double x;
             if (numeric[c] && is_number(s, &x)) {
                 char tmp[64];
-                format_number(s, x, ident, tmp, sizeof tmp);
+                format_number(x, whole, ident, decimals, s, tmp, sizeof tmp);
                 snprintf(s, CELL_BYTES, "%s", tmp);
             }
             int w = text_width(s);

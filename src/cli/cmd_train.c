@@ -18,10 +18,12 @@ void cmd_train_usage(FILE *out) {
     fprintf(out,
             "Usage: aftersales train (--db FILE | --csv FILE --target COL) --out MODEL [options]\n"
             "\n"
-            "Train an L2-regularized logistic regression (scikit-learn's objective) and measure it on a held-out\n"
-            "part. With --db it learns from the features of 'aftersales build'; with --csv it runs the seed's flow\n"
-            "on any flat CSV: drop rows with missing values, one-hot encode text columns, split, standardize, PCA.\n"
-            "Writes the model to MODEL and its metrics to metrics.json in the same directory.\n"
+            "Train a logistic regression and measure it on held-out data.\n"
+            "\n"
+            "The model is an L2-regularized logistic regression (scikit-learn's objective). With --db it learns\n"
+            "from the features of 'aftersales build'; with --csv it runs the seed's flow on any flat CSV: drop\n"
+            "rows with missing values, one-hot encode text columns, split, standardize, PCA. Writes the model\n"
+            "to MODEL and its metrics to metrics.json in the same directory.\n"
             "\n"
             "Data (one of):\n"
             "  --db FILE          database with features from 'aftersales build'\n"
@@ -29,6 +31,9 @@ void cmd_train_usage(FILE *out) {
             "  --target COL       (--csv) the column to predict\n"
             "  --positive VALUE   (--csv) the target value that is the positive class (default: automatic)\n"
             "  --na TOKEN         (--csv) one more text that means a missing value (repeatable)\n"
+            "  --drop COL         (--csv) leave column COL out (repeatable); a column named 'split' always is\n"
+            "  --max-levels N     (--csv) refuse a text column with more than N distinct values, such as free\n"
+            "                     text or an ID, instead of one-hot encoding it (default: %zu; 0 = no limit)\n"
             "\n"
             "Options:\n"
             "  --out MODEL        model file to write (required); metrics.json goes beside it\n"
@@ -48,7 +53,7 @@ void cmd_train_usage(FILE *out) {
             "Example:\n"
             "  aftersales train --db shop.db --out model/model.json\n"
             "  aftersales train --csv returns.csv --target returned --positive yes --out csvmodel/model.json\n",
-            d.C, d.tol, d.max_iter, CSV_DEFAULT_PCA);
+            d.max_levels, d.C, d.tol, d.max_iter, CSV_DEFAULT_PCA);
 }
 
 /* One line that says what was trained, for the header of the output. */
@@ -66,7 +71,7 @@ int cmd_train(int argc, char **argv) {
     static const char cmd[] = "train";
     enum {
         OPT_DB = CLI_OPT_FIRST, OPT_CSV, OPT_TARGET, OPT_POSITIVE, OPT_NA, OPT_SPLIT, OPT_C, OPT_TOL, OPT_MAX_ITER,
-        OPT_NO_SCALE, OPT_PCA, OPT_OUT
+        OPT_NO_SCALE, OPT_PCA, OPT_OUT, OPT_DROP, OPT_MAX_LEVELS
     };
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -82,12 +87,15 @@ int cmd_train(int argc, char **argv) {
         {"no-scale", no_argument, NULL, OPT_NO_SCALE},
         {"pca", required_argument, NULL, OPT_PCA},
         {"out", required_argument, NULL, OPT_OUT},
+        {"drop", required_argument, NULL, OPT_DROP},
+        {"max-levels", required_argument, NULL, OPT_MAX_LEVELS},
         {NULL, 0, NULL, 0},
     };
     const char *db_path = NULL, *csv_path = NULL, *target = NULL, *positive = NULL, *split = NULL, *out = NULL;
     const char *na[MAX_NA_TOKENS];
-    size_t n_na = 0;
-    int pca_given = 0;
+    size_t n_na = 0, n_drop = 0;
+    const char *drop[MAX_NA_TOKENS];
+    int pca_given = 0, drop_given = 0;
     as_train_params tp = as_train_params_default();
 
     opterr = 0;
@@ -126,14 +134,26 @@ int cmd_train(int argc, char **argv) {
             pca_given = 1;
             break;
         case OPT_OUT: out = optarg; break;
+        case OPT_DROP:
+            if (n_drop == MAX_NA_TOKENS) return cli_usage_error(cmd, "at most %d --drop columns", MAX_NA_TOKENS);
+            drop[n_drop++] = optarg;
+            drop_given = 1;
+            break;
+        case OPT_MAX_LEVELS: {
+            int v;
+            if (!cli_parse_int(cmd, "--max-levels", optarg, 0, 1000000000, &v)) return CLI_EXIT_USAGE;
+            tp.max_levels = (size_t)v;
+            drop_given = 1;
+            break;
+        }
         default: return cli_usage_error(cmd, "unhandled option");
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!db_path == !csv_path) return cli_usage_error(cmd, "give exactly one of --db FILE or --csv FILE");
     if (!out) return cli_usage_error(cmd, "missing --out MODEL (the model file to write)");
-    if (db_path && (target || positive || n_na))
-        return cli_usage_error(cmd, "--target, --positive and --na apply only with --csv");
+    if (db_path && (target || positive || n_na || drop_given))
+        return cli_usage_error(cmd, "--target, --positive, --na, --drop and --max-levels apply only with --csv");
     if (csv_path && !target) return cli_usage_error(cmd, "--csv needs --target COL (the column to predict)");
 
     char metrics_path[4096];
@@ -177,6 +197,8 @@ int cmd_train(int argc, char **argv) {
         tp.positive_label = positive;
         tp.na_tokens = n_na ? na : NULL;
         tp.n_na_tokens = n_na;
+        tp.drop_columns = n_drop ? drop : NULL;
+        tp.n_drop_columns = n_drop;
         st = as_train_csv(csv_path, &tp, &model, &rep, &err);
     }
     cli_progress_clear();
@@ -190,8 +212,9 @@ int cmd_train(int argc, char **argv) {
     double seconds = cli_now() - t0;
 
     if (!rep.converged)
-        cli_warnf(cmd, "the solver stopped after %d iterations without converging (gradient norm %.3g); the model "
-                  "may be imprecise: raise --max-iter, loosen --tol or lower --C", rep.iterations, rep.grad_norm);
+        cli_warnf(cmd, "the solver stopped after %d iteration%s without converging (gradient norm %.3g); the model "
+                  "may be imprecise: raise --max-iter, loosen --tol or lower --C", rep.iterations,
+                  rep.iterations == 1 ? "" : "s", rep.grad_norm);
 
     if (cli_verbosity_level == CLI_QUIET) {
         printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s train / %s test rows); wrote %s and %s\n",

@@ -15,18 +15,30 @@
 #include "features/features.h"
 #include "ingest/strmap.h"
 
+/* Counts, amounts and durations enter as log1p, and smoothed rates as logits: their tails are long (a
+ * wholesaler's thousandth order, a 0.5 % against a 40 % return rate) and a linear model on the raw scale lets
+ * a few rows dominate. "recent" histories weight each event by exp(−age / 30 days), so they follow a customer
+ * or product as it changes. Country enters through its smoothed return rate rather than one indicator per
+ * country: rare countries' indicators fit noise (measured on a validation window inside the training data).
+ * The calendar month is stored for reports but not modelled: a time split rarely trains on every month. */
 const char *const as__feature_numeric[] = {
-    "ln_quantity", "ln_unit_price", "ln_line_value", "price_vs_product", "discount",
-    "order_lines", "ln_order_value", "order_distinct_products", "basket_repeat",
-    "hour", "weekday", "month",
-    "cust_is_new", "cust_prev_orders", "cust_prev_lines", "cust_prev_returns", "cust_return_rate",
-    "ln_cust_prev_value", "cust_days_since_first", "cust_days_since_last", "cust_bought_product_before",
-    "cust_returned_product_before",
-    "prod_is_new", "ln_prod_prev_sales", "prod_prev_returns", "prod_return_rate", "cat_return_rate",
+    "ln_quantity", "ln_unit_price", "ln_line_value", "ln_price_vs_product", "discount", "ln_qty_vs_cust_mean",
+    "ln_order_lines", "ln_order_value", "ln_order_distinct_products", "basket_repeat",
+    "hour", "weekday",
+    "cust_is_new", "ln_cust_prev_orders", "ln_cust_prev_lines", "ln_cust_prev_returns", "cust_return_logit",
+    "ln_cust_recent_returns", "cust_recent_return_logit", "ln_cust_orders_last_day", "ln_cust_prev_value", "ln_cust_days_since_first", "ln_cust_hours_since_last",
+    "cust_has_returned", "ln_cust_days_since_last_return",
+    "cust_bought_product_before", "cust_returned_product_before",
+    "prod_is_new", "ln_prod_prev_sales", "ln_prod_prev_returns", "prod_return_logit", "prod_recent_return_logit",
+    "ln_prod_recent_sales", "ln_prod_days_since_first",
+    "cat_return_logit", "country_return_logit",
 };
+/* Stored in the features table for reports and look-ups, not model inputs. */
+const char *const as__feature_extra[] = {"month"};
+const int as__n_feature_extra = 1;
 const int as__n_feature_numeric = (int)(sizeof as__feature_numeric / sizeof *as__feature_numeric);
-const char *const as__feature_categorical[] = {"country", "category"};
-const int as__n_feature_categorical = 2;
+const char *const as__feature_categorical[] = {"category"};
+const int as__n_feature_categorical = 1;
 
 enum { NF = sizeof as__feature_numeric / sizeof *as__feature_numeric };
 
@@ -39,16 +51,28 @@ as_build_params as_build_params_default(void) {
 }
 
 /* ---- running histories ---- */
+/* A count where each event weighs exp(−age / τ): one number and the instant it was last brought up to date. */
+typedef struct decayed { double v; int64_t t; } decayed;
+#define DECAY_TAU (30.0 * AS_DAY)
+static double decayed_at(const decayed *d, int64_t t) { return d->v * exp(-(double)(t - d->t) / DECAY_TAU); }
+static void decayed_add(decayed *d, int64_t t, double x) { d->v = decayed_at(d, t) + x; d->t = t; }
+/* Orders in about the last day: a burst of orders often ends in cancelling the duplicates. */
+#define BURST_TAU ((double)AS_DAY)
+static double burst_at(const decayed *d, int64_t t) { return d->v * exp(-(double)(t - d->t) / BURST_TAU); }
+
 typedef struct cust_state {
-    int64_t orders, lines, returns, first_t, last_t;
-    double value;
+    int64_t orders, lines, returns, first_t, last_t, last_return_t;
+    int64_t country;              /* position in the country table of the latest order's country, or −1 */
+    double value, qty_sum;
+    decayed recent_returns, recent_lines, orders_burst;
 } cust_state;
 typedef struct prod_state {
     int64_t sales, returns;
     double price_sum;
-    int64_t price_n;
+    int64_t price_n, first_t;
+    decayed recent_sales, recent_returns;
 } prod_state;
-typedef struct cat_state { int64_t sales, returns; } cat_state;
+typedef struct cat_state { int64_t sales, returns; } cat_state;   /* also used for countries */
 
 typedef struct entity_table {
     as_strmap index;     /* key → position in items */
@@ -78,7 +102,7 @@ static void entity_free(entity_table *t) { as__strmap_free(&t->index); as__free(
 
 /* ---- cases, grouped by matching key for label look-ups ---- */
 typedef struct case_ev { int64_t group, at; } case_ev;
-typedef struct case_hist { char *cust, *prod; int64_t at; } case_hist;
+typedef struct case_hist { char *cust, *prod; int64_t at; int has_order; } case_hist;
 
 static int cmp_case_ev(const void *a, const void *b) {
     const case_ev *x = a, *y = b;
@@ -108,7 +132,7 @@ static as_status label_add(label_index *li, const char *key, size_t n, int64_t a
 }
 
 static as_status label_finish(label_index *li) {
-    qsort(li->ev, li->n, sizeof *li->ev, cmp_case_ev);
+    if (li->n) qsort(li->ev, li->n, sizeof *li->ev, cmp_case_ev);   /* qsort(NULL, 0, …) is undefined */
     size_t ng = li->groups.count;
     li->start = as__calloc(ng + 1, sizeof *li->start);
     if (!li->start) return AS_ERR_NOMEM;
@@ -151,14 +175,21 @@ static char *dup_col(as_arena *a, sqlite3_stmt *st, int i) {
 }
 
 static double smoothed(int64_t k, int64_t n, double prior, double m) { return ((double)k + m * prior) / ((double)n + m); }
+/* log(r / (1 − r)), kept finite at the ends (a shop with no returns yet has rate 0). */
+static double logit(double r) {
+    const double lo = 1e-4;
+    r = r < lo ? lo : r > 1 - lo ? 1 - lo : r;
+    return log(r / (1 - r));
+}
 
 typedef struct build_run {
     as_db *db;
     const as_build_params *p;
     as_build_stats *stats;
-    entity_table cust, prod, cat;
+    entity_table cust, prod, cat, country;
     as_strmap cust_prod;          /* customer|product → bit 1 bought, bit 2 returned (before now) */
-    label_index labels;
+    label_index labels;           /* cases that name an order, by order|product and order| */
+    as_strmap returned;           /* customer|product|time of purchases a customer-only case is attributed to */
     case_hist *cases;             /* sorted by time, for history */
     size_t n_cases, case_pos;
     int64_t shop_lines, shop_returns;
@@ -181,7 +212,6 @@ static as_status load_cases(build_run *b, as_error *err) {
         if ((sqlite3_column_type(st, 0) != SQLITE_NULL && !cu) || (sqlite3_column_type(st, 1) != SQLITE_NULL && !ord) ||
             (sqlite3_column_type(st, 2) != SQLITE_NULL && !pr)) { rc = AS_ERR_NOMEM; break; }
         if (ord) rc = label_add(&b->labels, key, make_key(key, sizeof key, 'o', ord, pr), at);
-        else if (cu && pr) rc = label_add(&b->labels, key, make_key(key, sizeof key, 'c', cu, pr), at);
         if (rc) break;
         if (b->n_cases == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -189,13 +219,62 @@ static as_status load_cases(build_run *b, as_error *err) {
             if (!p) { rc = AS_ERR_NOMEM; break; }
             b->cases = p;
         }
-        b->cases[b->n_cases++] = (case_hist){cu, pr, at};
+        b->cases[b->n_cases++] = (case_hist){cu, pr, at, ord != NULL};
         if (at > b->stats->data_end) b->stats->data_end = at;
     }
     if (!rc && s != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
     sqlite3_finalize(st);
     if (rc == AS_ERR_NOMEM) return as__err(err, rc, "out of memory reading cases");
     if (!rc && label_finish(&b->labels)) return as__err(err, AS_ERR_NOMEM, "out of memory indexing cases");
+    return rc;
+}
+
+static size_t returned_key(char *buf, size_t size, const char *cust, const char *prod, int64_t at) {
+    int n = snprintf(buf, size, "r\x1f%s\x1f%s\x1f%lld", cust, prod, (long long)at);
+    return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+}
+
+/* A case that names no order (a cancellation naming customer and product) is attributed to that customer's
+ * latest purchase of the product at or before the case, if it lies within the horizon. One case marks one
+ * purchase instant, so the positive rate counts return events rather than every purchase a return could
+ * belong to. */
+static as_status attribute_customer_cases(build_run *b, as_error *err) {
+    label_index purchases;
+    memset(&purchases, 0, sizeof purchases);
+    as__strmap_init(&purchases.groups);
+    sqlite3_stmt *st;
+    as_status rc = as__db_prepare(b->db,
+        "SELECT o.customer_id, ol.product_id, o.ordered_at FROM order_lines ol JOIN orders o "
+        "ON o.order_id = ol.order_id WHERE ol.quantity > 0 AND o.customer_id IS NOT NULL", &st, err);
+    char key[1024];
+    int s = SQLITE_DONE;
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cu = (const char *)sqlite3_column_text(st, 0), *pr = (const char *)sqlite3_column_text(st, 1);
+        if (!cu || !pr) continue;
+        if (label_add(&purchases, key, make_key(key, sizeof key, 'c', cu, pr), sqlite3_column_int64(st, 2)))
+            rc = as__err(err, AS_ERR_NOMEM, "out of memory attributing cases");
+    }
+    if (!rc && s != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
+    sqlite3_finalize(st);
+    if (!rc && label_finish(&purchases)) rc = as__err(err, AS_ERR_NOMEM, "out of memory attributing cases");
+    int64_t horizon = (int64_t)b->p->horizon_days * AS_DAY;
+    for (size_t i = 0; i < b->n_cases && !rc; i++) {
+        const case_hist *c = &b->cases[i];
+        if (c->has_order || !c->cust || !c->prod) continue;
+        int64_t *g = as__strmap_get(&purchases.groups, key, make_key(key, sizeof key, 'c', c->cust, c->prod));
+        if (!g) continue;
+        size_t a = (size_t)purchases.start[*g], z = (size_t)purchases.start[*g + 1];
+        while (a < z) {                    /* first purchase after the case */
+            size_t m = a + (z - a) / 2;
+            if (purchases.ev[m].at <= c->at) a = m + 1; else z = m;
+        }
+        if (a == (size_t)purchases.start[*g]) continue;   /* no purchase at or before the case */
+        int64_t t = purchases.ev[a - 1].at;
+        if (c->at - t > horizon) continue;
+        if (!as__strmap_upsert(&b->returned, key, returned_key(key, sizeof key, c->cust, c->prod, t), 1, NULL))
+            rc = as__err(err, AS_ERR_NOMEM, "out of memory attributing cases");
+    }
+    label_free(&purchases);
     return rc;
 }
 
@@ -209,11 +288,15 @@ static as_status apply_cases_before(build_run *b, int64_t t) {
             cust_state *cs = entity(&b->cust, c->cust, strlen(c->cust));
             if (!cs) return AS_ERR_NOMEM;
             cs->returns++;
+            cs->last_return_t = c->at;
+            if (cs->lines && cs->country >= 0) ((cat_state *)b->country.items)[cs->country].returns++;
+            decayed_add(&cs->recent_returns, c->at, 1);
         }
         if (c->prod) {
             prod_state *ps = entity(&b->prod, c->prod, strlen(c->prod));
             if (!ps) return AS_ERR_NOMEM;
             ps->returns++;
+            decayed_add(&ps->recent_returns, c->at, 1);
         }
         if (c->cust && c->prod) {
             int64_t *v = as__strmap_upsert(&b->cust_prod, key, make_key(key, sizeof key, 'x', c->cust, c->prod), 0, NULL);
@@ -245,24 +328,37 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         cust_state *cs = entity(&b->cust, l->customer, strlen(l->customer));
         prod_state *ps = entity(&b->prod, l->product, strlen(l->product));
         cat_state *ks = l->category ? entity(&b->cat, l->category, strlen(l->category)) : NULL;
-        if (!cs || !ps || (l->category && !ks)) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+        cat_state *ys = l->country ? entity(&b->country, l->country, strlen(l->country)) : NULL;
+        if (!cs || !ps || (l->category && !ks) || (l->country && !ys))
+            return as__err(err, AS_ERR_NOMEM, "out of memory building features");
         int64_t *cp = as__strmap_get(&b->cust_prod, key, make_key(key, sizeof key, 'x', l->customer, l->product));
         int64_t days = l->at >= 0 ? l->at / AS_DAY : (l->at - AS_DAY + 1) / AS_DAY;
         int y, mo, d;
         as__civil_from_days(days, &y, &mo, &d);
         double prod_rate = smoothed(ps->returns, ps->sales, shop_rate, m);
+        double rs = decayed_at(&ps->recent_sales, l->at), rr = decayed_at(&ps->recent_returns, l->at);
+        double mean_price = ps->price_n ? ps->price_sum / (double)ps->price_n : 0;
+        double mean_qty = cs->lines ? cs->qty_sum / (double)cs->lines : 0;
         double f[NF] = {
             log1p(l->qty), log1p(l->price), log1p(l->qty * l->price),
-            ps->price_n ? l->price / (ps->price_sum / (double)ps->price_n) : 1.0, l->discount,
-            (double)n, log1p(order_value > 0 ? order_value : 0), (double)distinct, (double)repeat,
-            (double)((l->at - days * AS_DAY) / 3600), (double)((days + 3) % 7), (double)mo,
-            cs->lines == 0, (double)cs->orders, (double)cs->lines, (double)cs->returns,
-            smoothed(cs->returns, cs->lines, shop_rate, m), log1p(cs->value),
-            cs->lines ? (double)(l->at - cs->first_t) / AS_DAY : 0.0,
-            cs->lines ? (double)(l->at - cs->last_t) / AS_DAY : 0.0,
+            mean_price > 0 && l->price > 0 ? log(l->price / mean_price) : 0.0, l->discount,
+            mean_qty > 0 && l->qty > 0 ? log(l->qty / mean_qty) : 0.0,
+            log1p((double)n), log1p(order_value > 0 ? order_value : 0), log1p((double)distinct), (double)repeat,
+            (double)((l->at - days * AS_DAY) / 3600), (double)((days + 3) % 7),
+            cs->lines == 0, log1p((double)cs->orders), log1p((double)cs->lines), log1p((double)cs->returns),
+            logit(smoothed(cs->returns, cs->lines, shop_rate, m)), log1p(decayed_at(&cs->recent_returns, l->at)),
+            logit((decayed_at(&cs->recent_returns, l->at) + m * shop_rate) / (decayed_at(&cs->recent_lines, l->at) + m)),
+            log1p(burst_at(&cs->orders_burst, l->at)),
+            log1p(cs->value > 0 ? cs->value : 0),
+            cs->lines ? log1p((double)(l->at - cs->first_t) / AS_DAY) : 0.0,
+            cs->lines ? log1p((double)(l->at - cs->last_t) / 3600.0) : 0.0,
+            cs->returns > 0, cs->returns ? log1p((double)(l->at - cs->last_return_t) / AS_DAY) : 0.0,
             cp && (*cp & 1), cp && (*cp & 2),
-            ps->sales == 0, log1p((double)ps->sales), (double)ps->returns, prod_rate,
-            ks ? smoothed(ks->returns, ks->sales, shop_rate, m) : shop_rate,
+            ps->sales == 0, log1p((double)ps->sales), log1p((double)ps->returns), logit(prod_rate),
+            logit((rr + m * prod_rate) / (rs + m)), log1p(rs),
+            ps->sales ? log1p((double)(l->at - ps->first_t) / AS_DAY) : 0.0,
+            logit(ks ? smoothed(ks->returns, ks->sales, shop_rate, m) : shop_rate),
+            logit(ys ? smoothed(ys->returns, ys->sales, shop_rate, m) : shop_rate),
         };
         /* Label: a matching case within the horizon; unknown when the horizon passes the end of the data. */
         int labelled = l->at <= label_until;
@@ -271,7 +367,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
             int64_t hi = l->at + horizon;
             positive = label_hit(&b->labels, key, make_key(key, sizeof key, 'o', l->order, l->product), l->at, hi) ||
                        label_hit(&b->labels, key, make_key(key, sizeof key, 'o', l->order, NULL), l->at, hi) ||
-                       label_hit(&b->labels, key, make_key(key, sizeof key, 'c', l->customer, l->product), l->at, hi);
+                       as__strmap_get(&b->returned, key, returned_key(key, sizeof key, l->customer, l->product, l->at));
         }
         sqlite3_stmt *q = b->ins;
         sqlite3_reset(q);
@@ -284,6 +380,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         sqlite3_bind_text(q, 7, l->country ? l->country : "(unknown)", -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 8, l->category ? l->category : "(none)", -1, SQLITE_STATIC);
         for (int k = 0; k < NF; k++) sqlite3_bind_double(q, 9 + k, f[k]);
+        sqlite3_bind_int(q, 9 + NF, mo);
         if (sqlite3_step(q) != SQLITE_DONE)
             return as__err(err, AS_ERR_DB, "%s: writing features: %s", b->db->path, sqlite3_errmsg(b->db->sql));
         b->stats->purchase_lines++;
@@ -302,17 +399,32 @@ static as_status fold_order(build_run *b, const purchase *lines, size_t n) {
         prod_state *ps = entity(&b->prod, l->product, strlen(l->product));
         if (!cs || !ps) return AS_ERR_NOMEM;
         if (cs->lines == 0) cs->first_t = l->at;
-        if (i == 0) cs->orders++;
+        if (i == 0) {
+            cs->orders++;
+            cs->orders_burst.v = burst_at(&cs->orders_burst, l->at) + 1;
+            cs->orders_burst.t = l->at;
+        }
+        decayed_add(&cs->recent_lines, l->at, 1);
+        if (ps->sales == 0) ps->first_t = l->at;
         cs->lines++;
         cs->last_t = l->at;
         cs->value += l->qty * l->price;
+        cs->qty_sum += l->qty;
         ps->sales++;
+        decayed_add(&ps->recent_sales, l->at, 1);
         ps->price_sum += l->price;
         ps->price_n++;
         if (l->category) {
             cat_state *ks = entity(&b->cat, l->category, strlen(l->category));
             if (!ks) return AS_ERR_NOMEM;
             ks->sales++;
+        }
+        cs->country = -1;
+        if (l->country) {
+            cat_state *ys = entity(&b->country, l->country, strlen(l->country));
+            if (!ys) return AS_ERR_NOMEM;
+            ys->sales++;
+            cs->country = (int64_t)(ys - (cat_state *)b->country.items);
         }
         int64_t *v = as__strmap_upsert(&b->cust_prod, key, make_key(key, sizeof key, 'x', l->customer, l->product), 0, NULL);
         if (!v) return AS_ERR_NOMEM;
@@ -329,6 +441,7 @@ static as_status create_table(as_db *db, as_error *err) {
                          "line_no INTEGER NOT NULL, customer_id TEXT, product_id TEXT, ordered_at INTEGER NOT NULL, "
                          "label INTEGER, country TEXT, category TEXT");
     for (int k = 0; k < NF; k++) as__buf_printf(&sql, ", %s REAL", as__feature_numeric[k]);
+    for (int k = 0; k < as__n_feature_extra; k++) as__buf_printf(&sql, ", %s INTEGER", as__feature_extra[k]);
     as_status st = as__buf_printf(&sql, ", PRIMARY KEY(order_id, line_no));");
     if (!st) st = as__buf_cstr(&sql);
     if (!st) st = as__db_exec(db, sql.data, err);
@@ -341,7 +454,7 @@ static as_status prepare_insert(build_run *b, as_error *err) {
     as_buf sql;
     as__buf_init(&sql, 0);
     as__buf_printf(&sql, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?");
-    for (int k = 0; k < NF; k++) as__buf_printf(&sql, ",?");
+    for (int k = 0; k < NF + as__n_feature_extra; k++) as__buf_printf(&sql, ",?");
     as_status st = as__buf_printf(&sql, ")");
     if (!st) st = as__buf_cstr(&sql);
     if (!st) st = as__db_prepare(b->db, sql.data, &b->ins, err);
@@ -417,7 +530,12 @@ static as_status run_pass(build_run *b, as_error *err) {
                 q.customer = as__arena_strndup(&pending_arena, q.customer, strlen(q.customer));
                 q.product = as__arena_strndup(&pending_arena, q.product, strlen(q.product));
                 q.category = q.category ? as__arena_strndup(&pending_arena, q.category, strlen(q.category)) : NULL;
-                if (!q.customer || !q.product) { rc = AS_ERR_NOMEM; break; }
+                q.country = q.country ? as__arena_strndup(&pending_arena, q.country, strlen(q.country)) : NULL;
+                q.order = NULL;   /* the order's strings die with its arena; folding needs none of them */
+                if (!q.customer || !q.product || (lines[i].category && !q.category) || (lines[i].country && !q.country)) {
+                    rc = AS_ERR_NOMEM;
+                    break;
+                }
                 pending[n_pending++] = q;
             }
             if (rc) break;
@@ -487,16 +605,20 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     b.cust.size = sizeof(cust_state);
     b.prod.size = sizeof(prod_state);
     b.cat.size = sizeof(cat_state);
+    b.country.size = sizeof(cat_state);
+    as__strmap_init(&b.country.index);
     as__strmap_init(&b.cust.index);
     as__strmap_init(&b.prod.index);
     as__strmap_init(&b.cat.index);
     as__strmap_init(&b.cust_prod);
     as__strmap_init(&b.labels.groups);
+    as__strmap_init(&b.returned);
     as__arena_init(&b.arena, 1 << 16);
 
     as_status rc = as__db_bulk_begin(db, err);
     if (!rc) rc = create_table(db, err);
     if (!rc) rc = load_cases(&b, err);
+    if (!rc) rc = attribute_customer_cases(&b, err);
     if (!rc) rc = run_pass(&b, err);
     sqlite3_finalize(b.ins);
     if (!rc) {
@@ -513,8 +635,10 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     entity_free(&b.cust);
     entity_free(&b.prod);
     entity_free(&b.cat);
+    entity_free(&b.country);
     as__strmap_free(&b.cust_prod);
     label_free(&b.labels);
+    as__strmap_free(&b.returned);
     as__free(b.cases);
     as__arena_free(&b.arena);
     if (!rc && params->progress) params->progress(params->progress_user, "build", 1, 1);

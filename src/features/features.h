@@ -1,10 +1,13 @@
 /*
  * features — labels and point-in-time features, one row per purchase line, in the table `features`.
  *
- * Label: a purchase line (order o, customer c, product p, time t) is positive when a case opens at a time u
- * with t ≤ u ≤ t + H days that matches it: the case names order o (and product p, or no product), or the
- * case names no order but customer c and product p. A line is labelled when t + H days ≤ the last event
- * in the data; otherwise its label is NULL (its future is not yet known).
+ * Label: a purchase line (order o, customer c, product p, time t) is positive when a case opened at a time u
+ * with t ≤ u ≤ t + H days belongs to it:
+ *   - a case that names order o and product p (or o and no product: an order-level case) belongs to it;
+ *   - a case that names no order but customer c and product p (a cancellation invoice) belongs to c's latest
+ *     purchase of p at or before u — one return event marks one purchase, not every purchase it could undo.
+ * A line is labelled when t + H days ≤ the last event in the data; otherwise its label is NULL (its future is
+ * not yet known).
  *
  * Features use only facts strictly before t: the purchase's own line and basket (known when it is placed),
  * and histories (customer, product, category, shop) built from purchases and cases with time < t. Events at
@@ -26,5 +29,8 @@ extern const int as__n_feature_numeric;
 /* Categorical feature columns (text; one-hot encoded by train with a vocabulary learned on training rows). */
 extern const char *const as__feature_categorical[];
 extern const int as__n_feature_categorical;
+/* Further columns of the features table that are not model inputs (INTEGER). */
+extern const char *const as__feature_extra[];
+extern const int as__n_feature_extra;
 
 #endif

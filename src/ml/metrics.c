@@ -1,6 +1,7 @@
 /* Binary classification metrics with scikit-learn's definitions and edge-case results (see ml.h). Everything
  * that depends on the ranking (ROC-AUC, average precision, best-F1 threshold, top-k precision) comes from one
  * sort of the scores, descending, ties broken by row index so the result never depends on the sort routine. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
     /* ---- threshold 0.5: predicted positive when p > 0.5, i.e. decision_function > 0 as LogisticRegression.predict ---- */
     int64_t tp = 0, fp = 0, tn = 0, fn = 0;
     double ll = 0, brier = 0;
-    const double eps = 1e-15;
+    const double eps = DBL_EPSILON;   /* log_loss(eps="auto") in scikit-learn 1.2: the dtype's machine epsilon */
     for (size_t i = 0; i < n; i++) {
         int pos = y[i] == 1, pred = score[i] > 0.5;
         if (pos && pred) tp++;
@@ -52,9 +53,7 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
         else if (pred) fp++;
         else tn++;
         /* sklearn's log_loss, step for step: clip p to [eps, 1 − eps], form the columns [1 − p, p], renormalize
-         * each row, −log of the true column. (So p = 1 on a negative costs −log(1 − (1 − 1e-15)), about
-         * −log(9.992e-16), not −log(1e-15).) eps = 1e-15 is the contract; sklearn ≥ 1.2 defaults to machine
-         * epsilon instead, which only differs on probabilities within 1e-15 of 0 or 1. */
+         * each row, −log of the true column. (So p = 1 on a negative costs −log(1 − (1 − eps)), not −log(eps).) */
         double p1 = score[i] < eps ? eps : score[i] > 1 - eps ? 1 - eps : score[i];
         double p0 = 1 - p1;
         ll -= log((pos ? p1 : p0) / (p0 + p1));

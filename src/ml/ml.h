@@ -81,7 +81,7 @@ void as__logreg_predict(const double *X, size_t n, size_t p, const double *w, do
 /* ---- metrics for a binary problem (y ∈ {0,1}, score = predicted probability of 1) ----
  * ROC-AUC counts ties ½ (Mann–Whitney); NaN when only one class is present.
  * PR-AUC is average precision (sklearn.metrics.average_precision_score).
- * Log loss clips probabilities to [1e-15, 1 − 1e-15] as scikit-learn does.
+ * Log loss clips probabilities to [ε, 1 − ε] with ε = DBL_EPSILON, as scikit-learn 1.2's log_loss(eps="auto").
  * Precision with no predicted positives is 0 (scikit-learn's zero_division default, with its warning).
  * precision_top1/top5: among the ceil(1 % · n) / ceil(5 % · n) highest scores (ties broken by row order). */
 as_status as__metrics_binary(const double *y, const double *score, size_t n, as_metrics *out, as_error *err);

@@ -153,7 +153,7 @@ def sk_metrics(y, p):
         "best_f1_recall": rec[best],
         "roc_auc": roc_auc_score(y, p) if two else float("nan"),
         "pr_auc": average_precision_score(y, p),
-        "log_loss": log_loss(y, p, eps=1e-15, labels=[0, 1]), "brier": brier_score_loss(y, p),
+        "log_loss": log_loss(y, p, labels=[0, 1]), "brier": brier_score_loss(y, p),
         "precision_top1": y[order[:k1]].mean(), "precision_top5": y[order[:k5]].mean(),
         "tp": tp, "fp": fp, "tn": tn, "fn": fn,
     }

@@ -48,34 +48,46 @@ static void test_labels_and_history(void) {
              "('o1',1,'p1',1,10),('o2',1,'p1',2,20),('o2',2,'p2',1,5),('o3',1,'p1',1,10),('o4',1,'p1',1,10),"
              "('o5',1,'p1',1,10);"
              "INSERT INTO cases(case_id,customer_id,product_id,kind,opened_at) VALUES('k1','c1','p1','cancel',10*86400);"
-             "INSERT INTO cases(case_id,order_id,product_id,kind,opened_at) VALUES('k2','o3','p1','return',130*86400);");
+             "INSERT INTO cases(case_id,order_id,product_id,kind,opened_at) VALUES('k2','o3','p1','return',130*86400);"
+             /* c9 buys p9 on days 1 and 3 and cancels one on day 5: the cancellation belongs to the day-3 purchase */
+             "INSERT INTO orders VALUES('o6','c9',1*86400,NULL,'UK',NULL,NULL,NULL),('o7','c9',3*86400,NULL,'UK',NULL,NULL,NULL);"
+             "INSERT INTO order_lines(order_id,line_no,product_id,quantity,unit_price) VALUES('o6',1,'p9',1,3),('o7',1,'p9',1,3);"
+             "INSERT INTO cases(case_id,customer_id,product_id,kind,opened_at) VALUES('k3','c9','p9','cancel',5*86400);");
     as_build_params bp = as_build_params_default();
     as_build_stats bs;
     CHECK_OK(as_build(db, &bp, &bs, &err), &err);
-    CHECK(bs.purchase_lines == 5);            /* o5 has no customer: not a feature row */
-    CHECK(bs.labelled == 4);                  /* o4 on day 400: its horizon passes the end of the data */
-    CHECK(bs.positives == 1);
+    CHECK(bs.purchase_lines == 7);            /* o5 has no customer: not a feature row */
+    CHECK(bs.labelled == 6);                  /* o4 on day 400: its horizon passes the end of the data */
+    CHECK(bs.positives == 2);
+    CHECK_NEAR(feature(db, "o6", 1, "label"), 0, 0);     /* the later purchase o7 took the cancellation */
+    CHECK_NEAR(feature(db, "o7", 1, "label"), 1, 0);
     CHECK(bs.label_until == 310LL * DAY);
     CHECK_NEAR(feature(db, "o1", 1, "label"), 1, 0);     /* cancelled 10 days later */
     CHECK_NEAR(feature(db, "o2", 1, "label"), 0, 0);     /* nothing after day 20 for c1/p1 */
     CHECK_NEAR(feature(db, "o3", 1, "label"), 0, 0);     /* the case came after 100 days */
     CHECK(isnan(feature(db, "o4", 1, "label")));
     /* history strictly before the purchase */
-    CHECK_NEAR(feature(db, "o1", 1, "cust_prev_lines"), 0, 0);
+    CHECK_NEAR(feature(db, "o1", 1, "ln_cust_prev_lines"), 0, 0);
     CHECK_NEAR(feature(db, "o1", 1, "cust_is_new"), 1, 0);
-    CHECK_NEAR(feature(db, "o2", 1, "cust_prev_lines"), 1, 0);
-    CHECK_NEAR(feature(db, "o2", 1, "cust_prev_orders"), 1, 0);
-    CHECK_NEAR(feature(db, "o2", 1, "cust_prev_returns"), 1, 0);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_prev_lines"), log1p(1.0), 1e-12);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_prev_orders"), log1p(1.0), 1e-12);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_prev_returns"), log1p(1.0), 1e-12);
     CHECK_NEAR(feature(db, "o2", 1, "cust_bought_product_before"), 1, 0);
     CHECK_NEAR(feature(db, "o2", 1, "cust_returned_product_before"), 1, 0);
     CHECK_NEAR(feature(db, "o2", 2, "cust_bought_product_before"), 0, 0);
-    CHECK_NEAR(feature(db, "o2", 1, "cust_days_since_first"), 20, 1e-12);
-    CHECK_NEAR(feature(db, "o2", 1, "price_vs_product"), 2.0, 1e-12);   /* 20 against the earlier 10 (o1; o5 too) */
-    CHECK_NEAR(feature(db, "o2", 1, "order_lines"), 2, 0);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_days_since_first"), log1p(20.0), 1e-12);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_price_vs_product"), log(2.0), 1e-12);   /* 20 against o1's 10 (o5 has no customer) */
+    CHECK_NEAR(feature(db, "o2", 1, "ln_order_lines"), log1p(2.0), 1e-12);
     CHECK_NEAR(feature(db, "o2", 1, "ln_order_value"), log1p(45.0), 1e-12);
-    CHECK_NEAR(feature(db, "o3", 1, "prod_prev_returns"), 1, 0);
+    CHECK_NEAR(feature(db, "o3", 1, "ln_prod_prev_returns"), log1p(1.0), 1e-12);
     CHECK_NEAR(feature(db, "o3", 1, "ln_prod_prev_sales"), log1p(2.0), 1e-12);   /* o1 and o2 (o5 has no customer) */
     CHECK_NEAR(feature(db, "o1", 1, "weekday"), 3, 0);   /* 1970-01-01 was a Thursday (Monday = 0) */
+    CHECK_NEAR(feature(db, "o1", 1, "month"), 1, 0);
+    /* c1's day-10 cancellation: 10 days before o2, weighted exp(−10/30) in the recent count */
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_recent_returns"), log1p(exp(-10.0 / 30.0)), 1e-12);
+    CHECK_NEAR(feature(db, "o2", 1, "ln_cust_days_since_last_return"), log1p(10.0), 1e-12);
+    /* o3 (France) is the first French purchase: its country rate is the shop's running rate, shrunk to itself */
+    CHECK(feature(db, "o3", 1, "country_return_logit") == feature(db, "o3", 1, "cat_return_logit"));
     as_db_close(db);
 }
 
@@ -116,7 +128,7 @@ static char *dump_features_before(as_db *db, int64_t T) {
     as_buf b;
     as__buf_init(&b, 0);
     char sql[4096];
-    int off = snprintf(sql, sizeof sql, "SELECT order_id, line_no, country, category");
+    int off = snprintf(sql, sizeof sql, "SELECT order_id, line_no, country, category, month");
     for (int k = 0; k < as__n_feature_numeric; k++) off += snprintf(sql + off, sizeof sql - (size_t)off, ", %s", as__feature_numeric[k]);
     snprintf(sql + off, sizeof sql - (size_t)off, " FROM features WHERE ordered_at < %lld ORDER BY order_id, line_no", (long long)T);
     sqlite3_stmt *st;
