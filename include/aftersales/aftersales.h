@@ -205,6 +205,7 @@ typedef struct as_metrics_report {
     int64_t unseen_categories;       /* test rows with a category not seen in training */
     int64_t dropped_missing;         /* --csv: rows dropped for missing values */
     double seconds_train;
+    int hessian_products;            /* conjugate-gradient steps of the Newton solver (one data pass each) */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.

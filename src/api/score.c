@@ -251,8 +251,9 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
         as_time_format(r->test_start, 0, c, sizeof c); as_time_format(r->test_end, 0, d, sizeof d);
         fprintf(f, "  \"train_window\": [\"%s\", \"%s\"],\n  \"test_window\": [\"%s\", \"%s\"],\n", a, b, c, d);
     }
-    fprintf(f, "  \"features_in\": %d,\n  \"components\": %d,\n  \"iterations\": %d,\n  \"converged\": %s,\n",
-            r->n_features_in, r->n_components, r->iterations, r->converged ? "true" : "false");
+    fprintf(f, "  \"features_in\": %d,\n  \"components\": %d,\n  \"iterations\": %d,\n  \"hessian_products\": %d,\n"
+               "  \"converged\": %s,\n",
+            r->n_features_in, r->n_components, r->iterations, r->hessian_products, r->converged ? "true" : "false");
     fprintf(f, "  ");
     json_num(f, "gradient_norm", r->grad_norm, 0);
     fprintf(f, ",\n  ");

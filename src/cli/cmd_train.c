@@ -237,8 +237,9 @@ int cmd_train(int argc, char **argv) {
     printf("\n");
     cli_print_metrics_table(stdout, &rep.train, &rep.test);
     printf("\n");
-    printf("  solver: %d iterations, gradient norm %.3g, objective %.6g, %s\n", rep.iterations, rep.grad_norm,
-           rep.objective, rep.converged ? "converged" : "NOT converged");
+    printf("  solver: %d Newton iterations (%d Hessian-vector products), gradient norm %.3g, objective %.6g, %s\n",
+           rep.iterations, rep.hessian_products, rep.grad_norm, rep.objective,
+           rep.converged ? "converged" : "NOT converged");
     printf("  time: %s training, %s in all\n", cli_duration(rep.seconds_train), cli_duration(seconds));
     printf("wrote %s and %s\n", out, metrics_path);
     return CLI_EXIT_OK;

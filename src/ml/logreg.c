@@ -368,7 +368,7 @@ as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, c
          * (the tenth leaves room for the second-order term, and lands the coefficients well inside 1e-6 of the
          * optimum on the parity data; half of it measured 2–4e-7 there). */
         double eta = fmax(fmin(XI, sqrt(gnorm / gnorm0)), 0.1 * prm.tol * gnorm0 / gnorm);
-        trcg(&L, delta, eta * gnorm, &boundary);
+        inf.hessian_products += trcg(&L, delta, eta * gnorm, &boundary);
         double gs = vdot(L.g, L.s, d), sr = vdot(L.s, L.r, d);
         double prered = -0.5 * (gs - sr);   /* −(gᵀs + ½ sᵀHs), using Hs = −g − r */
         double snorm = 0;

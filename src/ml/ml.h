@@ -68,6 +68,7 @@ typedef struct as_logreg_info {
     double grad_norm;          /* final ‖∇f‖ */
     double objective;
     int quasi_separated;       /* weights grew large while the loss went to ~0: (quasi-)separation */
+    int hessian_products;      /* conjugate-gradient steps, each one pass over the data */
 } as_logreg_info;
 
 /* X is n × p; y holds 0/1; sw holds per-row weights or is NULL (all 1). On success w[0..p) holds the
