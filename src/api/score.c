@@ -63,7 +63,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     as__buf_printf(&sql, "SELECT order_id, line_no, customer_id, product_id, ordered_at, label");
     for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
     for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
-    as__buf_printf(&sql, " FROM features WHERE ordered_at >= ? ORDER BY ordered_at, order_id, line_no");
+    as__buf_printf(&sql, " FROM features WHERE ordered_at >= ? ORDER BY rowid");
     as_status st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;
     if (!st) st = as__db_prepare(db, sql.data, &q, err);

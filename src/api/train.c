@@ -196,7 +196,7 @@ static as_status read_feature_rows(as_db *db, int labelled_only, int64_t from, s
     as__buf_printf(&sql, "SELECT label, ordered_at, order_id, line_no, customer_id, product_id");
     for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
     for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
-    as__buf_printf(&sql, " FROM features WHERE %s ordered_at >= %lld ORDER BY ordered_at, order_id, line_no",
+    as__buf_printf(&sql, " FROM features WHERE %s ordered_at >= %lld ORDER BY rowid",
                    labelled_only ? "label IS NOT NULL AND" : "", (long long)from);
     as_status st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;

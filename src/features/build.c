@@ -157,8 +157,20 @@ static void label_free(label_index *li) { as__strmap_free(&li->groups); as__free
 
 /* Keys joined with the unit separator, which cannot occur in the CSV text we store. */
 static size_t make_key(char *buf, size_t size, char tag, const char *a, const char *b) {
-    int n = snprintf(buf, size, "%c\x1f%s\x1f%s", tag, a ? a : "", b ? b : "");
-    return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+    size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0, n = 0;
+    if (la + lb + 4 > size) {           /* absurdly long identifiers: cut, still deterministic */
+        la = la > size / 2 - 2 ? size / 2 - 2 : la;
+        lb = lb > size / 2 - 2 ? size / 2 - 2 : lb;
+    }
+    buf[n++] = tag;
+    buf[n++] = '\x1f';
+    if (la) memcpy(buf + n, a, la);
+    n += la;
+    buf[n++] = '\x1f';
+    if (lb) memcpy(buf + n, b, lb);
+    n += lb;
+    buf[n] = '\0';
+    return n;
 }
 
 /* ---- one purchase line as read from the database ---- */
@@ -442,7 +454,9 @@ static as_status create_table(as_db *db, as_error *err) {
                          "label INTEGER, country TEXT, category TEXT");
     for (int k = 0; k < NF; k++) as__buf_printf(&sql, ", %s REAL", as__feature_numeric[k]);
     for (int k = 0; k < as__n_feature_extra; k++) as__buf_printf(&sql, ", %s INTEGER", as__feature_extra[k]);
-    as_status st = as__buf_printf(&sql, ", PRIMARY KEY(order_id, line_no));");
+    /* No key index: rows are written in (ordered_at, order_id, line_no) order, so rowid order is time order
+     * and readers scan it without sorting. (order_id, line_no) is unique by construction. */
+    as_status st = as__buf_printf(&sql, ");");
     if (!st) st = as__buf_cstr(&sql);
     if (!st) st = as__db_exec(db, sql.data, err);
     else st = as__err(err, AS_ERR_NOMEM, "out of memory");

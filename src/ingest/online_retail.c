@@ -59,6 +59,8 @@ static size_t customer_len(const as_csv_field *f) {
     return n;
 }
 
+typedef struct cust_first { int64_t at; const char *country; } cust_first;
+
 typedef struct retail_stmts {
     sqlite3_stmt *order, *line, *product, *customer, *cas, *charge;
 } retail_stmts;
@@ -126,8 +128,17 @@ as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error
                                  "amount, at) VALUES(?,?,?,?,?,?,?)", &s.charge, err)))
         goto done;
 
-    as_strmap line_no;
+    /* What this run has already written, so each order, product and customer costs one statement, not one
+     * per line: invoice → lines so far; product → seen; customer → earliest purchase (written at the end). */
+    as_strmap line_no, orders_done, products_done, customers;
     as__strmap_init(&line_no);
+    as__strmap_init(&orders_done);
+    as__strmap_init(&products_done);
+    as__strmap_init(&customers);
+    cust_first *first = NULL;         /* per customer (the map's value is the position): earliest purchase */
+    size_t n_first = 0, cap_first = 0;
+    as_arena country_arena;           /* the countries of those earliest purchases */
+    as__arena_init(&country_arena, 1 << 14);
     as_ingest_stats *stats = cx->stats;
     char detail[512];
     while ((st = as__csv_next(r, &f, &nf, err)) == AS_OK) {
@@ -206,26 +217,44 @@ as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error
             if ((st = as__ingest_reject(cx, line, why, detail, raw, raw_n, err))) break;
             continue;
         }
-        /* A purchase line. */
-        sqlite3_stmt *q = s.order;
-        sqlite3_bind_text(q, 1, inv->p, (int)inv->n, SQLITE_TRANSIENT);
-        bind_field(q, 2, cf, cust_n, !has_customer);
-        sqlite3_bind_int64(q, 3, at);
-        bind_field(q, 4, country, country ? country->n : 0, !has_country);
-        if ((st = step_done(cx, q, &changed, err))) break;
-        stats->orders += changed;
-
-        q = s.product;
-        sqlite3_bind_text(q, 1, code->p, (int)code->n, SQLITE_TRANSIENT);
-        bind_field(q, 2, desc, desc ? desc->n : 0, !has_desc);
-        if ((st = step_done(cx, q, NULL, err))) break;
-
-        if (has_customer) {
-            q = s.customer;
-            sqlite3_bind_text(q, 1, cf->p, (int)cust_n, SQLITE_TRANSIENT);
-            bind_field(q, 2, country, country ? country->n : 0, !has_country);
+        /* A purchase line. The order row comes from the invoice's first purchase line. */
+        sqlite3_stmt *q;
+        int fresh;
+        if (!as__strmap_upsert(&orders_done, inv->p, inv->n, 0, &fresh)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        if (fresh) {
+            q = s.order;
+            sqlite3_bind_text(q, 1, inv->p, (int)inv->n, SQLITE_TRANSIENT);
+            bind_field(q, 2, cf, cust_n, !has_customer);
             sqlite3_bind_int64(q, 3, at);
+            bind_field(q, 4, country, country ? country->n : 0, !has_country);
+            if ((st = step_done(cx, q, &changed, err))) break;
+            stats->orders += changed;
+        }
+        if (!as__strmap_upsert(&products_done, code->p, code->n, 0, &fresh)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        if (fresh) {
+            q = s.product;
+            sqlite3_bind_text(q, 1, code->p, (int)code->n, SQLITE_TRANSIENT);
+            bind_field(q, 2, desc, desc ? desc->n : 0, !has_desc);
             if ((st = step_done(cx, q, NULL, err))) break;
+        }
+        if (has_customer) {
+            int64_t *pos = as__strmap_upsert(&customers, cf->p, cust_n, (int64_t)n_first, &fresh);
+            if (!pos) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+            if (fresh) {
+                if (n_first == cap_first) {
+                    cap_first = cap_first ? cap_first * 2 : 1024;
+                    cust_first *p = as__reallocarray(first, cap_first, sizeof *p);
+                    if (!p) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+                    first = p;
+                }
+                first[n_first++] = (cust_first){INT64_MAX, NULL};
+            }
+            cust_first *cfirst = &first[*pos];
+            if (at < cfirst->at) {
+                cfirst->at = at;
+                cfirst->country = has_country ? as__arena_strndup(&country_arena, country->p, country->n) : NULL;
+                if (has_country && !cfirst->country) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+            }
         }
 
         q = s.line;
@@ -249,7 +278,23 @@ as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error
         cx->stats->records_read++;   /* the malformed record counts as read, and as rejected */
         st = as__ingest_reject(cx, as__csv_line(r), "malformed CSV record", perr.msg, raw, raw_n, err);
     }
+    /* Customers, once each, with their earliest purchase (kept when an earlier ingest saw an earlier one). */
+    for (size_t i = 0; i < customers.cap && !st; i++) {
+        if (!customers.keys[i]) continue;
+        const cust_first *cfirst = &first[customers.vals[i]];
+        sqlite3_stmt *q = s.customer;
+        sqlite3_bind_text(q, 1, customers.keys[i], (int)customers.lens[i], SQLITE_STATIC);
+        if (cfirst->country) sqlite3_bind_text(q, 2, cfirst->country, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(q, 2);
+        sqlite3_bind_int64(q, 3, cfirst->at);
+        st = step_done(cx, q, NULL, err);
+    }
     as__strmap_free(&line_no);
+    as__strmap_free(&orders_done);
+    as__strmap_free(&products_done);
+    as__strmap_free(&customers);
+    as__free(first);
+    as__arena_free(&country_arena);
     if (!st) {
         sqlite3_stmt *cnt;
         if (!(st = as__db_prepare(db, "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products)",
