@@ -206,6 +206,8 @@ typedef struct as_metrics_report {
     int64_t dropped_missing;         /* --csv: rows dropped for missing values */
     double seconds_train;
     int hessian_products;            /* conjugate-gradient steps of the Newton solver (one data pass each) */
+    int separated;                   /* the fitted model separates the training classes completely: the weights'
+                                      * size is then set by C alone and training probabilities are overconfident */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.

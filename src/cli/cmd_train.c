@@ -215,6 +215,10 @@ int cmd_train(int argc, char **argv) {
         cli_warnf(cmd, "the solver stopped after %d iteration%s without converging (gradient norm %.3g); the model "
                   "may be imprecise: raise --max-iter, loosen --tol or lower --C", rep.iterations,
                   rep.iterations == 1 ? "" : "s", rep.grad_norm);
+    if (rep.separated)
+        cli_warnf(cmd, "the model separates the two training classes completely: its weights are limited only by "
+                  "the penalty (C = %g), and its training probabilities are overconfident; check for a column "
+                  "that gives the answer away (a leak) or lower --C", tp.C);
 
     if (cli_verbosity_level == CLI_QUIET) {
         printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s train / %s test rows); wrote %s and %s\n",

@@ -104,6 +104,18 @@ static void test_csv_guards(void) {
     CHECK(st == AS_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "more than two classes"), "%s", err.msg);
 
+    /* completely separable classes are reported, not hidden */
+    write_file("sep.csv", "x,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n2.5,a\n8,b\n1.5,a\n7.5,b\n");
+    snprintf(path, sizeof path, "%s/sep.csv", dir);
+    tp.target = "y";
+    tp.n_drop_columns = 0;
+    tp.pca_variance = 0;
+    CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
+    CHECK(rep.separated == 1 && rep.converged == 1);
+    as_model_free(m);
+    m = NULL;
+    tp.pca_variance = 0.95;
+
     /* one class only */
     write_file("one.csv", "a,t\n1,x\n2,x\n3,x\n4,x\n5,x\n");
     snprintf(path, sizeof path, "%s/one.csv", dir);
