@@ -111,6 +111,8 @@ typedef struct as_ingest_stats {
     int n_reject_reasons;
     char reject_reason[8][96];
     int64_t reject_count[8];
+    int64_t updated;                 /* records already present whose values changed: the new values replace them */
+    int64_t orphan_lines;            /* canonical preset: order lines whose order is not in orders.csv */
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);
@@ -208,6 +210,11 @@ typedef struct as_metrics_report {
     int hessian_products;            /* conjugate-gradient steps of the Newton solver (one data pass each) */
     int separated;                   /* the fitted model separates the training classes completely: the weights'
                                       * size is then set by C alone and training probabilities are overconfident */
+    char positive_class[64];         /* the target value modelled as class 1 ("1" for shop data) */
+    double threshold;                /* the model's decision threshold for flags: the F1-best threshold on the
+                                      * training rows (never chosen on test rows) for shop data, 0.5 for --csv */
+    char model_file[256];            /* optional, set by the caller: the model file these metrics describe;
+                                      * as_metrics_write_json records it so a reader can check the pairing */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.
@@ -235,11 +242,17 @@ typedef struct as_score_params {
     int64_t from;                    /* score purchase lines ordered at or after this instant (0 = all) */
     const char *lines_csv;           /* output: risk per purchase line (NULL = skip) */
     const char *orders_csv;          /* output: risk per order (NULL = skip) */
+    double threshold;                /* flag lines (and orders by their riskiest line) at or above this risk;
+                                      * a negative value means the model's own threshold */
 } as_score_params;
 
 typedef struct as_score_stats {
     int64_t lines, orders;
     double mean_risk;
+    double threshold;                /* the threshold used for flags */
+    int64_t flagged_lines, flagged_orders;
+    int64_t skipped_missing;         /* --csv: rows not scored because a value the model needs is missing */
+    int64_t unseen_categories;       /* rows with a category value the training rows never had */
 } as_score_stats;
 
 as_score_params as_score_params_default(void);

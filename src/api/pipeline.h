@@ -19,6 +19,10 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
                                const size_t *test, size_t n_test, const as_train_params *params,
                                as_metrics_report *rep, as_error *err);
 
+/* AS_OK when the features table exists and was built after the last ingest; AS_ERR_STATE naming the step
+ * to run otherwise. */
+as_status as__features_current(as_db *db, as_error *err);
+
 /* Sorted unique copy of the given strings (NULLs skipped) as a new level list (caller frees). */
 as_status as__vocab_build(const char *const *values, const size_t *rows, size_t n, char ***levels, size_t *n_levels);
 

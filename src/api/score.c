@@ -15,6 +15,7 @@
 as_score_params as_score_params_default(void) {
     as_score_params p;
     memset(&p, 0, sizeof p);
+    p.threshold = -1;   /* the model's own */
     return p;
 }
 
@@ -57,6 +58,8 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         if (strcmp(m->num_names[k], as__feature_numeric[k]) != 0)
             return as__err(err, AS_ERR_FORMAT, "the model's feature %zu is '%s', this build makes '%s'; retrain it", k,
                            m->num_names[k], as__feature_numeric[k]);
+    as_status st = as__features_current(db, err);
+    if (st) return st;
     int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
     as_buf sql;
     as__buf_init(&sql, 0);
@@ -64,7 +67,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
     for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
     as__buf_printf(&sql, " FROM features WHERE ordered_at >= ? ORDER BY rowid");
-    as_status st = as__buf_cstr(&sql);
+    st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;
     if (!st) st = as__db_prepare(db, sql.data, &q, err);
     as__buf_free(&sql);
@@ -74,6 +77,8 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         return st;
     }
     sqlite3_bind_int64(q, 1, params->from);
+    double thr = params->threshold >= 0 ? params->threshold : m->threshold;
+    stats->threshold = thr;
     FILE *fl = params->lines_csv ? fopen(params->lines_csv, "w") : NULL;
     FILE *fo = params->orders_csv ? fopen(params->orders_csv, "w") : NULL;
     if ((params->lines_csv && !fl) || (params->orders_csv && !fo)) {
@@ -103,17 +108,18 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
             if (fo) {
                 as_time_format(cur_at, 0, when, sizeof when);
                 csv_text(fo, cur_order); fputc(',', fo); csv_text(fo, cur_cust);
-                fprintf(fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)cur_lines, 1 - cur_keep, cur_max,
-                        1 - cur_keep >= m->threshold);
+                fprintf(fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)cur_lines, 1 - cur_keep, cur_max, cur_max >= thr);
             }
             stats->orders++;
+            stats->flagged_orders += cur_max >= thr;   /* an order is flagged by its riskiest line */
             cur_lines = 0; cur_keep = 1; cur_max = 0;
         }
         if (s != SQLITE_ROW) break;
         for (int c = 0; c < nc; c++) cat[c] = (const char *)sqlite3_column_text(q, 6 + c);
         for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
-        as__model_encode(m, num, cat, x);
+        stats->unseen_categories += as__model_encode(m, num, cat, x) > 0;
         double p = as__model_predict_encoded(m, x, work, contrib);
+        stats->flagged_lines += p >= thr;
         top_reasons(m, names, contrib, reasons, sizeof reasons);
         int64_t at = sqlite3_column_int64(q, 4);
         if (fl) {
@@ -122,7 +128,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
             fprintf(fl, ",%lld,", (long long)sqlite3_column_int64(q, 1));
             csv_text(fl, (const char *)sqlite3_column_text(q, 2)); fputc(',', fl);
             csv_text(fl, (const char *)sqlite3_column_text(q, 3));
-            fprintf(fl, ",%s,%.6f,%d,", when, p, p >= m->threshold);
+            fprintf(fl, ",%s,%.6f,%d,", when, p, p >= thr);
             if (sqlite3_column_type(q, 5) != SQLITE_NULL) fprintf(fl, "%d", sqlite3_column_int(q, 5));
             fputc(',', fl);
             csv_text(fl, reasons);
@@ -158,9 +164,12 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
     if (m->source != AS_MODEL_CSV)
         return as__err(err, AS_ERR_INVALID, "this model was trained on shop data; score it with --db");
     as_table_options topt = as__table_options_default();
+    topt.na_tokens = (const char *const *)m->na_tokens;   /* the missing-value tokens training used */
+    topt.n_na_tokens = m->n_na_tokens;
     as_table *t = NULL;
     as_status st = as__table_read_csv(csv_path, &topt, &t, err);
     if (st) return st;
+    stats->threshold = m->threshold;
     int *num_col = as__calloc(m->n_num + 1, sizeof *num_col), *cat_col = as__calloc(m->n_cat + 1, sizeof *cat_col);
     double *num = as__calloc(m->n_num + 1, sizeof *num), *x = as__calloc(m->p + 1, sizeof *x);
     double *work = as__calloc(m->p + m->dim + 1, sizeof *work);
@@ -170,9 +179,23 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
     if (!num_col || !cat_col || !num || !x || !work || !cat) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
     for (size_t k = 0; k < m->n_num; k++) {
         num_col[k] = as__table_find(t, m->num_names[k]);
-        if (num_col[k] < 0 || t->cols[num_col[k]].type == AS_COL_TEXT) {
-            st = as__err(err, AS_ERR_INVALID, "%s: column '%s' the model needs is %s", csv_path, m->num_names[k],
-                         num_col[k] < 0 ? "missing" : "not numeric");
+        if (num_col[k] < 0) {
+            st = as__err(err, AS_ERR_INVALID, "%s: column '%s' the model needs is missing", csv_path, m->num_names[k]);
+            goto out;
+        }
+        const as_column *col = &t->cols[num_col[k]];
+        if (col->type == AS_COL_TEXT) {
+            /* Name the first value that is not a number, so the user can find it. */
+            size_t bad = 0;
+            double dv;
+            while (bad < t->nrows && (!col->text[bad] || as__parse_double(col->text[bad], strlen(col->text[bad]), &dv)))
+                bad++;
+            if (bad < t->nrows)
+                st = as__err(err, AS_ERR_PARSE, "%s: data row %zu: column '%s' holds '%.60s', which is not a number; "
+                             "the model needs numbers there (fix the value, or mark missing values with the tokens "
+                             "training used)", csv_path, bad + 1, m->num_names[k], col->text[bad]);
+            else
+                st = as__err(err, AS_ERR_PARSE, "%s: column '%s' the model needs is not numeric", csv_path, m->num_names[k]);
             goto out;
         }
     }
@@ -194,11 +217,16 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
             else { snprintf(buf, sizeof buf, "%.17g", col->num[i]); cat[c] = buf; }
             miss |= cat[c] == NULL;
         }
-        if (miss) { fprintf(f, "%zu,,\n", i + 1); continue; }   /* the model was trained without missing values */
-        as__model_encode(m, num, cat, x);
+        if (miss) {                          /* the model was trained without missing values */
+            fprintf(f, "%zu,,\n", i + 1);
+            stats->skipped_missing++;
+            continue;
+        }
+        stats->unseen_categories += as__model_encode(m, num, cat, x) > 0;
         double p = as__model_predict_encoded(m, x, work, NULL);
-        fprintf(f, "%zu,%.17g,", i + 1, p);
-        csv_text(f, p > 0.5 ? m->label1 : m->label0);
+        fprintf(f, "%zu,%.6f,", i + 1, p);
+        stats->flagged_lines += p > m->threshold;
+        csv_text(f, p > m->threshold ? m->label1 : m->label0);
         fputc('\n', f);
         stats->lines++;
         sum += p;
@@ -212,6 +240,17 @@ out:
 }
 
 /* ---- metrics.json ---- */
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void json_num(FILE *f, const char *name, double v, int comma) {
     if (isnan(v) || isinf(v)) fprintf(f, "\"%s\": null%s", name, comma ? ", " : "");
     else fprintf(f, "\"%s\": %.17g%s", name, v, comma ? ", " : "");
@@ -243,9 +282,13 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
     FILE *f = fopen(path, "w");
     if (!f) return as__err(err, AS_ERR_IO, "cannot write %s", path);
     char a[24], b[24], c[24], d[24];
-    fprintf(f, "{\n  \"split\": \"");
-    for (const char *s = r->split_desc; *s; s++) { if (*s == '"' || *s == '\\') fputc('\\', f); fputc(*s, f); }
-    fprintf(f, "\",\n");
+    fprintf(f, "{\n  \"model_file\": ");
+    json_string(f, r->model_file);
+    fprintf(f, ",\n  \"positive_class\": ");
+    json_string(f, r->positive_class);
+    fprintf(f, ",\n  \"threshold\": %.17g,\n  \"split\": ", r->threshold);
+    json_string(f, r->split_desc);
+    fprintf(f, ",\n");
     if (r->train_start || r->test_start) {
         as_time_format(r->train_start, 0, a, sizeof a); as_time_format(r->train_end, 0, b, sizeof b);
         as_time_format(r->test_start, 0, c, sizeof c); as_time_format(r->test_end, 0, d, sizeof d);

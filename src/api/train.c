@@ -165,6 +165,12 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
     as__logreg_predict(Fte, n_test, m->dim, m->coef, m->intercept, pte);
     if ((st = as__metrics_binary(ytr, ptr, n_train, &rep->train, err))) goto out;
     if ((st = as__metrics_binary(yte, pte, n_test, &rep->test, err))) goto out;
+    /* Flags for shop data use the F1-best threshold of the training rows (chosen without looking at the test
+     * rows); the CSV flow keeps 0.5, the threshold of scikit-learn's predict. */
+    m->threshold = m->source == AS_MODEL_SHOP && rep->train.best_f1_threshold > 0 && rep->train.best_f1_threshold < 1
+                       ? rep->train.best_f1_threshold : 0.5;
+    rep->threshold = m->threshold;
+    snprintf(rep->positive_class, sizeof rep->positive_class, "%s", m->label1 ? m->label1 : "1");
     rep->seconds_train = now_seconds() - t0;
 out:
     as__free(Xtr); as__free(Xte); as__free(ytr); as__free(yte);
@@ -186,6 +192,25 @@ typedef struct shop_rows {
 static void shop_rows_free(shop_rows *r) {
     as__free(r->num); as__free(r->cat); as__free(r->y); as__free(r->at);
     as__arena_free(&r->arena);
+}
+
+/* Features are stale when an ingest ran after the last build (ingest removes the build_* meta keys). */
+as_status as__features_current(as_db *db, as_error *err) {
+    char v[32];
+    as_error ignore;
+    sqlite3_stmt *q;
+    int has_table = 0;
+    if (as__db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'features'", &q, err) == AS_OK) {
+        has_table = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+    }
+    if (!has_table)
+        return as__err(err, AS_ERR_STATE, "%s has no features yet; run `aftersales build --db %s` first", db->path,
+                       db->path);
+    if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) != AS_OK)
+        return as__err(err, AS_ERR_STATE, "the data in %s changed after its features were built; run "
+                       "`aftersales build --db %s` again so they include it", db->path, db->path);
+    return AS_OK;
 }
 
 /* Reads feature rows (labelled only, or all from `from` on when labelled_only is 0) in time order. */
@@ -297,8 +322,10 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     *out = NULL;
     memset(rep, 0, sizeof *rep);
     if (!(params->C > 0)) return as__err(err, AS_ERR_INVALID, "C must be > 0 (got %g)", params->C);
+    as_status st = as__features_current(db, err);
+    if (st) return st;
     shop_rows r;
-    as_status st = read_feature_rows(db, 1, INT64_MIN, &r, NULL, err);
+    st = read_feature_rows(db, 1, INT64_MIN, &r, NULL, err);
     if (st) return st;
     if (r.n == 0) {
         shop_rows_free(&r);

@@ -24,41 +24,53 @@ static int is_missing(const as_column *c, size_t row) {
     return c->type == AS_COL_TEXT ? c->text[row] == NULL : isnan(c->num[row]);
 }
 
-/* Finds the two classes of the target over the kept rows and fills y (1 = positive class). */
+/* Finds the classes of the target over the kept rows and fills y (1 = positive class). Without `positive`
+ * the target must have exactly two values, and class 1 is the larger one in scikit-learn's sorted order; with
+ * it, that value is class 1 and every other value class 0 (one class against the rest). */
 static as_status target_classes(const as_column *tc, const size_t *rows, size_t n, const char *positive, as_model *m,
                                 double *y, as_error *err) {
-    char v0[256] = "", v1[256] = "", cur[256];
+    char v0[256] = "", v1[256] = "", v2[256] = "", cur[256];
     double d0 = 0, d1 = 0;
-    int k = 0;
+    int k = 0, found = 0;
     for (size_t i = 0; i < n; i++) {
         value_text(tc, rows[i], cur, sizeof cur);
+        if (positive && strcmp(cur, positive) == 0) found = 1;
         if (k >= 1 && strcmp(cur, v0) == 0) continue;
         if (k >= 2 && strcmp(cur, v1) == 0) continue;
         if (k == 0) { snprintf(v0, sizeof v0, "%s", cur); if (tc->num) d0 = tc->num[rows[i]]; k = 1; }
         else if (k == 1) { snprintf(v1, sizeof v1, "%s", cur); if (tc->num) d1 = tc->num[rows[i]]; k = 2; }
-        else
-            return as__err(err, AS_ERR_INVALID, "target column '%s' has more than two classes ('%s', '%s', '%s', …); "
-                           "this version trains binary models: map the target to two values", tc->name, v0, v1, cur);
+        else if (k == 2) { snprintf(v2, sizeof v2, "%s", cur); k = 3; }
     }
-    if (k < 2)
-        return as__err(err, AS_ERR_NODATA, "target column '%s' has only one class ('%s') in the rows kept; "
-                       "a classifier needs two", tc->name, v0);
-    /* Classes in scikit-learn's order (sorted); class 1 is the positive one unless the user names it. */
-    int swap = tc->type == AS_COL_TEXT ? strcmp(v0, v1) > 0 : d0 > d1;
-    if (swap) { char t[256]; memcpy(t, v0, sizeof t); memcpy(v0, v1, sizeof t); memcpy(v1, t, sizeof t); }
     if (positive) {
-        if (strcmp(positive, v0) == 0) { char t[256]; memcpy(t, v0, sizeof t); memcpy(v0, v1, sizeof t); memcpy(v1, t, sizeof t); }
-        else if (strcmp(positive, v1) != 0)
-            return as__err(err, AS_ERR_INVALID, "--positive '%s' is not a value of '%s' (its values are '%s' and '%s')",
-                           positive, tc->name, v0, v1);
+        if (!found)
+            return as__err(err, AS_ERR_INVALID, "--positive '%s' is not a value of '%s' in the rows kept (values "
+                           "include '%s'%s%s%s)", positive, tc->name, v0, k > 1 ? ", '" : "", k > 1 ? v1 : "",
+                           k > 1 ? "'" : "");
+        if (k < 2)
+            return as__err(err, AS_ERR_NODATA, "target column '%s' has only one class ('%s') in the rows kept; "
+                           "a classifier needs two", tc->name, v0);
+        char other[280];
+        if (k == 2) snprintf(other, sizeof other, "%s", strcmp(v0, positive) == 0 ? v1 : v0);
+        else snprintf(other, sizeof other, "not %s", positive);
+        m->label0 = as__strdup(other);
+        m->label1 = as__strdup(positive);
+    } else {
+        if (k > 2)
+            return as__err(err, AS_ERR_INVALID, "target column '%s' has more than two classes ('%s', '%s', '%s', …); "
+                           "name the class to predict with --positive VALUE: it is then modelled against all the "
+                           "others", tc->name, v0, v1, v2);
+        if (k < 2)
+            return as__err(err, AS_ERR_NODATA, "target column '%s' has only one class ('%s') in the rows kept; "
+                           "a classifier needs two", tc->name, v0);
+        int swap = tc->type == AS_COL_TEXT ? strcmp(v0, v1) > 0 : d0 > d1;
+        m->label0 = as__strdup(swap ? v1 : v0);
+        m->label1 = as__strdup(swap ? v0 : v1);
     }
-    m->label0 = as__strdup(v0);
-    m->label1 = as__strdup(v1);
     m->target = as__strdup(tc->name);
     if (!m->label0 || !m->label1 || !m->target) return as__err(err, AS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         value_text(tc, rows[i], cur, sizeof cur);
-        y[i] = strcmp(cur, v1) == 0;
+        y[i] = strcmp(cur, m->label1) == 0;
     }
     return AS_OK;
 }
@@ -127,6 +139,10 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
         }
         skip[c] = 1;
     }
+    as_buf wide, wide_drop;          /* text columns that look like free text or identifiers */
+    as__buf_init(&wide, 1 << 16);
+    as__buf_init(&wide_drop, 1 << 16);
+    size_t wide_max = 0;
     /* dropna over every column the seed keeps */
     size_t *rows = as__calloc(t->nrows ? t->nrows : 1, sizeof *rows), n = 0;
     as_model *m = as__model_new();
@@ -149,6 +165,13 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     if ((st = target_classes(&t->cols[tcol], rows, n, params->positive_label, m, y, err))) goto out;
 
     m->source = AS_MODEL_CSV;
+    if (params->n_na_tokens) {
+        m->na_tokens = as__calloc(params->n_na_tokens, sizeof *m->na_tokens);
+        if (!m->na_tokens) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+        m->n_na_tokens = params->n_na_tokens;
+        for (size_t k = 0; k < params->n_na_tokens; k++)
+            if (!(m->na_tokens[k] = as__strdup(params->na_tokens[k]))) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    }
     for (size_t c = 0; c < t->ncols; c++) {
         if ((int)c == tcol || skip[c]) continue;
         if (t->cols[c].type == AS_COL_TEXT) m->n_cat++; else m->n_num++;
@@ -177,14 +200,13 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                                       : AS_ERR_NOMEM;
                 as__free(vals);
                 if (st) break;
-                if (params->max_levels && m->cats[jc].n_levels > params->max_levels) {
-                    st = as__err(err, AS_ERR_INVALID,
-                                 "%s: text column '%s' has %zu distinct values in the training rows; one-hot encoding "
-                                 "would add that many columns. Leave it out with --drop '%s', or allow it with "
-                                 "--max-levels %zu", csv_path, col->name, m->cats[jc].n_levels, col->name,
-                                 m->cats[jc].n_levels);
-                    jc++;
-                    break;
+                /* Free text or an identifier: more levels than the limit, or (with more than 100 levels) a
+                 * different value in most training rows — one-hot would learn each row by heart. */
+                size_t lv = m->cats[jc].n_levels;
+                if (params->max_levels && (lv > params->max_levels || (lv > 100 && 2 * lv > n_train))) {
+                    as__buf_printf(&wide, "%s'%s' (%zu distinct values)", wide.len ? ", " : "", col->name, lv);
+                    as__buf_printf(&wide_drop, " --drop '%s'", col->name);
+                    if (lv > wide_max) wide_max = lv;
                 }
                 jc++;
             } else {
@@ -194,6 +216,13 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
             }
         }
         if (st == AS_ERR_NOMEM) as__err(err, st, "out of memory");
+        if (!st && wide.len && as__buf_cstr(&wide) == AS_OK && as__buf_cstr(&wide_drop) == AS_OK)
+            st = as__err(err, AS_ERR_INVALID,
+                         "%s: text column%s %s look%s like free text or identifiers: one-hot encoding would add a "
+                         "column per value and learn the training rows by heart. Leave %s out with%s, or keep %s "
+                         "with --max-levels %zu", csv_path, strchr(wide.data, ',') ? "s" : "", wide.data,
+                         strchr(wide.data, ',') ? "" : "s", strchr(wide.data, ',') ? "them" : "it", wide_drop.data,
+                         strchr(wide.data, ',') ? "them" : "it", wide_max + 1);
         if (st) goto out;
     }
     m->p = m->n_num;
@@ -219,6 +248,8 @@ out:
     if (st && err && !strstr(err->msg, csv_path)) as__err_prefix(err, "%s", csv_path);
     as__free(rows); as__free(num); as__free(cat); as__free(y); as__free(train); as__free(test); as__free(d.X);
     as__free(skip);
+    as__buf_free(&wide);
+    as__buf_free(&wide_drop);
     as__table_free(t);
     if (st) { as_model_free(m); return st; }
     m->report = *rep;

@@ -187,9 +187,11 @@ int cli_is_dir(const char *path) {
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-int cli_mkdir_p(const char *cmd, const char *path) {
+/* mkdir -p; `created` (when not NULL) receives the first directory this call made, "" when none. */
+static int mkdir_p(const char *cmd, const char *path, char *created, size_t created_size) {
     char buf[4096];
     size_t n = strlen(path);
+    if (created && created_size) created[0] = '\0';
     if (n == 0) return 1;
     if (n >= sizeof buf) {
         cli_errorf(cmd, "path too long: '%s'", path);
@@ -201,7 +203,9 @@ int cli_mkdir_p(const char *cmd, const char *path) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         char saved = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+        if (mkdir(buf, 0777) == 0) {
+            if (created && created_size && !created[0]) snprintf(created, created_size, "%s", buf);
+        } else if (errno != EEXIST) {
             cli_errorf(cmd, "cannot create directory '%s': %s", buf, strerror(errno));
             return 0;
         }
@@ -214,18 +218,55 @@ int cli_mkdir_p(const char *cmd, const char *path) {
     return 1;
 }
 
-int cli_make_parent(const char *cmd, const char *path) {
-    char dir[4096];
+int cli_mkdir_p(const char *cmd, const char *path) { return mkdir_p(cmd, path, NULL, 0); }
+
+/* The directory part of file `path` into dir: 1, or 0 when there is none (current directory or the root), or -1
+ * when it is too long (reported when cmd is not NULL). */
+static int parent_dir(const char *cmd, const char *path, char *dir, size_t size) {
     const char *slash = strrchr(path, '/');
-    if (!slash || slash == path) return 1;   /* current directory or the root */
+    if (!slash || slash == path) return 0;
     size_t n = (size_t)(slash - path);
-    if (n >= sizeof dir) {
-        cli_errorf(cmd, "path too long: '%s'", path);
-        return 0;
+    if (n >= size) {
+        if (cmd) cli_errorf(cmd, "path too long: '%s'", path);
+        return -1;
     }
     memcpy(dir, path, n);
     dir[n] = '\0';
-    return cli_mkdir_p(cmd, dir);
+    return 1;
+}
+
+int cli_make_parent_tracked(const char *cmd, const char *path, char *created, size_t size) {
+    char dir[4096];
+    if (created && size) created[0] = '\0';
+    int r = parent_dir(cmd, path, dir, sizeof dir);
+    if (r <= 0) return r == 0;
+    return mkdir_p(cmd, dir, created, size);
+}
+
+int cli_make_parent(const char *cmd, const char *path) { return cli_make_parent_tracked(cmd, path, NULL, 0); }
+
+static void strip_trailing_slashes(char *p) {
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+}
+
+void cli_undo_make_parent(const char *path, const char *created) {
+    if (!created || !created[0]) return;
+    char dir[4096], top[4096];
+    if (parent_dir(NULL, path, dir, sizeof dir) <= 0) return;
+    snprintf(top, sizeof top, "%s", created);
+    strip_trailing_slashes(top);
+    strip_trailing_slashes(dir);
+    size_t top_len = strlen(top);
+    /* From the deepest directory up to the first one created; rmdir leaves any that are not empty. */
+    while (strlen(dir) >= top_len) {
+        if (rmdir(dir) != 0) return;
+        if (strcmp(dir, top) == 0) return;
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) return;
+        *slash = '\0';
+        strip_trailing_slashes(dir);
+    }
 }
 
 int cli_sibling_path(const char *path, const char *name, char *buf, size_t size) {
@@ -259,6 +300,89 @@ int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) 
         return cli_fail(cmd, st, &err);
     }
     return CLI_EXIT_OK;
+}
+
+/* ---- ingest ------------------------------------------------------------------------------------------ */
+
+/* Writes `text` for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
+static void shell_word(char *out, size_t size, const char *text) {
+    size_t o = 0;
+    int plain = *text != '\0';
+    for (const char *p = text; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_./-+,:@%", *p)) plain = 0;
+    if (plain) {
+        snprintf(out, size, "%s", text);
+        return;
+    }
+    if (size < 3) {
+        if (size) out[0] = '\0';
+        return;
+    }
+    out[o++] = '\'';
+    for (const char *p = text; *p && o + 5 < size; p++) {
+        if (*p == '\'') {
+            memcpy(out + o, "'\\''", 4);
+            o += 4;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+}
+
+/* Writes `text` as an SQL string literal inside a double-quoted shell argument. */
+static void sql_literal_in_dquotes(char *out, size_t size, const char *text) {
+    size_t o = 0;
+    if (size < 3) {
+        if (size) out[0] = '\0';
+        return;
+    }
+    out[o++] = '\'';
+    for (const char *p = text; *p && o + 4 < size; p++) {
+        if (*p == '\'') out[o++] = '\'';
+        else if (strchr("\"$`\\", *p)) out[o++] = '\\';
+        out[o++] = *p;
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+}
+
+void cli_ingest_warnings(const char *cmd, const char *input, const char *preset, const char *db_path,
+                         const as_ingest_stats *s) {
+    if (s->orphan_lines == 1)
+        cli_warnf(cmd, "1 order line names an order that is not in orders.csv; it is loaded but cannot be used "
+                  "until its order is");
+    else if (s->orphan_lines > 1)
+        cli_warnf(cmd, "%s order lines name an order that is not in orders.csv; they are loaded but cannot be used "
+                  "until their orders are", cli_count(s->orphan_lines));
+    if (s->records_read <= 0 || s->rejected <= 0) return;
+    double share = (double)s->rejected / (double)s->records_read;
+    if (share <= CLI_REJECT_WARN_SHARE) return;
+
+    char reason[160] = "";
+    int best = -1;
+    for (int i = 0; i < s->n_reject_reasons && i < 8; i++)
+        if (best < 0 || s->reject_count[i] > s->reject_count[best]) best = i;
+    if (best >= 0)
+        snprintf(reason, sizeof reason, "; the most common reason is '%.*s' (%s)", (int)sizeof s->reject_reason[best],
+                 s->reject_reason[best], cli_count(s->reject_count[best]));
+
+    char db_word[4200], query[600];
+    shell_word(db_word, sizeof db_word, db_path);
+    if (preset && strcmp(preset, "canonical") == 0) {
+        /* Each file of the folder is its own source. */
+        snprintf(query, sizeof query, "SELECT source, line, reason FROM rejects LIMIT 20");
+    } else {
+        const char *slash = strrchr(input, '/');
+        char lit[400];
+        sql_literal_in_dquotes(lit, sizeof lit, slash ? slash + 1 : input);
+        snprintf(query, sizeof query, "SELECT line, reason FROM rejects WHERE source = %s LIMIT 20", lit);
+    }
+    cli_warnf(cmd, "%s of %s records (%s) were rejected%s. So large a share usually means a stray quote, the "
+              "wrong delimiter or the wrong preset rather than a few bad records; the valid records were loaded. "
+              "See the rejected lines with:\n  sqlite3 %s \"%s\"", cli_count(s->rejected),
+              cli_count(s->records_read), cli_pct(share), reason, db_word, query);
 }
 
 /* ---- numbers for people ------------------------------------------------------------------------------ */
@@ -436,6 +560,14 @@ void cli_progress_clear(void) {
 }
 
 /* ---- metrics ----------------------------------------------------------------------------------------- */
+
+const char *cli_threshold_origin(double threshold, double train_best_f1_threshold) {
+    if (!isfinite(threshold)) return NULL;
+    if (isfinite(train_best_f1_threshold) && fabs(threshold - train_best_f1_threshold) <= 1e-9)
+        return "F1-best on the training rows";
+    if (threshold == 0.5) return "the usual 0.5 cut-off";
+    return NULL;
+}
 
 void cli_metrics_unknown(as_metrics *m) {
     m->rows = m->positives = -1;

@@ -88,6 +88,12 @@ int cli_is_dir(const char *path);
 int cli_mkdir_p(const char *cmd, const char *path);
 /* Creates the missing parent directories of file `path`. Returns 1, or reports and returns 0. */
 int cli_make_parent(const char *cmd, const char *path);
+/* Like cli_make_parent, and records in `created` (`size` bytes) the topmost directory this call created, or ""
+ * when every directory existed already; cli_undo_make_parent removes them again after a failed step. */
+int cli_make_parent_tracked(const char *cmd, const char *path, char *created, size_t size);
+/* Removes the directories that cli_make_parent_tracked created for file `path` (the parent of `path` up to and
+ * including `created`), as long as they are empty; does nothing when `created` is "". Never reports. */
+void cli_undo_make_parent(const char *path, const char *created);
 /* The path of `name` in the directory of file `path` ("out/model.json" + "metrics.json" →
  * "out/metrics.json"). Returns 0 when it does not fit into buf. */
 int cli_sibling_path(const char *path, const char *name, char *buf, size_t size);
@@ -98,6 +104,17 @@ int cli_join_path(const char *dir, const char *name, char *buf, size_t size);
  * `aftersales ingest` first (as_db_open would otherwise create an empty database). Returns an exit code;
  * on CLI_EXIT_OK *out owns the handle. */
 int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out);
+
+/* ---- ingest ------------------------------------------------------------------------------------------ */
+
+/* Share of the records read above which `ingest` (and the demo) warn that many records were rejected. */
+#define CLI_REJECT_WARN_SHARE 0.05
+/* The warnings every ingest gives on stderr, even with --quiet (the `ingest` command and the demo): order lines
+ * whose order is missing, and a reject share above CLI_REJECT_WARN_SHARE with its count, share and most common
+ * reason and the sqlite3 command that lists the rejected lines, so that a stray quote or the wrong delimiter
+ * cannot pass unnoticed. `input` is the file or folder ingested, `preset` its preset. */
+void cli_ingest_warnings(const char *cmd, const char *input, const char *preset, const char *db_path,
+                         const as_ingest_stats *s);
 
 /* ---- numbers for people ------------------------------------------------------------------------------ */
 
@@ -127,6 +144,9 @@ void cli_progress_clear(void);
 /* Prints the train/test metrics table (rows, positive rate, accuracy, precision, recall, F1 @0.5, best-F1
  * threshold and F1, ROC-AUC, PR-AUC, log loss, Brier, precision in the top 1 % / 5 %) to `out`. */
 void cli_print_metrics_table(FILE *out, const as_metrics *train, const as_metrics *test);
+/* How a model's decision threshold was chosen, for a note after it: "F1-best on the training rows" when it is
+ * the training rows' best-F1 threshold, "the usual 0.5 cut-off" for 0.5, else NULL. */
+const char *cli_threshold_origin(double threshold, double train_best_f1_threshold);
 /* Sets every field of m to "unknown" (NaN for doubles, -1 for counts). */
 void cli_metrics_unknown(as_metrics *m);
 

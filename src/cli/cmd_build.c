@@ -84,7 +84,7 @@ int cmd_build(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     const char *row = "  %-22s %s\n";
-    printf("build: features and labels in %s (horizon %d days)\n", db_path, bp.horizon_days);
+    printf("build: features and labels in %s (horizon %s days)\n", db_path, cli_count(bp.horizon_days));
     printf(row, "purchase lines", cli_count(s.purchase_lines));
     printf(row, "labelled", cli_count(s.labelled));
     printf("  %-22s %s (%s of labelled)\n", "positives", cli_count(s.positives), cli_pct(pos_rate));
@@ -92,7 +92,7 @@ int cmd_build(int argc, char **argv) {
     printf(row, "labelled until", cli_datetime(s.label_until));
     printf(row, "elapsed", cli_duration(seconds));
     if (s.labelled == 0)
-        cli_warnf(cmd, "no purchase is labelled: the data spans less than the %d-day horizon; try a shorter "
-                  "--horizon", bp.horizon_days);
+        cli_warnf(cmd, "no purchase is labelled: the data spans less than the %s-day horizon; try a shorter "
+                  "--horizon", cli_count(bp.horizon_days));
     return CLI_EXIT_OK;
 }

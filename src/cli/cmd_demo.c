@@ -162,6 +162,7 @@ int cmd_demo(int argc, char **argv) {
     for (int i = 0; i < is.n_reject_reasons && i < 8; i++)
         cli_vprintf("      rejected: %.*s: %s\n", (int)sizeof is.reject_reason[i], is.reject_reason[i],
                     cli_count(is.reject_count[i]));
+    cli_ingest_warnings(cmd, path[F_SHOP], "canonical", path[F_DB], &is);
 
     /* 3. build */
     t = cli_now();
@@ -176,9 +177,9 @@ int cmd_demo(int argc, char **argv) {
         return step_fail("build", st, &err);
     }
     step_head(3, "build");
-    cli_printf("%s purchase lines, %s labelled, %s came back (%s) within %d days  (%s)\n",
+    cli_printf("%s purchase lines, %s labelled, %s came back (%s) within %s days  (%s)\n",
                cli_count(bs.purchase_lines), cli_count(bs.labelled), cli_count(bs.positives),
-               cli_pct(bs.labelled > 0 ? (double)bs.positives / (double)bs.labelled : 0), bp.horizon_days,
+               cli_pct(bs.labelled > 0 ? (double)bs.positives / (double)bs.labelled : 0), cli_count(bp.horizon_days),
                cli_duration(cli_now() - t));
     cli_vprintf("      data %s to %s, labelled until %s\n", cli_datetime(bs.data_start), cli_datetime(bs.data_end),
                 cli_datetime(bs.label_until));
@@ -194,6 +195,7 @@ int cmd_demo(int argc, char **argv) {
     st = as_train_db(db, &tp, &model, &rep, &err);
     cli_progress_clear();
     if (st == AS_OK) st = as_model_save(model, path[F_MODEL], &err);
+    snprintf(rep.model_file, sizeof rep.model_file, "%s", names[F_MODEL]);
     if (st == AS_OK) st = as_metrics_write_json(&rep, path[F_METRICS], &err);
     if (st != AS_OK) {
         as_model_free(model);
@@ -210,8 +212,8 @@ int cmd_demo(int argc, char **argv) {
         printf("\n");
     }
     if (!rep.converged)
-        cli_warnf(cmd, "train: the solver stopped after %d iteration%s without converging (gradient norm %.3g)",
-                  rep.iterations, rep.iterations == 1 ? "" : "s", rep.grad_norm);
+        cli_warnf(cmd, "train: the solver stopped after %s iteration%s without converging (gradient norm %.3g)",
+                  cli_count(rep.iterations), rep.iterations == 1 ? "" : "s", rep.grad_norm);
 
     /* 5. score the test window: what an after-sales team would have seen for those orders */
     t = cli_now();
@@ -229,8 +231,9 @@ int cmd_demo(int argc, char **argv) {
         return step_fail("score", st, &err);
     }
     step_head(5, "score");
-    cli_printf("%s purchase lines in %s orders from %s, mean risk %s  (%s)\n", cli_count(ss.lines),
-               cli_count(ss.orders), sp.from ? cli_date(sp.from) : "the start", cli_pct(ss.mean_risk),
+    cli_printf("%s purchase lines in %s orders from %s, mean risk %s; %s orders flagged at %s  (%s)\n",
+               cli_count(ss.lines), cli_count(ss.orders), sp.from ? cli_date(sp.from) : "the start",
+               cli_pct(ss.mean_risk), cli_count(ss.flagged_orders), cli_num(ss.threshold, 4),
                cli_duration(cli_now() - t));
 
     /* 6. quality list */

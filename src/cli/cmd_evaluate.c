@@ -282,6 +282,23 @@ static char *slurp(const char *cmd, const char *path, size_t *len) {
     return buf;
 }
 
+/* metrics.json names the model file it belongs to ("model_file", its base name). Several models trained into
+ * one folder share one metrics.json, which describes the last one trained: say so when the model named is
+ * another. Nothing to check when --model names the folder or the file does not record its model. */
+static void check_model_file(const char *cmd, const char *json, const char *model, const char *metrics_path) {
+    if (cli_is_dir(model)) return;
+    const char *v = member(json, "model_file");
+    if (!v || *v != '"') return;
+    char recorded[1024];
+    string_at(v, recorded, sizeof recorded);
+    const char *slash = strrchr(model, '/');
+    const char *named = slash ? slash + 1 : model;
+    if (!recorded[0] || strcmp(recorded, named) == 0) return;
+    cli_warnf(cmd, "%s belongs to '%s', another model in the same folder, not to '%s': the figures below are "
+              "those of '%s'. Train '%s' again, or into a folder of its own, to record its metrics", metrics_path,
+              recorded, named, recorded, named);
+}
+
 int cmd_evaluate(int argc, char **argv) {
     static const char cmd[] = "evaluate";
     enum { OPT_MODEL = CLI_OPT_FIRST, OPT_RAW };
@@ -322,6 +339,7 @@ int cmd_evaluate(int argc, char **argv) {
     size_t len = 0;
     char *json = slurp(cmd, path, &len);
     if (!json) return CLI_EXIT_IO;
+    check_model_file(cmd, json, model, path);
     if (raw) {
         fwrite(json, 1, len, stdout);
         if (len && json[len - 1] != '\n') putchar('\n');
@@ -367,17 +385,31 @@ int cmd_evaluate(int argc, char **argv) {
         printf("  train %s to %s, test %s to %s\n", w[0], w[1], w[2], w[3]);
     double nf = number_of(root, "n_features_in,features_in"), nc = number_of(root, "n_components,components");
     if (isfinite(nf) && isfinite(nc) && nf != nc)
-        printf("  features: %.0f after one-hot, %.0f PCA components\n", nf, nc);
+        printf("  features: %s after one-hot, %s PCA components\n", cli_count(llround(nf)), cli_count(llround(nc)));
     else if (isfinite(nf))
-        printf("  features: %.0f after one-hot\n", nf);
+        printf("  features: %s after one-hot\n", cli_count(llround(nf)));
+    const char *pc = member(root, "positive_class");
+    if (pc && *pc == '"') {
+        char cls[256];
+        string_at(pc, cls, sizeof cls);
+        printf("  positive class: '%s'\n", cls);
+    }
     printf("\n");
     cli_print_metrics_table(stdout, &mtrain, &mtest);
+    /* Only a top-level member: the train / test sections hold best_f1_threshold, a different figure. */
+    double thr = number_at(member(root, "threshold"));
     double it = number_of(root, "iterations"), gn = number_of(root, "grad_norm,gradient_norm");
+    if (isfinite(thr) || isfinite(it)) printf("\n");
+    if (isfinite(thr)) {
+        const char *origin = cli_threshold_origin(thr, mtrain.best_f1_threshold);
+        printf("  decision threshold for flags: %s%s%s%s\n", cli_num(thr, 4), origin ? " (" : "",
+               origin ? origin : "", origin ? ")" : "");
+    }
     const char *conv = member(root, "converged");
     if (isfinite(it)) {
         double cv = number_at(conv);
         int converged = conv && (strncmp(conv, "true", 4) == 0 || (isfinite(cv) && cv != 0));
-        printf("\n  solver: %.0f iterations, gradient norm %.3g, %s\n", it, gn,
+        printf("  solver: %s iterations, gradient norm %.3g, %s\n", cli_count(llround(it)), gn,
                conv ? (converged ? "converged" : "NOT converged") : "convergence not recorded");
     }
     free(json);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,14 +18,19 @@ void cmd_ingest_usage(FILE *out) {
             "Load a shop export into the SQLite database.\n"
             "\n"
             "Records are parsed, typed, cleaned and mapped to the canonical schema; bad records are kept in the\n"
-            "rejects table with their line and reason. Loading the same data twice adds nothing the second time.\n"
+            "rejects table with their line and reason. Loading the same data twice adds nothing the second time;\n"
+            "records loaded before whose values changed are updated.\n"
+            "\n"
+            "When more than 5 %% of the records are rejected (often a stray quote, the wrong delimiter or the\n"
+            "wrong preset), a warning on stderr gives the count, the share, the most common reason and the\n"
+            "sqlite3 command that lists them; the valid records are still loaded and the exit code is 0.\n"
             "\n"
             "FILE is a CSV or CSV.gz export (preset online-retail) or a folder of canonical CSV files\n"
             "(preset canonical: customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv, ...).\n"
             "\n"
             "Options:\n"
             "  --preset NAME   online-retail (UCI Online Retail I/II, the default) or canonical\n"
-            "  --db FILE       database file, created when absent (default: shop.db)\n"
+            "  --db FILE       database file, created when absent with its folder (default: shop.db)\n"
             "  --na TOKEN      one more text that means a missing value, besides the empty field\n"
             "                  (repeatable, e.g. --na NA --na ?)\n"
             "  -q, --quiet     print only errors and a one-line summary\n"
@@ -36,12 +42,25 @@ void cmd_ingest_usage(FILE *out) {
             "  aftersales ingest --preset canonical --db shop.db demo-out/shop\n");
 }
 
+/* Removes a database file this run created (and SQLite's side files) after a failed ingest, so that a failed
+ * first ingest does not leave an empty database behind. */
+static void remove_new_db(const char *db_path) {
+    static const char *const side[] = {"", "-journal", "-wal", "-shm"};
+    char p[4200];
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        int n = snprintf(p, sizeof p, "%s%s", db_path, side[i]);
+        if (n > 0 && (size_t)n < sizeof p) unlink(p);
+    }
+}
+
 static void print_stats(const char *path, const char *preset, const char *db_path, const as_ingest_stats *s,
                         double seconds) {
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("ingest: %s read, %s loaded, %s rejected, %s already present, into %s in %s\n",
+        char updated[64] = "";
+        if (s->updated > 0) snprintf(updated, sizeof updated, ", %s updated", cli_count(s->updated));
+        printf("ingest: %s read, %s loaded, %s rejected, %s already present%s, into %s in %s\n",
                cli_count(s->records_read), cli_count(s->loaded), cli_count(s->rejected),
-               cli_count(s->skipped_duplicates), db_path, cli_duration(seconds));
+               cli_count(s->skipped_duplicates), updated, db_path, cli_duration(seconds));
         return;
     }
     const char *row = "  %-22s %14s\n";
@@ -59,6 +78,9 @@ static void print_stats(const char *path, const char *preset, const char *db_pat
         printf("    - other reasons: %s\n", cli_count(s->rejected - listed));
     if (s->skipped_duplicates > 0 || cli_verbosity_level >= CLI_VERBOSE)
         printf(row, "already present", cli_count(s->skipped_duplicates));
+    if (s->updated > 0 || cli_verbosity_level >= CLI_VERBOSE)
+        printf(row, "updated", cli_count(s->updated));
+    if (s->orphan_lines > 0) printf(row, "orphan order lines", cli_count(s->orphan_lines));
     printf(row, "purchases", cli_count(s->purchases));
     printf(row, "cases", cli_count(s->cases));
     printf(row, "charges", cli_count(s->charges));
@@ -117,10 +139,19 @@ int cmd_ingest(int argc, char **argv) {
         return cli_usage_error(cmd, "'%s' is a folder; --preset online-retail reads one CSV or CSV.gz file "
                                "(use --preset canonical for a folder of canonical CSVs)", path);
 
+    /* A database in a folder that does not exist yet: create the folder, as train does for --out. If the
+     * ingest fails, what this run created (the folder, a new database file) is removed again. */
     double t0 = cli_now();
+    int db_existed = access(db_path, F_OK) == 0;
+    char created[4096];
+    if (!cli_make_parent_tracked(cmd, db_path, created, sizeof created)) return CLI_EXIT_IO;
     as_db *db = NULL;
     int rc = cli_open_db(cmd, db_path, 0, &db);
-    if (rc != CLI_EXIT_OK) return rc;
+    if (rc != CLI_EXIT_OK) {
+        if (!db_existed) remove_new_db(db_path);
+        cli_undo_make_parent(db_path, created);
+        return rc;
+    }
 
     as_ingest_params ip = as_ingest_params_default();
     ip.preset = preset;
@@ -135,9 +166,15 @@ int cmd_ingest(int argc, char **argv) {
     as_status st = as_ingest(db, path, &ip, &stats, &err);
     cli_progress_clear();
     as_db_close(db);
-    if (st != AS_OK) return cli_fail(cmd, st, &err);
+    if (st != AS_OK) {
+        rc = cli_fail(cmd, st, &err);
+        if (!db_existed) remove_new_db(db_path);
+        cli_undo_make_parent(db_path, created);
+        return rc;
+    }
 
     print_stats(path, preset, db_path, &stats, cli_now() - t0);
+    cli_ingest_warnings(cmd, path, preset, db_path, &stats);
     if (stats.loaded == 0 && stats.skipped_duplicates > 0)
         cli_printf("Nothing new: every record of %s was already in %s.\n", path, db_path);
     return CLI_EXIT_OK;

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE   /* getopt_long */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@
 
 void cmd_score_usage(FILE *out) {
     fprintf(out,
-            "Usage: aftersales score --db FILE --model MODEL [--from DATE] [--out-lines CSV] [--out-orders CSV]\n"
+            "Usage: aftersales score --db FILE --model MODEL [--from DATE] [--threshold P] [--out-lines CSV]\n"
+            "                        [--out-orders CSV]\n"
             "       aftersales score --csv FILE --model MODEL --out CSV\n"
             "\n"
             "Score purchase lines and orders, or the rows of a flat CSV, with a trained model.\n"
@@ -20,6 +22,11 @@ void cmd_score_usage(FILE *out) {
             "'aftersales build' (model trained with --db). With --csv: the probability of the positive class and\n"
             "the predicted label per row (model trained with --csv).\n"
             "\n"
+            "Lines (and orders, by their riskiest line) whose risk reaches the decision threshold are flagged.\n"
+            "The default is the model's own threshold, shown by 'train' and 'evaluate' (for --db models the\n"
+            "F1-best one on the training rows); --threshold sets another. With --csv the model's own threshold\n"
+            "always decides the predicted label.\n"
+            "\n"
             "Options:\n"
             "  --model MODEL      model file written by 'aftersales train' (required)\n"
             "  --db FILE          database with features from 'aftersales build'\n"
@@ -27,6 +34,8 @@ void cmd_score_usage(FILE *out) {
             "                     default: all\n"
             "  --out-lines CSV    (--db) write the risk per purchase line\n"
             "  --out-orders CSV   (--db) write the risk per order\n"
+            "  --threshold P      (--db) flag lines and orders with a risk of at least P (0 < P < 1);\n"
+            "                     default: the model's own threshold\n"
             "  --csv FILE         flat CSV with the columns the model was trained on\n"
             "  --out CSV          (--csv) write row number, probability and predicted label (required)\n"
             "  -q, --quiet        print only errors and a one-line summary\n"
@@ -35,12 +44,15 @@ void cmd_score_usage(FILE *out) {
             "\n"
             "Example:\n"
             "  aftersales score --db shop.db --model model/model.json --from 2011-09-01 --out-orders orders.csv\n"
+            "  aftersales score --db shop.db --model model/model.json --threshold 0.3 --out-lines lines.csv\n"
             "  aftersales score --csv new.csv --model csvmodel/model.json --out scores.csv\n");
 }
 
 int cmd_score(int argc, char **argv) {
     static const char cmd[] = "score";
-    enum { OPT_DB = CLI_OPT_FIRST, OPT_CSV, OPT_MODEL, OPT_FROM, OPT_OUT_LINES, OPT_OUT_ORDERS, OPT_OUT };
+    enum {
+        OPT_DB = CLI_OPT_FIRST, OPT_CSV, OPT_MODEL, OPT_FROM, OPT_OUT_LINES, OPT_OUT_ORDERS, OPT_OUT, OPT_THRESHOLD
+    };
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
         {"db", required_argument, NULL, OPT_DB},
@@ -50,10 +62,11 @@ int cmd_score(int argc, char **argv) {
         {"out-lines", required_argument, NULL, OPT_OUT_LINES},
         {"out-orders", required_argument, NULL, OPT_OUT_ORDERS},
         {"out", required_argument, NULL, OPT_OUT},
+        {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {NULL, 0, NULL, 0},
     };
     const char *db_path = NULL, *csv_path = NULL, *model_path = NULL, *from_text = NULL;
-    const char *out_lines = NULL, *out_orders = NULL, *out = NULL;
+    const char *out_lines = NULL, *out_orders = NULL, *out = NULL, *threshold_text = NULL;
     as_score_params sp = as_score_params_default();
 
     opterr = 0;
@@ -74,6 +87,13 @@ int cmd_score(int argc, char **argv) {
         case OPT_OUT_LINES: out_lines = optarg; break;
         case OPT_OUT_ORDERS: out_orders = optarg; break;
         case OPT_OUT: out = optarg; break;
+        case OPT_THRESHOLD:
+            threshold_text = optarg;
+            if (!cli_parse_double(cmd, "--threshold", optarg, 0.0, 1.0, &sp.threshold)) return CLI_EXIT_USAGE;
+            if (!(sp.threshold > 0.0 && sp.threshold < 1.0))
+                return cli_usage_error(cmd, "--threshold is a risk strictly between 0 and 1 (e.g. 0.3), got %s",
+                                       optarg);
+            break;
         default: return cli_usage_error(cmd, "unhandled option");
         }
     }
@@ -83,6 +103,9 @@ int cmd_score(int argc, char **argv) {
     if (db_path && out) return cli_usage_error(cmd, "with --db, write scores with --out-lines and --out-orders");
     if (csv_path && (out_lines || out_orders || from_text))
         return cli_usage_error(cmd, "--from, --out-lines and --out-orders apply only with --db");
+    if (csv_path && threshold_text)
+        return cli_usage_error(cmd, "--threshold applies only with --db; with --csv the predicted label uses the "
+                               "model's own threshold");
     if (csv_path && !out) return cli_usage_error(cmd, "--csv needs --out CSV (the scores file to write)");
 
     if (!cli_check_readable(cmd, "model file", model_path)) return CLI_EXIT_IO;
@@ -119,33 +142,62 @@ int cmd_score(int argc, char **argv) {
     if (st != AS_OK) return cli_fail(cmd, st, &err);
     double seconds = cli_now() - t0;
 
+    if (s.unseen_categories > 0)
+        cli_warnf(cmd, "%s %s a category value that the model's training rows never had; the model learned "
+                  "nothing about such values, so %s less reliable", cli_count(s.unseen_categories),
+                  s.unseen_categories == 1 ? (db_path ? "line has" : "row has")
+                                           : (db_path ? "lines have" : "rows have"),
+                  s.unseen_categories == 1 ? "its score is" : "their scores are");
+    char skipped[96] = "";
+    if (s.skipped_missing > 0)
+        snprintf(skipped, sizeof skipped, ", %s %s not scored (missing values)", cli_count(s.skipped_missing),
+                 s.skipped_missing == 1 ? (db_path ? "line" : "row") : (db_path ? "lines" : "rows"));
+
     if (cli_verbosity_level == CLI_QUIET) {
         if (db_path)
-            printf("score: %s lines in %s orders, mean risk %s in %s\n", cli_count(s.lines), cli_count(s.orders),
-                   cli_pct(s.mean_risk), cli_duration(seconds));
+            printf("score: %s lines in %s orders, mean risk %s, %s lines / %s orders flagged at %s%s in %s\n",
+                   cli_count(s.lines), cli_count(s.orders), cli_pct(s.mean_risk), cli_count(s.flagged_lines),
+                   cli_count(s.flagged_orders), cli_num(s.threshold, 4), skipped, cli_duration(seconds));
         else
-            printf("score: %s rows, mean probability %s, wrote %s\n", cli_count(s.lines), cli_pct(s.mean_risk),
-                   out);
-        return CLI_EXIT_OK;
-    }
-    const char *row = "  %-22s %s\n";
-    if (db_path) {
-        printf("score: %s with %s\n", db_path, model_path);
-        printf(row, "scored from", sp.from ? cli_datetime(sp.from) : "the first purchase");
-        printf(row, "purchase lines", cli_count(s.lines));
-        printf(row, "orders", cli_count(s.orders));
-        printf(row, "mean risk", cli_pct(s.mean_risk));
-        printf(row, "elapsed", cli_duration(seconds));
-        if (out_lines) printf("wrote %s (risk per purchase line)\n", out_lines);
-        if (out_orders) printf("wrote %s (risk per order)\n", out_orders);
-        if (!out_lines && !out_orders)
-            printf("No file written: add --out-lines CSV and/or --out-orders CSV to keep the scores.\n");
+            printf("score: %s rows, mean probability %s, %s flagged at %s%s, wrote %s\n", cli_count(s.lines),
+                   cli_pct(s.mean_risk), cli_count(s.flagged_lines), cli_num(s.threshold, 4), skipped, out);
     } else {
-        printf("score: %s with %s\n", csv_path, model_path);
-        printf(row, "rows", cli_count(s.lines));
-        printf(row, "mean probability", cli_pct(s.mean_risk));
+        const char *row = "  %-22s %s\n";
+        const char *thr_src = threshold_text ? "(--threshold)" : "(the model's own)";
+        double line_share = s.lines > 0 ? (double)s.flagged_lines / (double)s.lines : NAN;
+        if (db_path) {
+            double order_share = s.orders > 0 ? (double)s.flagged_orders / (double)s.orders : NAN;
+            printf("score: %s with %s\n", db_path, model_path);
+            printf(row, "scored from", sp.from ? cli_datetime(sp.from) : "the first purchase");
+            printf(row, "purchase lines", cli_count(s.lines));
+            printf(row, "orders", cli_count(s.orders));
+            printf(row, "mean risk", cli_pct(s.mean_risk));
+            printf("  %-22s %s %s\n", "threshold for flags", cli_num(s.threshold, 4), thr_src);
+            printf("  %-22s %s (%s)\n", "flagged lines", cli_count(s.flagged_lines), cli_pct(line_share));
+            printf("  %-22s %s (%s)\n", "flagged orders", cli_count(s.flagged_orders), cli_pct(order_share));
+        } else {
+            printf("score: %s with %s\n", csv_path, model_path);
+            printf(row, "rows", cli_count(s.lines));
+            printf(row, "mean probability", cli_pct(s.mean_risk));
+            printf("  %-22s %s %s\n", "threshold for label", cli_num(s.threshold, 4), thr_src);
+            printf("  %-22s %s (%s)\n", "predicted positive", cli_count(s.flagged_lines), cli_pct(line_share));
+        }
+        if (s.skipped_missing > 0) {
+            printf(row, "not scored", cli_count(s.skipped_missing));
+            printf("    %s %s a missing value the model needs; the model was trained without missing values,\n"
+                   "    so %s left without a score\n", s.skipped_missing == 1 ? "this" : "these",
+                   s.skipped_missing == 1 ? (db_path ? "line has" : "row has") : (db_path ? "lines have" : "rows have"),
+                   s.skipped_missing == 1 ? "it is" : "they are");
+        }
         printf(row, "elapsed", cli_duration(seconds));
-        printf("wrote %s (row, probability, predicted label)\n", out);
+        if (db_path) {
+            if (out_lines) printf("wrote %s (risk per purchase line)\n", out_lines);
+            if (out_orders) printf("wrote %s (risk per order)\n", out_orders);
+            if (!out_lines && !out_orders)
+                printf("No file written: add --out-lines CSV and/or --out-orders CSV to keep the scores.\n");
+        } else {
+            printf("wrote %s (row, probability, predicted label)\n", out);
+        }
     }
     if (s.lines == 0) cli_warnf(cmd, "nothing was scored%s", sp.from ? "; is --from after the last purchase?" : "");
     return CLI_EXIT_OK;

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -23,7 +24,9 @@ void cmd_train_usage(FILE *out) {
             "The model is an L2-regularized logistic regression (scikit-learn's objective). With --db it learns\n"
             "from the features of 'aftersales build'; with --csv it runs the seed's flow on any flat CSV: drop\n"
             "rows with missing values, one-hot encode text columns, split, standardize, PCA. Writes the model\n"
-            "to MODEL and its metrics to metrics.json in the same directory.\n"
+            "to MODEL and its metrics to metrics.json in the same directory (created when absent, and removed\n"
+            "again when training fails). The model keeps a decision threshold for flags, which 'aftersales\n"
+            "score' uses unless given --threshold: with --db the F1-best threshold on the training rows.\n"
             "\n"
             "Data (one of):\n"
             "  --db FILE          database with features from 'aftersales build'\n"
@@ -63,7 +66,7 @@ static void describe_params(const as_train_params *p, char *buf, size_t size) {
         snprintf(pca, sizeof pca, "PCA to %s of variance", cli_pct(p->pca_variance));
     else
         snprintf(pca, sizeof pca, "no PCA");
-    snprintf(buf, size, "C = %g, tol = %g, at most %d iterations, %s, %s", p->C, p->tol, p->max_iter,
+    snprintf(buf, size, "C = %g, tol = %g, at most %s iterations, %s, %s", p->C, p->tol, cli_count(p->max_iter),
              p->scale ? "standardized" : "not standardized", pca);
 }
 
@@ -167,19 +170,35 @@ int cmd_train(int argc, char **argv) {
     as_error err;
     memset(&err, 0, sizeof err);
     const char *split_text = split ? split : (csv_path ? CSV_DEFAULT_SPLIT : NULL);
-    if (split_text && as_split_parse(split_text, &tp.split, &err) != AS_OK)
-        return cli_usage_error(cmd, "--split '%s': %s", split_text, err.msg[0] ? err.msg : "not understood");
+    if (split_text && as_split_parse(split_text, &tp.split, &err) != AS_OK) {
+        /* The library's message names the option and the value already. */
+        if (err.msg[0]) return cli_usage_error(cmd, "%s", err.msg);
+        return cli_usage_error(cmd, "--split '%s' is not understood", split_text);
+    }
     if (!pca_given) tp.pca_variance = csv_path ? CSV_DEFAULT_PCA : 0.0;
     tp.progress = cli_progress;
     tp.progress_user = NULL;
 
+    /* What can be checked before training is checked here, before anything is created. */
     const char *input = db_path ? db_path : csv_path;
-    if (!cli_check_readable(cmd, db_path ? "database" : "input", input)) return CLI_EXIT_IO;
-    if (!cli_make_parent(cmd, out)) return CLI_EXIT_IO;
-
-    char desc[256];
-    describe_params(&tp, desc, sizeof desc);
-    cli_printf("train: logistic regression on %s (%s)\n", input, desc);
+    const char *input_what = db_path ? "database" : "input";
+    if (!cli_check_readable(cmd, input_what, input)) return CLI_EXIT_IO;
+    if (cli_is_dir(input)) {
+        cli_errorf(cmd, "%s '%s' is a folder; %s", input_what, input,
+                   db_path ? "--db names the database file" : "--csv names one CSV file");
+        return CLI_EXIT_IO;
+    }
+    as_db *db = NULL;
+    if (db_path) {
+        int rc = cli_open_db(cmd, db_path, 1, &db);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
+    /* The output folder is created when absent, and removed again when training fails. */
+    char created[4096];
+    if (!cli_make_parent_tracked(cmd, out, created, sizeof created)) {
+        as_db_close(db);
+        return CLI_EXIT_IO;
+    }
 
     double t0 = cli_now();
     as_model *model = NULL;
@@ -187,9 +206,6 @@ int cmd_train(int argc, char **argv) {
     memset(&rep, 0, sizeof rep);
     as_status st;
     if (db_path) {
-        as_db *db = NULL;
-        int rc = cli_open_db(cmd, db_path, 1, &db);
-        if (rc != CLI_EXIT_OK) return rc;
         st = as_train_db(db, &tp, &model, &rep, &err);
         as_db_close(db);
     } else {
@@ -202,18 +218,31 @@ int cmd_train(int argc, char **argv) {
         st = as_train_csv(csv_path, &tp, &model, &rep, &err);
     }
     cli_progress_clear();
-    if (st != AS_OK) return cli_fail(cmd, st, &err);
-
-    st = as_model_save(model, out, &err);
+    if (st == AS_OK) st = as_model_save(model, out, &err);
     as_model_free(model);
-    if (st != AS_OK) return cli_fail(cmd, st, &err);
-    st = as_metrics_write_json(&rep, metrics_path, &err);
-    if (st != AS_OK) return cli_fail(cmd, st, &err);
+    /* metrics.json names its model, so that `evaluate` can tell when another model of the folder wrote it. */
+    snprintf(rep.model_file, sizeof rep.model_file, "%s", base);
+    if (st == AS_OK) st = as_metrics_write_json(&rep, metrics_path, &err);
+    if (st != AS_OK) {
+        int rc = cli_fail(cmd, st, &err);
+        if (created[0]) {
+            /* The folder is this run's own: take back what was written into it, then the folder. */
+            unlink(out);
+            unlink(metrics_path);
+            cli_undo_make_parent(out, created);
+        }
+        return rc;
+    }
     double seconds = cli_now() - t0;
 
+    /* The header comes once training has worked: a failure, even one the library finds at the first line of the
+     * input (an unknown --target column), then shows only its message. */
+    char desc[256];
+    describe_params(&tp, desc, sizeof desc);
+    cli_printf("train: logistic regression on %s (%s)\n", input, desc);
     if (!rep.converged)
-        cli_warnf(cmd, "the solver stopped after %d iteration%s without converging (gradient norm %.3g); the model "
-                  "may be imprecise: raise --max-iter, loosen --tol or lower --C", rep.iterations,
+        cli_warnf(cmd, "the solver stopped after %s iteration%s without converging (gradient norm %.3g); the model "
+                  "may be imprecise: raise --max-iter, loosen --tol or lower --C", cli_count(rep.iterations),
                   rep.iterations == 1 ? "" : "s", rep.grad_norm);
     if (rep.separated)
         cli_warnf(cmd, "the model separates the two training classes completely: its weights are limited only by "
@@ -235,14 +264,23 @@ int cmd_train(int argc, char **argv) {
                cli_count(rep.n_components));
     else
         printf("  features: %s after one-hot\n", cli_count(rep.n_features_in));
-    if (csv_path) printf("  rows dropped for missing values: %s\n", cli_count(rep.dropped_missing));
+    /* The CSV flow's split description may already say how many rows were dropped: say it once. */
+    if (csv_path && !strstr(rep.split_desc, "dropped for missing values"))
+        printf("  rows dropped for missing values: %s\n", cli_count(rep.dropped_missing));
+    if (csv_path && rep.positive_class[0])
+        printf("  positive class: '%.*s'\n", (int)sizeof rep.positive_class, rep.positive_class);
     if (rep.unseen_categories > 0 || cli_verbosity_level >= CLI_VERBOSE)
         printf("  test rows with a category unseen in training: %s\n", cli_count(rep.unseen_categories));
     printf("\n");
     cli_print_metrics_table(stdout, &rep.train, &rep.test);
     printf("\n");
-    printf("  solver: %d Newton iterations (%d Hessian-vector products), gradient norm %.3g, objective %.6g, %s\n",
-           rep.iterations, rep.hessian_products, rep.grad_norm, rep.objective,
+    if (rep.threshold > 0 && rep.threshold < 1) {
+        const char *origin = cli_threshold_origin(rep.threshold, rep.train.best_f1_threshold);
+        printf("  decision threshold for flags: %s%s%s%s\n", cli_num(rep.threshold, 4), origin ? " (" : "",
+               origin ? origin : "", origin ? ")" : "");
+    }
+    printf("  solver: %s Newton iterations (%s Hessian-vector products), gradient norm %.3g, objective %.6g, %s\n",
+           cli_count(rep.iterations), cli_count(rep.hessian_products), rep.grad_norm, rep.objective,
            rep.converged ? "converged" : "NOT converged");
     printf("  time: %s training, %s in all\n", cli_duration(rep.seconds_train), cli_duration(seconds));
     printf("wrote %s and %s\n", out, metrics_path);

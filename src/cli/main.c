@@ -108,12 +108,14 @@ int main(int argc, char **argv) {
 
     const char *name = argv[i];
     if (strcmp(name, "help") == 0) {
-        if (i + 1 >= argc) {
+        /* `help`, `help help`, `help --help` and `help -h` all show this help. */
+        const char *topic = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!topic || strcmp(topic, "help") == 0 || strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0) {
             usage(stdout);
             return CLI_EXIT_OK;
         }
-        const command *c = find_command(argv[i + 1]);
-        if (!c) return cli_usage_error(NULL, "unknown command '%s'", argv[i + 1]);
+        const command *c = find_command(topic);
+        if (!c) return cli_usage_error(NULL, "unknown command '%s'", topic);
         c->usage(stdout);
         return CLI_EXIT_OK;
     }

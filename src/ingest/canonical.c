@@ -3,6 +3,7 @@
  * names as the header (DESIGN.md §3; the simulated shop writes this form). Columns may come in any order;
  * optional columns may be absent; unknown columns are ignored. Timestamps accept the forms of as_time_parse.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,25 +16,26 @@ typedef struct table_spec {
     const char *file;           /* without extension */
     const char *table;
     int required;
+    int n_key;                  /* the first n_key columns are the table's key */
     col_spec cols[10];
 } table_spec;
 
 static const table_spec tables[] = {
-    {"customers", "customers", 0, {{"customer_id", K_TEXT, 1}, {"country", K_TEXT, 0}, {"first_seen", K_TIME, 0}}},
-    {"products", "products", 0, {{"product_id", K_TEXT, 1}, {"description", K_TEXT, 0}, {"category", K_TEXT, 0},
+    {"customers", "customers", 0, 1, {{"customer_id", K_TEXT, 1}, {"country", K_TEXT, 0}, {"first_seen", K_TIME, 0}}},
+    {"products", "products", 0, 1, {{"product_id", K_TEXT, 1}, {"description", K_TEXT, 0}, {"category", K_TEXT, 0},
                                  {"supplier", K_TEXT, 0}, {"list_price", K_REAL, 0}}},
-    {"orders", "orders", 1, {{"order_id", K_TEXT, 1}, {"customer_id", K_TEXT, 0}, {"ordered_at", K_TIME, 1},
+    {"orders", "orders", 1, 1, {{"order_id", K_TEXT, 1}, {"customer_id", K_TEXT, 0}, {"ordered_at", K_TIME, 1},
                              {"channel", K_TEXT, 0}, {"country", K_TEXT, 0}, {"payment", K_TEXT, 0},
                              {"promised_at", K_TIME, 0}, {"delivered_at", K_TIME, 0}}},
-    {"order_lines", "order_lines", 1, {{"order_id", K_TEXT, 1}, {"line_no", K_INT, 1}, {"product_id", K_TEXT, 1},
+    {"order_lines", "order_lines", 1, 2, {{"order_id", K_TEXT, 1}, {"line_no", K_INT, 1}, {"product_id", K_TEXT, 1},
                                        {"quantity", K_REAL, 1}, {"unit_price", K_REAL, 0}, {"discount", K_REAL, 0}}},
-    {"cases", "cases", 0, {{"case_id", K_TEXT, 1}, {"order_id", K_TEXT, 0}, {"customer_id", K_TEXT, 0},
+    {"cases", "cases", 0, 1, {{"case_id", K_TEXT, 1}, {"order_id", K_TEXT, 0}, {"customer_id", K_TEXT, 0},
                            {"product_id", K_TEXT, 0}, {"kind", K_TEXT, 1}, {"reason", K_TEXT, 0},
                            {"opened_at", K_TIME, 1}, {"quantity", K_REAL, 0}, {"amount", K_REAL, 0}}},
-    {"truth_products", "truth_products", 0, {{"product_id", K_TEXT, 1}, {"category", K_TEXT, 0},
+    {"truth_products", "truth_products", 0, 1, {{"product_id", K_TEXT, 1}, {"category", K_TEXT, 0},
                                              {"defective", K_INT, 0}, {"onset", K_TIME, 0},
                                              {"base_rate", K_REAL, 0}, {"defect_rate", K_REAL, 0}}},
-    {"truth_customers", "truth_customers", 0, {{"customer_id", K_TEXT, 1}, {"propensity", K_REAL, 0}}},
+    {"truth_customers", "truth_customers", 0, 1, {{"customer_id", K_TEXT, 1}, {"propensity", K_REAL, 0}}},
 };
 
 static const char *kind_name(col_kind k) {
@@ -48,6 +50,95 @@ static int find_file(const char *dir, const char *stem, char *path, size_t size)
     return stat(path, &sb) == 0;
 }
 
+/* The closest header name to a missing canonical column, for "did you mean". */
+static const char *closest_header(const as_csv_field *f, size_t nf, const char *want, char *buf, size_t size) {
+    size_t best = (size_t)-1, lb = strlen(want);
+    const char *hit = NULL;
+    size_t hit_n = 0;
+    for (size_t i = 0; i < nf; i++) {
+        size_t la = f[i].n, prev[128], cur[128];
+        if (la > 120 || lb > 120) continue;
+        for (size_t j = 0; j <= lb; j++) prev[j] = j;
+        for (size_t a = 1; a <= la; a++) {
+            cur[0] = a;
+            for (size_t j = 1; j <= lb; j++) {
+                size_t sub = prev[j - 1] + ((f[i].p[a - 1] | 32) != (want[j - 1] | 32));
+                size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+                cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            }
+            memcpy(prev, cur, (lb + 1) * sizeof *prev);
+        }
+        if (prev[lb] < best) { best = prev[lb]; hit = f[i].p; hit_n = la; }
+    }
+    if (!hit || best > lb / 2 + 2) return NULL;     /* nothing close: no suggestion is better than a wild one */
+    snprintf(buf, size, "%.*s", (int)hit_n, hit);
+    return buf;
+}
+
+typedef struct table_run {
+    as_ingest_ctx *cx;
+    const table_spec *ts;
+    int src[10], ncols;
+    sqlite3_stmt *ins, *upd;
+    int64_t *counter;
+} table_run;
+
+static as_status table_record(void *user, const as_csv_field *f, size_t nf, int64_t line, const char *raw,
+                              size_t raw_n, as_error *err) {
+    (void)nf;
+    table_run *tr = user;
+    as_ingest_ctx *cx = tr->cx;
+    const table_spec *ts = tr->ts;
+    const char *bad_col = NULL;
+    col_kind bad_kind = K_TEXT;
+    const as_csv_field *bad_f = NULL;
+    sqlite3_stmt *stmts[2] = {tr->ins, tr->upd};
+    for (int k = 0; k < 2; k++) {
+        if (!stmts[k]) continue;
+        sqlite3_reset(stmts[k]);
+        sqlite3_clear_bindings(stmts[k]);
+    }
+    for (int c = 0; c < tr->ncols && !bad_col; c++) {
+        if (tr->src[c] < 0) continue;
+        const as_csv_field *v = &f[tr->src[c]];
+        const col_spec *cs = &ts->cols[c];
+        if (as__ingest_is_missing(cx, v)) {
+            if (cs->required) { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
+            continue;
+        }
+        int64_t iv;
+        double dv;
+        for (int k = 0; k < 2 && !bad_col; k++) {
+            sqlite3_stmt *q = stmts[k];
+            if (!q) continue;
+            switch (cs->kind) {
+            case K_TEXT: sqlite3_bind_text(q, c + 1, v->p, (int)v->n, SQLITE_TRANSIENT); break;
+            case K_INT:
+                if (as__parse_int64(v->p, v->n, &iv)) sqlite3_bind_int64(q, c + 1, iv);
+                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
+                break;
+            case K_REAL:
+                if (as__parse_double(v->p, v->n, &dv) && fabs(dv) <= 1e12) sqlite3_bind_double(q, c + 1, dv);
+                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
+                break;
+            case K_TIME:
+                if (as__time_parse_n(v->p, v->n, &iv)) sqlite3_bind_int64(q, c + 1, iv);
+                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
+                break;
+            }
+        }
+    }
+    if (bad_col) {
+        char key[96], detail[512];
+        snprintf(key, sizeof key, "%s: %s %s", ts->table, bad_col, bad_f->n ? "is not valid" : "is empty");
+        snprintf(detail, sizeof detail, "%s:%lld: field %s = '%.*s' is not %s; fix it or leave the row out",
+                 cx->source, (long long)line, bad_col, (int)(bad_f->n > 80 ? 80 : bad_f->n), bad_f->p,
+                 bad_kind == K_REAL ? "a number (at most 1e12 in size)" : kind_name(bad_kind));
+        return as__ingest_reject(cx, line, key, detail, raw, raw_n, err);
+    }
+    return as__ingest_upsert(cx, tr->ins, tr->upd, tr->counter, err);
+}
+
 static as_status load_table(as_ingest_ctx *cx, const table_spec *ts, const char *path, as_error *err) {
     as_csv_options copt = as__csv_options_default();
     as_csv_reader *r = NULL;
@@ -59,111 +150,66 @@ static as_status load_table(as_ingest_ctx *cx, const table_spec *ts, const char 
     if (st == AS_ERR_NODATA) { as__csv_close(r); return AS_OK; }   /* an empty file is an empty table */
     if (st) { as__csv_close(r); return st; }
     size_t header_n = nf;
-    int src[10], ncols = 0;
-    as_buf sql;
-    as__buf_init(&sql, 0);
-    as__buf_printf(&sql, "INSERT OR IGNORE INTO %s(", ts->table);
-    for (int c = 0; c < 10 && ts->cols[c].name; c++, ncols++) {
-        src[c] = -1;
+    table_run tr;
+    memset(&tr, 0, sizeof tr);
+    tr.cx = cx;
+    tr.ts = ts;
+    /* INSERT OR IGNORE, and an UPDATE of the present non-key columns where some value differs, both with
+     * parameters ?1…?n in column order so one binding serves both. */
+    as_buf ins, upd, diff;
+    as__buf_init(&ins, 0);
+    as__buf_init(&upd, 0);
+    as__buf_init(&diff, 0);
+    as__buf_printf(&ins, "INSERT OR IGNORE INTO %s(", ts->table);
+    as__buf_printf(&upd, "UPDATE %s SET ", ts->table);
+    int n_set = 0;
+    char near[128];
+    for (int c = 0; c < 10 && ts->cols[c].name; c++, tr.ncols++) {
+        tr.src[c] = -1;
         for (size_t i = 0; i < nf; i++)
-            if (strlen(ts->cols[c].name) == f[i].n && memcmp(f[i].p, ts->cols[c].name, f[i].n) == 0) src[c] = (int)i;
-        if (src[c] < 0 && ts->cols[c].required) {
-            as__buf_free(&sql);
-            as__csv_close(r);
-            return as__err(err, AS_ERR_INVALID, "%s:1: required column '%s' is missing from the header", path,
-                           ts->cols[c].name);
+            if (strlen(ts->cols[c].name) == f[i].n && memcmp(f[i].p, ts->cols[c].name, f[i].n) == 0) tr.src[c] = (int)i;
+        if (tr.src[c] < 0 && ts->cols[c].required) {
+            const char *guess = closest_header(f, nf, ts->cols[c].name, near, sizeof near);
+            st = as__err(err, AS_ERR_INVALID, "%s:1: required column '%s' is missing from the header%s%s%s; "
+                         "rename the column (docs/presets.md lists the canonical names)", path, ts->cols[c].name,
+                         guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+            break;
         }
-        as__buf_printf(&sql, "%s%s", c ? "," : "", ts->cols[c].name);
+        as__buf_printf(&ins, "%s%s", c ? "," : "", ts->cols[c].name);
+        if (c >= ts->n_key && tr.src[c] >= 0) {
+            as__buf_printf(&upd, "%s%s = ?%d", n_set ? ", " : "", ts->cols[c].name, c + 1);
+            as__buf_printf(&diff, "%s%s IS NOT ?%d", n_set ? " OR " : "", ts->cols[c].name, c + 1);
+            n_set++;
+        }
     }
-    as__buf_printf(&sql, ") VALUES(");
-    for (int c = 0; c < ncols; c++) as__buf_printf(&sql, "%s?", c ? "," : "");
-    st = as__buf_printf(&sql, ")");
-    if (!st) st = as__buf_cstr(&sql);
-    sqlite3_stmt *ins = NULL;
-    if (!st) st = as__db_prepare(cx->db, sql.data, &ins, err);
-    as__buf_free(&sql);
-    if (st) { as__csv_close(r); return st; }
+    if (!st) {
+        as__buf_printf(&ins, ") VALUES(");
+        for (int c = 0; c < tr.ncols; c++) as__buf_printf(&ins, "%s?%d", c ? "," : "", c + 1);
+        as__buf_printf(&ins, ")");
+        as__buf_printf(&upd, " WHERE ");
+        for (int c = 0; c < ts->n_key; c++) as__buf_printf(&upd, "%s%s = ?%d", c ? " AND " : "", ts->cols[c].name, c + 1);
+        as__buf_printf(&upd, " AND (");
+        if (diff.len) as__buf_append(&upd, diff.data, diff.len);
+        as__buf_printf(&upd, ")");
+        if (as__buf_cstr(&ins) || as__buf_cstr(&upd)) st = as__err(err, AS_ERR_NOMEM, "out of memory");
+    }
+    if (!st) st = as__db_prepare(cx->db, ins.data, &tr.ins, err);
+    if (!st && n_set) st = as__db_prepare(cx->db, upd.data, &tr.upd, err);
+    as__buf_free(&ins);
+    as__buf_free(&upd);
+    as__buf_free(&diff);
 
     as_ingest_stats *stats = cx->stats;
-    char detail[512], key[96];
+    tr.counter = ts == &tables[3] ? &stats->purchases : ts == &tables[4] ? &stats->cases
+               : ts == &tables[2] ? &stats->orders : ts == &tables[1] ? &stats->products
+               : ts == &tables[0] ? &stats->customers : NULL;
     const char *saved_source = cx->source;
     const char *slash = strrchr(path, '/');
     cx->source = slash ? slash + 1 : path;
-    while ((st = as__csv_next(r, &f, &nf, err)) == AS_OK) {
-        stats->records_read++;
-        as__ingest_progress(cx, r);
-        int64_t line = as__csv_line(r);
-        size_t raw_n;
-        const char *raw = as__csv_raw(r, &raw_n);
-        if (nf != header_n) {
-            snprintf(detail, sizeof detail, "expected %zu fields as in the header, found %zu", header_n, nf);
-            if ((st = as__ingest_reject(cx, line, "wrong number of fields", detail, raw, raw_n, err))) break;
-            continue;
-        }
-        const char *bad_col = NULL;
-        col_kind bad_kind = K_TEXT;
-        const as_csv_field *bad_f = NULL;
-        sqlite3_reset(ins);
-        sqlite3_clear_bindings(ins);
-        for (int c = 0; c < ncols && !bad_col; c++) {
-            if (src[c] < 0) continue;
-            const as_csv_field *v = &f[src[c]];
-            const col_spec *cs = &ts->cols[c];
-            if (as__ingest_is_missing(cx, v)) {
-                if (cs->required) { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
-                continue;
-            }
-            int64_t iv;
-            double dv;
-            switch (cs->kind) {
-            case K_TEXT: sqlite3_bind_text(ins, c + 1, v->p, (int)v->n, SQLITE_TRANSIENT); break;
-            case K_INT:
-                if (as__parse_int64(v->p, v->n, &iv)) sqlite3_bind_int64(ins, c + 1, iv);
-                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
-                break;
-            case K_REAL:
-                if (as__parse_double(v->p, v->n, &dv)) sqlite3_bind_double(ins, c + 1, dv);
-                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
-                break;
-            case K_TIME:
-                if (as__time_parse_n(v->p, v->n, &iv)) sqlite3_bind_int64(ins, c + 1, iv);
-                else { bad_col = cs->name; bad_kind = cs->kind; bad_f = v; }
-                break;
-            }
-        }
-        if (bad_col) {
-            snprintf(key, sizeof key, "%s: %s %s", ts->table, bad_col, bad_f->n ? "is not valid" : "is empty");
-            snprintf(detail, sizeof detail, "%s:%lld: field %s = '%.*s' is not %s; fix it or leave the row out",
-                     cx->source, (long long)line, bad_col, (int)(bad_f->n > 80 ? 80 : bad_f->n), bad_f->p,
-                     kind_name(bad_kind));
-            if ((st = as__ingest_reject(cx, line, key, detail, raw, raw_n, err))) break;
-            continue;
-        }
-        if (sqlite3_step(ins) != SQLITE_DONE) {
-            st = as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
-            break;
-        }
-        if (sqlite3_changes(cx->db->sql) > 0) {
-            stats->loaded++;
-            if (ts->table == tables[3].table) stats->purchases++;
-            else if (ts->table == tables[4].table) stats->cases++;
-            else if (ts->table == tables[2].table) stats->orders++;
-            else if (ts->table == tables[1].table) stats->products++;
-            else if (ts->table == tables[0].table) stats->customers++;
-        } else {
-            stats->skipped_duplicates++;
-        }
-    }
-    if (st == AS_ERR_NODATA) st = AS_OK;
-    else if (st == AS_ERR_PARSE) {
-        size_t raw_n;
-        const char *raw = as__csv_raw(r, &raw_n);
-        as_error perr = *err;
-        cx->stats->records_read++;   /* the malformed record counts as read, and as rejected */
-        st = as__ingest_reject(cx, as__csv_line(r), "malformed CSV record", perr.msg, raw, raw_n, err);
-    }
+    if (!st) st = as__ingest_drive(cx, r, header_n, table_record, &tr, err);
     cx->source = saved_source;
-    sqlite3_finalize(ins);
+    sqlite3_finalize(tr.ins);
+    sqlite3_finalize(tr.upd);
     as__csv_close(r);
     return st;
 }
@@ -184,6 +230,13 @@ as_status as__ingest_canonical(as_ingest_ctx *cx, const char *dir, as_error *err
         as_status st = load_table(cx, &tables[t], path, err);
         if (st) return st;
     }
+    /* Order lines whose order is missing are kept (their order may come in a later ingest) and counted. */
+    sqlite3_stmt *q;
+    as_status st0 = as__db_prepare(cx->db, "SELECT count(*) FROM order_lines ol WHERE NOT EXISTS "
+                                           "(SELECT 1 FROM orders o WHERE o.order_id = ol.order_id)", &q, err);
+    if (st0) return st0;
+    if (sqlite3_step(q) == SQLITE_ROW) cx->stats->orphan_lines = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
     /* Customers and products referenced by orders but not listed get a row, so history has a home. */
     as_status st = as__db_exec(cx->db,
         "INSERT OR IGNORE INTO customers(customer_id, first_seen) SELECT customer_id, min(ordered_at) FROM orders "

@@ -54,6 +54,111 @@ void as__ingest_progress(as_ingest_ctx *cx, as_csv_reader *r) {
                              (double)as__csv_bytes_total(r));
 }
 
+as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stmt *update, int64_t *counter,
+                            as_error *err) {
+    as_status st = AS_OK;
+    sqlite3 *sql = cx->db->sql;
+    if (sqlite3_step(insert) != SQLITE_DONE) {
+        st = as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(sql));
+    } else if (sqlite3_changes(sql) > 0) {
+        cx->stats->loaded++;
+        if (counter) (*counter)++;
+    } else if (!update) {
+        cx->stats->skipped_duplicates++;
+    } else if (sqlite3_step(update) != SQLITE_DONE) {
+        st = as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(sql));
+    } else if (sqlite3_changes(sql) > 0) {
+        cx->stats->updated++;
+    } else {
+        cx->stats->skipped_duplicates++;
+    }
+    sqlite3_reset(insert);
+    if (update) sqlite3_reset(update);
+    return st;
+}
+
+/* Re-reads the lines a runaway record swallowed (all of raw after its first line), one line at a time. */
+static as_status reread_lines(as_ingest_ctx *cx, const char *raw, size_t raw_n, int64_t first_line, size_t header_n,
+                              as_record_fn fn, void *user, as_error *err) {
+    const char *nl = memchr(raw, '\n', raw_n);
+    int64_t line = first_line;
+    as_status st = AS_OK;
+    char detail[256];
+    while (nl && !st) {
+        const char *p = nl + 1;
+        size_t left = raw_n - (size_t)(p - raw);
+        nl = memchr(p, '\n', left);
+        size_t n = nl ? (size_t)(nl - p) : left;
+        line++;
+        if (n && p[n - 1] == '\r') n--;
+        if (n == 0) continue;                       /* blank lines are no records */
+        cx->stats->records_read++;
+        as_csv_options copt = as__csv_options_default();
+        as_csv_reader *lr = NULL;
+        as_error lerr;
+        if ((st = as__csv_open_mem(p, n, cx->source, &copt, &lr, err))) break;
+        as_csv_field *f;
+        size_t nf;
+        as_status ls = as__csv_next(lr, &f, &nf, &lerr);
+        if (ls == AS_OK && nf == header_n) {
+            st = fn(user, f, nf, line, p, n, err);
+        } else if (ls == AS_OK || ls == AS_ERR_PARSE) {
+            if (ls == AS_OK)
+                snprintf(detail, sizeof detail, "expected %zu fields as in the header, found %zu (line %lld)", header_n,
+                         nf, (long long)line);
+            else
+                snprintf(detail, sizeof detail, "a quote opened on line %lld is not closed on that line", (long long)line);
+            st = as__ingest_reject(cx, line, ls == AS_OK ? "wrong number of fields" : "unbalanced quote", detail, p, n, err);
+        } else {
+            st = ls;
+            *err = lerr;
+        }
+        as__csv_close(lr);
+    }
+    return st;
+}
+
+as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
+                           as_error *err) {
+    as_csv_field *f;
+    size_t nf;
+    as_status st;
+    char detail[512];
+    while ((st = as__csv_next(r, &f, &nf, err)) == AS_OK || st == AS_ERR_PARSE) {
+        cx->stats->records_read++;
+        as__ingest_progress(cx, r);
+        int64_t line = as__csv_line(r);
+        size_t raw_n;
+        const char *raw = as__csv_raw(r, &raw_n);
+        const char *nl = memchr(raw, '\n', raw_n);
+        if (st == AS_OK && nf == header_n) {
+            if ((st = fn(user, f, nf, line, raw, raw_n, err))) return st;
+            continue;
+        }
+        int final = st == AS_ERR_PARSE && as__csv_at_end(r);
+        if (nl && (st == AS_OK || final)) {
+            /* A runaway record: reject its first line, read the lines it swallowed again one by one. */
+            snprintf(detail, sizeof detail,
+                     "line %lld opens a quote that %s; the line is rejected and the following lines are read on "
+                     "their own", (long long)line, final ? "is never closed" : "swallows the next line ends");
+            size_t first_n = (size_t)(nl - raw);
+            if ((st = as__ingest_reject(cx, line, "unbalanced quote", detail, raw, first_n, err))) return st;
+            if ((st = reread_lines(cx, raw, raw_n, line, header_n, fn, user, err))) return st;
+            if (final) break;
+            continue;
+        }
+        if (st == AS_OK) {
+            snprintf(detail, sizeof detail, "expected %zu fields as in the header, found %zu", header_n, nf);
+            if ((st = as__ingest_reject(cx, line, "wrong number of fields", detail, raw, raw_n, err))) return st;
+        } else {
+            as_error perr = *err;
+            if ((st = as__ingest_reject(cx, line, "malformed CSV record", perr.msg, raw, raw_n, err))) return st;
+            if (final) break;
+        }
+    }
+    return st == AS_ERR_NODATA || st == AS_ERR_PARSE ? AS_OK : st;
+}
+
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
@@ -70,6 +175,12 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
         return as__err(err, AS_ERR_INVALID, "unknown preset '%s'; use online-retail or canonical", preset);
 
     as_ingest_ctx cx = {.db = db, .params = params, .stats = stats, .source = base_name(path)};
+    /* One database holds one shop: mixing two exports would mix their customers, products and label rules. */
+    char have[64];
+    as_error ignore;
+    if (as__db_meta_get(db, "preset", have, sizeof have, &ignore) == AS_OK && strcmp(have, preset) != 0)
+        return as__err(err, AS_ERR_INVALID, "%s already holds data loaded with --preset %s; load %s preset data into "
+                       "a new database (--db OTHER.db)", db->path, have, preset);
     as_status st = as__db_bulk_begin(db, err);
     if (st) return st;
     st = as__db_prepare(db, "INSERT OR REPLACE INTO rejects(source, line, reason, raw) VALUES(?,?,?,?)",

@@ -27,6 +27,27 @@ int as__ingest_is_missing(const as_ingest_ctx *cx, const as_csv_field *f);
 /* Reports progress every so often. */
 void as__ingest_progress(as_ingest_ctx *cx, as_csv_reader *r);
 
+/* Handles one record that has the header's number of fields. */
+typedef as_status (*as_record_fn)(void *user, const as_csv_field *f, size_t nf, int64_t line, const char *raw,
+                                  size_t raw_n, as_error *err);
+
+/* Reads every record of r after its header, hands the well-formed ones to fn and quarantines the rest, so that
+ * one bad record never costs the records around it:
+ *  - a record with the wrong number of fields on one line is rejected;
+ *  - a record that runs over several lines with the wrong number of fields — a stray quote swallowed the line
+ *    ends — and a quote never closed before the end of the file: the record's first line is rejected and every
+ *    following line it swallowed is read again on its own (quotes cannot span lines there), so one stray quote
+ *    costs one line, not the rest of the file;
+ *  - a record longer than the reader's limit is rejected and reading continues after it.
+ * Counts records_read for every record and line it handles. */
+as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
+                           as_error *err);
+
+/* "INSERT OR IGNORE" then, when the row existed, "UPDATE … WHERE key AND some value differs": counts the record
+ * as loaded, updated or an unchanged duplicate. Both statements must be bound already. */
+as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stmt *update, int64_t *counter,
+                            as_error *err);
+
 as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error *err);
 as_status as__ingest_canonical(as_ingest_ctx *cx, const char *dir, as_error *err);
 

@@ -10,6 +10,12 @@
  * NUL takes the place of its delimiter, so the record always fits); the raw record stays untouched in the
  * input buffer for as__csv_raw. Nothing is allocated per record or per field.
  *
+ * A record longer than max_record_bytes is not an end: once its bytes fill the buffer (or it is seen whole and
+ * too long), skip_long_record() follows it to its real end with a small quote-aware scanner over the rest of the
+ * input, streamed through the field buffer (unused meanwhile), so that the input buffer keeps the record's start
+ * for as__csv_raw. Then it reports the record and leaves the reader on the next one. Only an input that ends
+ * inside quotes is a final error.
+ *
  * Fast path: a line with no field that starts with a quote is copied in one memcpy and split on the delimiter
  * with memchr. Only a quote at the start of a field opens a quoted field (elsewhere a quote is literal), so
  * such a line cannot contain a quoted newline or delimiter. Everything else goes through a small state machine.
@@ -29,6 +35,7 @@
                                           * the fuzzer exercise the refill and restart logic on small inputs */
 #define CSV_MAX_READ (1u << 30)          /* gzread takes an unsigned int length */
 #define CSV_DEFAULT_MAX_RECORD ((size_t)64 << 20)
+#define CSV_RAW_KEEP 4096u               /* as__csv_raw of a skipped over-long record: at most this many bytes */
 
 struct as_csv_reader {
     char *name;
@@ -45,7 +52,7 @@ struct as_csv_reader {
     char *buf;
     size_t cap, pos, end;
     int eof;                 /* the source has no more bytes */
-    int done;                /* a fatal parse error happened: the reader stays at the end */
+    int done;                /* a final error happened: the reader stays at the end */
 
     char *fbuf;              /* field contents, NUL-terminated; capacity cap + 1 */
     as_csv_field *fields;
@@ -55,7 +62,7 @@ struct as_csv_reader {
     int64_t rec_line;        /* line on which the last returned record started */
     const char *raw;
     size_t raw_n;
-    int64_t pending_quote_line;  /* while a record is incomplete: line of an open quoted field, or 0 */
+    char raw_keep[CSV_RAW_KEEP]; /* the start of a skipped record, when the input buffer had to be reused */
 };
 
 as_csv_options as__csv_options_default(void) {
@@ -95,13 +102,13 @@ static as_status reader_new(const char *name, const as_csv_options *opt, size_t 
     return AS_OK;
 }
 
-/* Reads more bytes behind end. Sets eof when the source is exhausted. */
-static as_status source_read(as_csv_reader *r, as_error *err) {
-    size_t room = r->cap - r->end;
+/* Reads up to `room` bytes into dst and sets *n_got. Sets eof when the source is exhausted. */
+static as_status source_read_to(as_csv_reader *r, char *dst, size_t room, size_t *n_got, as_error *err) {
+    *n_got = 0;
     if (room > CSV_MAX_READ) room = CSV_MAX_READ;
     if (room == 0) return AS_OK;
     if (r->gz) {
-        int got = gzread(r->gz, r->buf + r->end, (unsigned)room);
+        int got = gzread(r->gz, dst, (unsigned)room);
         int zerr = Z_OK;
         const char *msg = NULL;
         /* gzread reports a truncated gzip stream as a plain end of file (0) with Z_BUF_ERROR set; a shortened
@@ -118,31 +125,138 @@ static as_status source_read(as_csv_reader *r, as_error *err) {
                            "re-compress the file", r->name, msg);
         }
         if (got == 0) r->eof = 1;
-        r->end += (size_t)got;
+        *n_got = (size_t)got;
     } else {
         size_t left = r->mem_n - r->mem_off;
         size_t n = left < room ? left : room;
-        if (n) memcpy(r->buf + r->end, r->mem + r->mem_off, n);
+        if (n) memcpy(dst, r->mem + r->mem_off, n);
         r->mem_off += n;
-        r->end += n;
+        *n_got = n;
         if (r->mem_off == r->mem_n) r->eof = 1;
     }
     return AS_OK;
 }
 
-static as_status too_long(as_csv_reader *r, as_error *err) {
+/* Reads more bytes behind end. */
+static as_status source_read(as_csv_reader *r, as_error *err) {
+    size_t got;
+    as_status st = source_read_to(r, r->buf + r->end, r->cap - r->end, &got, err);
+    r->end += got;
+    return st;
+}
+
+/* Reports a record of `size` bytes (its line end not counted) that started on line `start_line` and was longer
+ * than the limit; raw points at its first bytes, which stay in place until the next call. The caller has already
+ * moved pos and line past it: the reader goes on with the next record. */
+static as_status record_skipped(as_csv_reader *r, const char *raw, size_t size, int64_t start_line, as_error *err) {
+    size_t keep = r->max_record < CSV_RAW_KEEP ? r->max_record : CSV_RAW_KEEP;
+    r->rec_line = start_line;
+    r->raw = raw;
+    r->raw_n = size < keep ? size : keep;
+    return as__err(err, AS_ERR_PARSE, "%s:%lld: record of %zu bytes is longer than the limit of %zu bytes; it was "
+                   "skipped", r->name, (long long)start_line, size, r->max_record);
+}
+
+/* Reports a record whose quoted field (opened on qline) is still open at the end of the input: a final error.
+ * raw/n are the record's bytes from its start to the end of the input, of which as__csv_raw keeps at most
+ * max_record_bytes. */
+static as_status quote_never_closed(as_csv_reader *r, const char *raw, size_t n, int64_t start_line, int64_t qline,
+                                    as_error *err) {
     r->done = 1;
-    r->rec_line = r->line;
-    r->raw = r->buf + r->pos;
-    r->raw_n = 0;
-    if (r->pending_quote_line)
+    r->rec_line = start_line;
+    r->raw = raw;
+    r->raw_n = n;
+    if (n <= r->max_record)
         return as__err(err, AS_ERR_PARSE,
-                       "%s:%lld: the record is longer than %zu bytes: the quoted field opened on line %lld does not "
-                       "seem to close; close the quote or remove it (or raise max_record_bytes)",
-                       r->name, (long long)r->line, r->max_record, (long long)r->pending_quote_line);
+                       "%s:%lld: a quoted field opened on line %lld is never closed; close the quote or remove it",
+                       r->name, (long long)start_line, (long long)qline);
+    r->raw_n = r->max_record;
     return as__err(err, AS_ERR_PARSE,
-                   "%s:%lld: the record is longer than %zu bytes; check the line ends of the file, or raise "
-                   "max_record_bytes", r->name, (long long)r->line, r->max_record);
+                   "%s:%lld: a quoted field opened on line %lld is never closed; it runs to the end of the input, "
+                   "past the limit of %zu bytes for a record; close the quote or remove it",
+                   r->name, (long long)start_line, (long long)qline, r->max_record);
+}
+
+/* Where the scanner of an over-long record stands: the same rules as parse_general, without storing anything. */
+enum skip_state { SK_FIELD, SK_TEXT, SK_QUOTED, SK_QUOTE };
+
+typedef struct skip_scan {
+    enum skip_state state;
+    int64_t line;            /* line of the next byte */
+    int64_t qline;           /* line on which the last quoted field opened */
+    size_t size;             /* bytes of the record so far */
+    char last;               /* its last byte so far (a CR before the line end is not part of the record) */
+} skip_scan;
+
+/* Scans p[0, n) as the continuation of the record; returns the index of its line end, or n when it goes on. */
+static size_t skip_chunk(skip_scan *k, const char *p, size_t n, char d) {
+    size_t i = 0;
+    enum skip_state state = k->state;
+    while (i < n) {
+        if (state == SK_QUOTED) {
+            const char *q = memchr(p + i, '"', n - i);
+            size_t stop = q ? (size_t)(q - p) : n;
+            for (const char *c = p + i; (c = memchr(c, '\n', (size_t)(p + stop - c))) != NULL; c++) k->line++;
+            i = q ? stop + 1 : n;
+            if (q) state = SK_QUOTE;
+            continue;
+        }
+        if (state == SK_QUOTE) {                    /* a quote inside quotes: "" or the closing one */
+            if (p[i] == '"') { i++; state = SK_QUOTED; continue; }
+            state = SK_TEXT;
+        } else if (state == SK_FIELD) {
+            if (p[i] == '"') { k->qline = k->line; i++; state = SK_QUOTED; continue; }
+            state = SK_TEXT;
+        }
+        while (i < n && p[i] != d && p[i] != '\n') i++;
+        if (i == n) break;
+        if (p[i] == '\n') break;
+        i++;                                        /* past the delimiter */
+        state = SK_FIELD;
+    }
+    k->state = state;
+    k->size += i;
+    if (i) k->last = p[i - 1];
+    return i;
+}
+
+/* The record at pos, of which [pos, end) has been read, is longer than max_record_bytes. Follows it to its end
+ * without storing it, then reports it and leaves the reader on the next record (or reports the quote that is
+ * never closed, when the input ends inside it). The input buffer keeps the record's start; the rest of the record
+ * is read through fbuf, which holds no field while no record is returned. */
+static as_status skip_long_record(as_csv_reader *r, as_error *err) {
+    skip_scan k = {SK_FIELD, r->line, 0, 0, 0};
+    const char *rec = r->buf + r->pos;
+    size_t held = r->end - r->pos;
+    int64_t start_line = r->line;
+    size_t e = skip_chunk(&k, rec, held, r->delim);
+    if (e < held) {                                 /* its end was already read */
+        r->pos += e + 1;
+        r->line = k.line + 1;
+        return record_skipped(r, rec, k.size - (k.last == '\r'), start_line, err);
+    }
+    while (!r->eof) {
+        size_t got;
+        as_status st = source_read_to(r, r->fbuf, r->cap, &got, err);
+        if (st) return st;
+        e = skip_chunk(&k, r->fbuf, got, r->delim);
+        if (e < got) {
+            /* The input buffer gets the bytes after the record; the record's start moves aside for as__csv_raw. */
+            size_t keep = r->max_record < CSV_RAW_KEEP ? r->max_record : CSV_RAW_KEEP;
+            memcpy(r->raw_keep, rec, keep);
+            size_t left = got - e - 1;
+            memcpy(r->buf, r->fbuf + e + 1, left);
+            r->pos = 0;
+            r->end = left;
+            r->line = k.line + 1;
+            return record_skipped(r, r->raw_keep, k.size - (k.last == '\r'), start_line, err);
+        }
+    }
+    /* The input ends inside the record. */
+    r->pos = r->end;
+    r->line = k.line;
+    if (k.state == SK_QUOTED) return quote_never_closed(r, rec, held, start_line, k.qline, err);
+    return record_skipped(r, rec, k.size - (k.last == '\r'), start_line, err);
 }
 
 /* Makes more input available after the unconsumed bytes [pos, end): moves them to the front, grows the buffer
@@ -151,7 +265,7 @@ static as_status too_long(as_csv_reader *r, as_error *err) {
 static as_status refill(as_csv_reader *r, as_error *err) {
     size_t have = r->end - r->pos;
     /* The record so far (minus a possible CR of its line end) already exceeds the limit. */
-    if (have > r->max_record + 1) return too_long(r, err);
+    if (have > r->max_record + 1) return skip_long_record(r, err);
     if (r->pos > 0) {
         if (have) memmove(r->buf, r->buf + r->pos, have);
         r->pos = 0;
@@ -160,7 +274,7 @@ static as_status refill(as_csv_reader *r, as_error *err) {
     if (r->end == r->cap) {
         size_t ncap = r->cap * 2;
         if (ncap < r->cap || ncap > r->max_record + 2) ncap = r->max_record + 2;  /* room for max + CRLF */
-        if (ncap <= r->cap) return too_long(r, err);
+        if (ncap <= r->cap) return skip_long_record(r, err);
         char *nb = as__realloc(r->buf, ncap);
         if (!nb) return as__err(err, AS_ERR_NOMEM, "%s:%lld: out of memory for a record of %zu bytes", r->name,
                                 (long long)r->line, have);
@@ -245,13 +359,31 @@ static as_status add_field(as_csv_reader *r, size_t *nf, const char *p, size_t n
     return AS_OK;
 }
 
-/* What a parser made of the bytes at pos, when it returns AS_OK. */
+/* What a parser made of the bytes at pos, when it returns AS_OK. (A record seen whole and longer than the limit
+ * is consumed and reported as AS_ERR_PARSE.) */
 enum parse_outcome {
     PARSE_DONE,     /* a record is ready */
     PARSE_SKIP,     /* an empty line was consumed */
     PARSE_MORE,     /* the record runs past the bytes read so far: refill and parse it again */
     PARSE_QUOTED    /* (fast path only) a field starts with a quote: use the general parser */
 };
+
+/* A line [pos, nl) of len bytes, longer than the limit: skipped, unless a field starts with a quote (then the
+ * record may run past this line, and the general parser decides). */
+static as_status simple_too_long(as_csv_reader *r, const char *nl, size_t len, enum parse_outcome *res,
+                                 as_error *err) {
+    const char *s = r->buf + r->pos, *e = s + len;
+    for (const char *p = s;;) {                    /* p: the start of a field */
+        if (p < e && *p == '"') { *res = PARSE_QUOTED; return AS_OK; }
+        const char *d = memchr(p, r->delim, (size_t)(e - p));
+        if (!d) break;
+        p = d + 1;
+    }
+    int64_t start_line = r->line;
+    r->pos = (size_t)(nl - r->buf) + 1;
+    r->line++;
+    return record_skipped(r, s, len, start_line, err);
+}
 
 /* Fast path over a complete line [pos, nl). When a field turns out to start with a quote it gives up with
  * PARSE_QUOTED, having consumed nothing. */
@@ -266,7 +398,7 @@ static as_status parse_simple(as_csv_reader *r, const char *nl, enum parse_outco
         *res = PARSE_SKIP;
         return AS_OK;
     }
-    if (len > r->max_record) return too_long(r, err);
+    if (len > r->max_record) return simple_too_long(r, nl, len, res, err);
     char *o = r->fbuf, *e = r->fbuf + len;
     memcpy(o, s, len);
     *e = '\0';
@@ -292,7 +424,8 @@ static as_status parse_simple(as_csv_reader *r, const char *nl, enum parse_outco
 }
 
 /* General parser for the record at pos: quoted fields, quoted newlines and delimiters, the last record of
- * the input without a line end. Consumes nothing unless it returns AS_OK with PARSE_DONE or PARSE_SKIP. */
+ * the input without a line end. Consumes nothing unless it returns AS_OK with PARSE_DONE or PARSE_SKIP, or
+ * AS_ERR_PARSE for a record longer than the limit or a quote never closed. */
 static as_status parse_general(as_csv_reader *r, enum parse_outcome *res, size_t *nfields, as_error *err) {
     const char *b = r->buf;
     size_t i = r->pos, end = r->end;
@@ -300,7 +433,6 @@ static as_status parse_general(as_csv_reader *r, enum parse_outcome *res, size_t
     int64_t nl_seen = 0;     /* newlines inside quoted fields so far */
     size_t nf = 0;
     const char d = r->delim;
-    r->pending_quote_line = 0;
     for (;;) {                                      /* one field per iteration */
         char *fstart = o;
         int quoted = 0;
@@ -316,17 +448,14 @@ static as_status parse_general(as_csv_reader *r, enum parse_outcome *res, size_t
                 o += stop - i;
                 i = stop;
                 if (!q) {
-                    if (!r->eof) { r->pending_quote_line = qline; *res = PARSE_MORE; return AS_OK; }
+                    if (!r->eof) { *res = PARSE_MORE; return AS_OK; }
                     /* The input ends inside quotes. Report the record (for rejects) and stay at the end. */
-                    r->done = 1;
-                    r->rec_line = r->line;
-                    r->raw = b + r->pos;
-                    r->raw_n = end - r->pos;
+                    const char *raw = b + r->pos;
+                    size_t raw_n = end - r->pos;
+                    int64_t start_line = r->line;
                     r->pos = r->end;
                     r->line += nl_seen;
-                    return as__err(err, AS_ERR_PARSE,
-                                   "%s:%lld: a quoted field opened on line %lld is never closed; close the quote or "
-                                   "remove it", r->name, (long long)r->rec_line, (long long)qline);
+                    return quote_never_closed(r, raw, raw_n, start_line, qline, err);
                 }
                 i++;                                /* past the quote */
                 if (i < end && b[i] == '"') { *o++ = '"'; i++; continue; }   /* "" inside quotes */
@@ -352,10 +481,14 @@ static as_status parse_general(as_csv_reader *r, enum parse_outcome *res, size_t
 
         size_t raw_n = i - r->pos;
         if (raw_n && b[i - 1] == '\r') raw_n--;
-        if (raw_n > r->max_record) return too_long(r, err);
         int64_t start_line = r->line;
         r->line += nl_seen + (i < end);             /* the terminating newline, when there is one */
         size_t next = i < end ? i + 1 : end;
+        if (raw_n > r->max_record) {
+            const char *raw = b + r->pos;
+            r->pos = next;
+            return record_skipped(r, raw, raw_n, start_line, err);
+        }
         if (raw_n == 0) { r->pos = next; *res = PARSE_SKIP; return AS_OK; }
         r->raw = b + r->pos;
         r->raw_n = raw_n;
@@ -389,7 +522,6 @@ as_status as__csv_next(as_csv_reader *r, as_csv_field **fields, size_t *nfields,
         }
         if (st) return st;
         if (res == PARSE_DONE) {
-            r->pending_quote_line = 0;
             *fields = r->fields;
             return AS_OK;
         }
@@ -405,6 +537,18 @@ int64_t as__csv_line(const as_csv_reader *r) { return r->rec_line; }
 const char *as__csv_raw(const as_csv_reader *r, size_t *n) {
     if (n) *n = r->raw_n;
     return r->raw;
+}
+
+int as__csv_at_end(const as_csv_reader *r) {
+    if (r->done) return 1;
+    if (!r->eof) return 0;
+    /* All the input has been read: at the end when only empty lines (skipped) are left. */
+    for (size_t i = r->pos; i < r->end; i++) {
+        char c = r->buf[i];
+        if (c == '\n' || (c == '\r' && (i + 1 == r->end || r->buf[i + 1] == '\n'))) continue;
+        return 0;
+    }
+    return 1;
 }
 
 int64_t as__csv_bytes_read(const as_csv_reader *r) {

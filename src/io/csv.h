@@ -3,9 +3,10 @@
  *
  * Quoted fields, doubled quotes inside quotes, newlines inside quotes, CRLF and LF line ends, a UTF-8
  * byte-order mark at the start is dropped, gzip input (detected by its magic bytes, not the file name) is
- * read transparently through zlib. Memory is bounded by the longest record (capped by max_record_bytes),
- * never by the file. Lenient where RFC 4180 is silent and data in the wild needs it: a quote inside an
- * unquoted field is kept literally; text after a closing quote is appended to the field.
+ * read transparently through zlib. Memory is bounded by the longest record (capped by max_record_bytes: a
+ * longer record is skipped, not stored), never by the file. Lenient where RFC 4180 is silent and data in the
+ * wild needs it: a quote inside an unquoted field is kept literally; text after a closing quote is appended to
+ * the field.
  */
 #ifndef AS_IO_CSV_H
 #define AS_IO_CSV_H
@@ -17,7 +18,7 @@
 
 typedef struct as_csv_options {
     char delimiter;            /* ',' by default */
-    size_t max_record_bytes;   /* a record longer than this is an error (runaway quote); default 64 MiB */
+    size_t max_record_bytes;   /* a longer record is skipped with an error (see as__csv_next); default 64 MiB */
 } as_csv_options;
 
 as_csv_options as__csv_options_default(void);
@@ -40,14 +41,33 @@ as_status as__csv_open_mem(const char *data, size_t n, const char *name, const a
                            as_csv_reader **out, as_error *err);
 
 /* Reads the next record. Returns AS_OK and sets *fields / *nfields; AS_ERR_NODATA at the end of input;
- * AS_ERR_PARSE for a quote never closed (the message names the line where the field started; the reader is
- * then at the end) or a record over max_record_bytes; AS_ERR_IO / AS_ERR_NOMEM otherwise.
- * A completely empty line (no bytes before the line end) is skipped, as pandas does. */
+ * AS_ERR_IO / AS_ERR_NOMEM when reading fails. A completely empty line (no bytes before the line end) is
+ * skipped, as pandas does. AS_ERR_PARSE comes in two kinds (as__csv_at_end tells them apart):
+ *
+ *  - Recoverable: a record longer than max_record_bytes. The reader follows it to its real end (its line end
+ *    outside quotes, or the end of the input) without storing it, and reports "FILE:LINE: record of N bytes is
+ *    longer than the limit of M bytes; it was skipped" (LINE: where it started; N: its bytes without the line
+ *    end). as__csv_line is that line, as__csv_raw its first min(4096, max_record_bytes) bytes. Calling again
+ *    continues with the next record.
+ *  - Final: a quoted field never closed before the end of the input. Everything after the quote is part of the
+ *    record, so as__csv_raw holds the record's raw text from its start line to the end of the input, line ends
+ *    included (callers may re-read it line by line to recover the records after a stray quote), or only its
+ *    first max_record_bytes bytes when it is longer, in which case the message says so. The message names the
+ *    line where the record started and the line where the field opened. The reader is then at the end: every
+ *    later call returns AS_ERR_NODATA. */
 as_status as__csv_next(as_csv_reader *r, as_csv_field **fields, size_t *nfields, as_error *err);
 
-/* 1-based physical line on which the last record returned started (a header is line 1). */
+/* 1 when the reader certainly has nothing more to yield (as__csv_next would return AS_ERR_NODATA): after a final
+ * error (the quote never closed, an I/O error) or once all the input has been read and only empty lines are
+ * left. 0 means: call as__csv_next again (at the very end of a file it may still answer AS_ERR_NODATA). So after
+ * AS_ERR_PARSE: 1 for a final error, 0 for a recoverable one followed by more input. */
+int as__csv_at_end(const as_csv_reader *r);
+
+/* 1-based physical line on which the last record returned started (a header is line 1); after AS_ERR_PARSE,
+ * the line where the bad record started. */
 int64_t as__csv_line(const as_csv_reader *r);
-/* The raw bytes of the last record as they stood in the file (without its line end), for rejects. */
+/* The raw bytes of the last record as they stood in the file (without its line end), for rejects; after
+ * AS_ERR_PARSE, the bad record's bytes as described at as__csv_next. Valid until the next call to as__csv_next. */
 const char *as__csv_raw(const as_csv_reader *r, size_t *n);
 /* Bytes consumed from the underlying file so far (compressed bytes for gzip) and the file size (0 if unknown),
  * for progress reporting. */

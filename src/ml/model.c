@@ -30,6 +30,8 @@ void as_model_free(as_model *m) {
     as__free(m->scale);
     as__pca_free(&m->pca);
     as__free(m->coef);
+    for (size_t i = 0; i < m->n_na_tokens; i++) as__free(m->na_tokens[i]);
+    as__free(m->na_tokens);
     as__free(m->target);
     as__free(m->label0);
     as__free(m->label1);
@@ -126,6 +128,9 @@ as_status as_model_save(const as_model *m, const char *path, as_error *err) {
     fprintf(f, ", ");
     put_string(f, m->label1 ? m->label1 : "1");
     fprintf(f, "],\n  \"horizon_days\": %d,\n  \"threshold\": %.17g,\n", m->horizon_days, m->threshold);
+    fprintf(f, "  \"na_tokens\": [");
+    for (size_t i = 0; i < m->n_na_tokens; i++) { fprintf(f, "%s", i ? ", " : ""); put_string(f, m->na_tokens[i]); }
+    fprintf(f, "],\n");
     fprintf(f, "  \"numeric\": [");
     for (size_t i = 0; i < m->n_num; i++) { fprintf(f, "%s", i ? ", " : ""); put_string(f, m->num_names[i]); }
     fprintf(f, "],\n  \"categorical\": [");
@@ -201,6 +206,15 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
         m->label1 = get_str(cJSON_GetArrayItem(v, 1), &st);
     }
     if (st) return as__err(err, st, "%s: bad 'target' or 'classes'", path);
+    v = cJSON_GetObjectItemCaseSensitive(root, "na_tokens");
+    if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
+        m->n_na_tokens = (size_t)cJSON_GetArraySize(v);
+        m->na_tokens = as__calloc(m->n_na_tokens, sizeof *m->na_tokens);
+        if (!m->na_tokens) { m->n_na_tokens = 0; return as__err(err, AS_ERR_NOMEM, "out of memory"); }
+        for (size_t i = 0; i < m->n_na_tokens; i++)
+            if (!(m->na_tokens[i] = get_str(cJSON_GetArrayItem(v, (int)i), &st)))
+                return as__err(err, st, "%s: bad 'na_tokens'", path);
+    }
     const cJSON *num = cJSON_GetObjectItemCaseSensitive(root, "numeric");
     const cJSON *cat = cJSON_GetObjectItemCaseSensitive(root, "categorical");
     if (!cJSON_IsArray(num) || !cJSON_IsArray(cat))

@@ -35,6 +35,8 @@ struct as_model {
     char *target;              /* CSV flow: target column, and the labels of classes 0 and 1 */
     char *label0, *label1;
     int horizon_days;          /* shop flow */
+    char **na_tokens;          /* CSV flow: the extra missing-value tokens training used (scoring uses them too) */
+    size_t n_na_tokens;
     as_metrics_report report;  /* how the model was validated */
 };
 

@@ -53,7 +53,7 @@ as_status as_db_open(const char *path, as_db **out, as_error *err) {
     db->path = as__strdup(path);
     if (!db->path) { as__free(db); return as__err(err, AS_ERR_NOMEM, "out of memory opening %s", path); }
     if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        as__err(err, AS_ERR_DB, "cannot open database %s: %s; check the folder exists and is writable", path,
+        as__err(err, AS_ERR_IO, "cannot open database %s: %s; check the folder exists and is writable", path,
                 db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
         as_db_close(db);
         return AS_ERR_DB;
@@ -62,6 +62,16 @@ as_status as_db_open(const char *path, as_db **out, as_error *err) {
     /* WAL lets readers (a report, the service) work while a step writes; NORMAL sync is safe with WAL. */
     as_status st = as__db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", err);
     if (!st) st = as__db_exec(db, as__schema_sql, err);
+    if (st) {
+        /* The first statements are where a wrong or unwritable file shows itself: say which it is. */
+        int code = sqlite3_errcode(db->sql) & 0xff;
+        if (code == SQLITE_NOTADB)
+            st = as__err(err, AS_ERR_FORMAT, "%s is not an aftersales (SQLite) database; name a new file with --db or "
+                         "the database that ingest wrote", path);
+        else if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_IOERR)
+            st = as__err(err, AS_ERR_IO, "cannot write database %s (%s); aftersales needs write access to the file "
+                         "and its folder (it keeps a write-ahead log beside it)", path, sqlite3_errmsg(db->sql));
+    }
     if (!st) {
         char v[32];
         as_error e2;

@@ -136,9 +136,83 @@ static void test_unterminated_quote_keeps_rows(void) {
     as_ingest_params ip = as_ingest_params_default();
     as_ingest_stats s;
     CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
-    CHECK(s.purchases == 1);
+    CHECK(s.purchases == 2);                  /* line 4 is read again on its own and kept */
     CHECK(s.rejected == 1);
+    CHECK(s.records_read == 3);
     CHECK(q_int(db, "SELECT line FROM rejects") == 3);
+    CHECK(q_int(db, "SELECT source_line FROM order_lines WHERE order_id = '3'") == 4);
+    as_db_close(db);
+}
+
+/* A stray quote in the middle of a long file costs its own line, not the rest of the file. */
+static void test_stray_quote_mid_file(void) {
+    as_error err = {0};
+    char db_path[512], path[512];
+    snprintf(db_path, sizeof db_path, "%s/shop5.db", dir);
+    snprintf(path, sizeof path, "%s/stray.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n", f);
+    for (int i = 1; i <= 1000; i++) {
+        if (i == 60) fprintf(f, "%d,A%d,\"BROKEN DESCRIPTION,1,2011-01-01 10:00,1,5,UK\n", i, i);
+        else if (i == 500) fprintf(f, "%d,A%d,\"two\nline\",1,2011-01-01 10:00,1,5,UK\n", i, i);   /* legit */
+        else fprintf(f, "%d,A%d,ITEM %d,1,2011-01-01 10:00,1,5,UK\n", i, i, i);
+    }
+    fclose(f);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_ingest_params ip = as_ingest_params_default();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    /* the quote on line 61 (record 60) runs to the quote of record 500, whose lines are then read one by one:
+     * record 500's two halves are rejected with line 61; every other record is loaded */
+    CHECK_MSG(s.purchases == 998, "purchases %lld", (long long)s.purchases);   /* all but records 60 and 500 */
+    CHECK_MSG(s.rejected == 3, "rejected %lld", (long long)s.rejected);
+    CHECK(s.loaded + s.rejected + s.skipped_duplicates + s.updated == s.records_read);
+    CHECK(q_int(db, "SELECT min(line) FROM rejects") == 61);
+    CHECK(q_int(db, "SELECT count(*) FROM order_lines WHERE order_id = '999'") == 1);
+    as_db_close(db);
+}
+
+/* A corrected export replaces what an earlier one loaded; a different preset is refused. */
+static void test_reingest_updates(void) {
+    as_error err = {0};
+    char db_path[512], path[512];
+    snprintf(db_path, sizeof db_path, "%s/shop6.db", dir);
+    snprintf(path, sizeof path, "%s/v1.csv", dir);
+    write_file("v1.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                         "1,A1,x,1,2011-01-01 10:00,1e6,5,UK\n2,A2,y,2,2011-01-02 10:00,3,5,UK\n");
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_ingest_params ip = as_ingest_params_default();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.purchases == 2);
+    write_file("v1.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                         "1,A1,x,1,2011-01-01 10:00,1.5,5,UK\n2,A2,y,2,2011-01-02 10:00,3,5,UK\n");
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.updated == 1 && s.skipped_duplicates == 1 && s.loaded == 0);
+    sqlite3_stmt *st;
+    double price = 0;
+    if (sqlite3_prepare_v2(db->sql, "SELECT unit_price FROM order_lines WHERE order_id = '1'", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        price = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    CHECK_NEAR(price, 1.5, 0);
+
+    /* out-of-range values are rejected with the value named */
+    write_file("v2.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                         "3,A1,x,1,2011-01-01 10:00,1e308,5,UK\n");
+    snprintf(path, sizeof path, "%s/v2.csv", dir);
+    CHECK_OK(as_ingest(db, path, &ip, &s, &err), &err);
+    CHECK(s.rejected == 1);
+    char buf[256];
+    q_text(db, "SELECT reason FROM rejects WHERE source = 'v2.csv'", buf, sizeof buf);
+    CHECK_MSG(strstr(buf, "out of range") && strstr(buf, "1e308"), "%s", buf);
+
+    ip.preset = "canonical";
+    as_status rc = as_ingest(db, dir, &ip, &s, &err);
+    CHECK(rc == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "online-retail") && strstr(err.msg, "new database"), "%s", err.msg);
     as_db_close(db);
 }
 
@@ -178,6 +252,8 @@ int main(void) {
     RUN(test_online_retail);
     RUN(test_online_retail_ii_spelling);
     RUN(test_unterminated_quote_keeps_rows);
+    RUN(test_stray_quote_mid_file);
+    RUN(test_reingest_updates);
     RUN(test_canonical);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

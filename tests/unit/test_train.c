@@ -1,9 +1,11 @@
 /* Training steps through the public API: the CSV flow's guards, the model file round trip (load → predict
  * gives the same numbers to the last bit), and the shop flow on a small simulated shop. */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aftersales/aftersales.h"
 #include "core/core.h"
+#include "ml/model.h"
 #include "test.h"
 
 static char dir[256];
@@ -72,8 +74,18 @@ static void test_csv_guards(void) {
     CHECK(st == AS_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "did you mean 'comment'"), "%s", err.msg);
 
+    /* with the default limit the column is still refused: it has a different value in most training rows */
+    tp.n_drop_columns = 0;
+    tp.max_levels = as_train_params_default().max_levels;
+    st = as_train_csv(path, &tp, &m, &rep, &err);
+    CHECK(st == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "free text or identifiers"), "%s", err.msg);
+    tp.n_drop_columns = 1;
+
     drop[0] = "comment";
     CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
+    CHECK_STR(rep.positive_class, "1");
+    CHECK(rep.threshold == 0.5);
     CHECK(rep.test.rows == 80 && rep.train.rows == 320);     /* ceil(0.2 · 400) test rows */
     CHECK(rep.n_features_in == 5);                             /* x1, x2, colour=NA, colour=blue, colour=red */
     CHECK(rep.test.roc_auc > 0.8);
@@ -83,6 +95,13 @@ static void test_csv_guards(void) {
     CHECK_OK(as_model_save(m, out, &err), &err);
     as_model *m2 = NULL;
     CHECK_OK(as_model_load(out, &m2, &err), &err);
+    /* every number comes back to the last bit */
+    CHECK(m2 && m2->p == m->p && m2->dim == m->dim && m2->intercept == m->intercept);
+    CHECK(m2 && memcmp(m2->coef, m->coef, m->dim * sizeof *m->coef) == 0);
+    CHECK(m2 && memcmp(m2->mean, m->mean, m->p * sizeof *m->mean) == 0);
+    CHECK(m2 && memcmp(m2->scale, m->scale, m->p * sizeof *m->scale) == 0);
+    CHECK(m2 && m2->has_pca == m->has_pca && memcmp(m2->pca.components, m->pca.components,
+                                                    m->pca.k * m->p * sizeof *m->pca.components) == 0);
     char s1[512], s2[512];
     snprintf(s1, sizeof s1, "%s/s1.csv", dir);
     snprintf(s2, sizeof s2, "%s/s2.csv", dir);
@@ -102,7 +121,46 @@ static void test_csv_guards(void) {
     snprintf(path, sizeof path, "%s/three.csv", dir);
     st = as_train_csv(path, &tp, &m, &rep, &err);
     CHECK(st == AS_ERR_INVALID);
-    CHECK_MSG(strstr(err.msg, "more than two classes"), "%s", err.msg);
+    CHECK_MSG(strstr(err.msg, "more than two classes") && strstr(err.msg, "--positive"), "%s", err.msg);
+    /* one class against the rest */
+    tp.positive_label = "2";
+    CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
+    CHECK_STR(rep.positive_class, "2");
+    CHECK(m && strcmp(m->label0, "not 2") == 0);
+    as_model_free(m);
+    m = NULL;
+    tp.positive_label = NULL;
+
+    /* the model remembers its missing-value tokens; scoring names a value that is not a number */
+    {
+        char napath[512], naout[512];
+        snprintf(napath, sizeof napath, "%s/na.csv", dir);
+        snprintf(naout, sizeof naout, "%s/na_scores.csv", dir);
+        FILE *f = fopen(napath, "w");
+        fprintf(f, "x,t\n");
+        for (int i = 0; i < 60; i++) fprintf(f, "%s,%d\n", i % 10 == 3 ? "?" : i % 2 ? "1.5" : "0.5", (i * 7) % 3 == 0);
+        fclose(f);
+        as_train_params tq = as_train_params_default();
+        as_split_parse("random:0.2:42", &tq.split, &err);
+        tq.target = "t";
+        const char *na[] = {"?"};
+        tq.na_tokens = na;
+        tq.n_na_tokens = 1;
+        as_model *mn = NULL;
+        CHECK_OK(as_train_csv(napath, &tq, &mn, &rep, &err), &err);
+        CHECK(rep.dropped_missing == 6);
+        as_score_stats sn;
+        if (mn) {
+            CHECK_OK(as_score_csv(mn, napath, naout, &sn, &err), &err);
+            CHECK(sn.lines == 54 && sn.skipped_missing == 6);
+            write_file("bad.csv", "x,t\n1,0\n2,1\nabc,0\n");
+            snprintf(napath, sizeof napath, "%s/bad.csv", dir);
+            st = as_score_csv(mn, napath, naout, &sn, &err);
+            CHECK(st == AS_ERR_PARSE);
+            CHECK_MSG(strstr(err.msg, "data row 3") && strstr(err.msg, "'abc'"), "%s", err.msg);
+        }
+        as_model_free(mn);
+    }
 
     /* completely separable classes are reported, not hidden */
     write_file("sep.csv", "x,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n2.5,a\n8,b\n1.5,a\n7.5,b\n");
@@ -160,6 +218,7 @@ static void test_shop_round_trip(void) {
     as_build_stats bs;
     CHECK_OK(as_build(db, NULL, &bs, &err), &err);
     CHECK_OK(as_train_db(db, &tp, &m, &rep, &err), &err);
+    CHECK(rep.threshold > 0 && rep.threshold < 1 && rep.threshold == rep.train.best_f1_threshold);
     if (!m) { as_db_close(db); return; }
     CHECK(rep.converged);
     CHECK(rep.test.rows > 0 && rep.train.rows > 0);
@@ -197,6 +256,19 @@ static void test_shop_round_trip(void) {
     CHECK_OK(as_split_parse("random:0.2:42", &tp.split, &err), &err);
     CHECK_OK(as_train_db(db, &tp, &m3, &rep, &err), &err);
     CHECK(rep.test.rows == (int64_t)((bs.labelled * 2 + 9) / 10));   /* ceil(0.2 · n) */
+    /* new data after the build: training and scoring refuse the stale features */
+    char more[512];
+    snprintf(more, sizeof more, "%s/more", dir);
+    mkdir(more, 0700);
+    write_file("more/orders.csv", "order_id,customer_id,ordered_at\nnew1,c1,2030-01-01\n");
+    write_file("more/order_lines.csv", "order_id,line_no,product_id,quantity\nnew1,1,p1,1\n");
+    CHECK_OK(as_ingest(db, more, &ip, &is, &err), &err);
+    as_model *m4 = NULL;
+    st = as_train_db(db, &tp, &m4, &rep, &err);
+    CHECK(st == AS_ERR_STATE);
+    CHECK_MSG(strstr(err.msg, "changed after its features were built"), "%s", err.msg);
+    st = as_score_db(db, m, &sp1, &s1, &err);
+    CHECK(st == AS_ERR_STATE);
     as_model_free(m);
     as_model_free(m2);
     as_model_free(m3);
