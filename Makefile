@@ -4,6 +4,7 @@
 # Missing Debian packages are installed first (scripts/install-deps.sh).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 DEMO_DIR ?= demo-out
 

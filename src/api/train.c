@@ -337,11 +337,12 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     as_model *m = as__model_new();
     as_dataset d = {0};
     if (!train || !test || !m) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
-    char a[24], b[24], c[24], e[24];
+    char a[24], b[24], c[24], e[24], ntr[32], nte[32];
     if (params->split.kind == AS_SPLIT_RANDOM) {
         as__random_split(r.n, params->split.test_fraction, params->split.seed, train, &n_train, test, &n_test);
-        snprintf(rep->split_desc, sizeof rep->split_desc, "random split: %.0f %% test, seed %u, %zu train / %zu test rows",
-                 params->split.test_fraction * 100, params->split.seed, n_train, n_test);
+        snprintf(rep->split_desc, sizeof rep->split_desc, "random split: %.4g %% test, seed %u, %s train / %s test rows",
+                 params->split.test_fraction * 100, params->split.seed, as__fmt_count((int64_t)n_train, ntr, sizeof ntr),
+                 as__fmt_count((int64_t)n_test, nte, sizeof nte));
     } else {
         int64_t cutoff = params->split.cutoff;
         if (!cutoff) {
@@ -371,7 +372,8 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         as_time_format(rep->test_start, 1, c, sizeof c);
         as_time_format(rep->test_end, 1, e, sizeof e);
         snprintf(rep->split_desc, sizeof rep->split_desc,
-                 "time split: train %s .. %s (%zu rows), test %s .. %s (%zu rows)", a, b, n_train, c, e, n_test);
+                 "time split: train %s .. %s (%s rows), test %s .. %s (%s rows)", a, b,
+                 as__fmt_count((int64_t)n_train, ntr, sizeof ntr), c, e, as__fmt_count((int64_t)n_test, nte, sizeof nte));
     }
     if ((st = shop_model_spec(m, &r, train, n_train))) { as__err(err, st, "out of memory"); goto out; }
     {

@@ -233,6 +233,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     d.y = y;
     d.X = as__reallocarray(NULL, n * m->p, sizeof *d.X);
     if (!d.X) { st = as__err(err, AS_ERR_NOMEM, "out of memory: %zu rows × %zu encoded columns", n, m->p); goto out; }
+    char ntr[32], nte[32], ndr[32];
     unsigned char *flag = as__calloc(n, 1);
     if (!flag) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < n; i++)
@@ -240,9 +241,10 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     for (size_t i = 0; i < n_test; i++) rep->unseen_categories += flag[test[i]];
     as__free(flag);
     snprintf(rep->split_desc, sizeof rep->split_desc,
-             "random split: %.4g %% test, seed %u (scikit-learn's train_test_split rows): %zu train / %zu test rows; "
-             "%lld rows dropped for missing values",
-             params->split.test_fraction * 100, params->split.seed, n_train, n_test, (long long)rep->dropped_missing);
+             "random split: %.4g %% test, seed %u (scikit-learn's train_test_split rows): %s train / %s test rows; "
+             "%s rows dropped for missing values", params->split.test_fraction * 100, params->split.seed,
+             as__fmt_count((int64_t)n_train, ntr, sizeof ntr), as__fmt_count((int64_t)n_test, nte, sizeof nte),
+             as__fmt_count(rep->dropped_missing, ndr, sizeof ndr));
     st = as__fit_and_evaluate(m, &d, train, n_train, test, n_test, params, rep, err);
 out:
     if (st && err && !strstr(err->msg, csv_path)) as__err_prefix(err, "%s", csv_path);

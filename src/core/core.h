@@ -68,6 +68,9 @@ int as__time_parse_n(const char *s, size_t n, int64_t *out);
 int as__parse_int64(const char *s, size_t n, int64_t *out);
 int as__parse_double(const char *s, size_t n, double *out);
 
+/* ---- "1,234,567": a count with thousands separators for messages people read; buf needs 32 bytes ---- */
+const char *as__fmt_count(int64_t v, char *buf, size_t size);
+
 /* ---- string hash (FNV-1a, 64-bit) ---- */
 uint64_t as__hash64(const void *p, size_t n);
 

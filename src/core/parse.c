@@ -46,6 +46,19 @@ int as__parse_double(const char *s, size_t n, double *out) {
     return 1;
 }
 
+const char *as__fmt_count(int64_t v, char *buf, size_t size) {
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t o = 0;
+    if (v < 0 && o + 1 < size) buf[o++] = '-';
+    for (int i = 0; i < n && o + 1 < size; i++) {
+        if (i && (n - i) % 3 == 0 && o + 1 < size) buf[o++] = ',';
+        if (o + 1 < size) buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 uint64_t as__hash64(const void *p, size_t n) {
     const unsigned char *b = p;
     uint64_t h = 1469598103934665603ULL;
