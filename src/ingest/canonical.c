@@ -140,15 +140,12 @@ static as_status table_record(void *user, const as_csv_field *f, size_t nf, int6
 }
 
 static as_status load_table(as_ingest_ctx *cx, const table_spec *ts, const char *path, as_error *err) {
-    as_csv_options copt = as__csv_options_default();
-    as_csv_reader *r = NULL;
-    as_status st = as__csv_open(path, &copt, &r, err);
-    if (st) return st;
+    as_csv_reader *r;
     as_csv_field *f;
     size_t nf;
-    st = as__csv_next(r, &f, &nf, err);
-    if (st == AS_ERR_NODATA) { as__csv_close(r); return AS_OK; }   /* an empty file is an empty table */
-    if (st) { as__csv_close(r); return st; }
+    as_status st = as__ingest_open(path, &r, &f, &nf, err);
+    if (st == AS_ERR_NODATA) return AS_OK;   /* an empty file is an empty table */
+    if (st) return st;
     size_t header_n = nf;
     table_run tr;
     memset(&tr, 0, sizeof tr);

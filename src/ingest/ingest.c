@@ -159,6 +159,18 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
     return st == AS_ERR_NODATA || st == AS_ERR_PARSE ? AS_OK : st;
 }
 
+as_status as__ingest_open(const char *path, as_csv_reader **r, as_csv_field **f, size_t *nf, as_error *err) {
+    as_csv_options copt = as__csv_options_default();
+    *r = NULL;
+    as_status st = as__csv_open(path, &copt, r, err);
+    if (!st) st = as__csv_next(*r, f, nf, err);
+    if (st) {
+        as__csv_close(*r);
+        *r = NULL;
+    }
+    return st;
+}
+
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;

@@ -48,6 +48,9 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
 as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stmt *update, int64_t *counter,
                             as_error *err);
 
+/* Opens path and reads its header record into *f / *nf; AS_ERR_NODATA for a file with no header. */
+as_status as__ingest_open(const char *path, as_csv_reader **r, as_csv_field **f, size_t *nf, as_error *err);
+
 as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error *err);
 as_status as__ingest_canonical(as_ingest_ctx *cx, const char *dir, as_error *err);
 

@@ -287,19 +287,13 @@ static as_status flush_customers(retail_run *rr, as_error *err) {
 }
 
 as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error *err) {
-    as_csv_options copt = as__csv_options_default();
-    as_csv_reader *r = NULL;
-    as_status st = as__csv_open(path, &copt, &r, err);
-    if (st) return st;
-
+    as_csv_reader *r;
     as_csv_field *f;
     size_t nf;
-    st = as__csv_next(r, &f, &nf, err);
-    if (st == AS_ERR_NODATA) {
-        as__csv_close(r);
+    as_status st = as__ingest_open(path, &r, &f, &nf, err);
+    if (st == AS_ERR_NODATA)
         return as__err(err, AS_ERR_NODATA, "%s is empty; expected a header line with InvoiceNo, StockCode, ...", path);
-    }
-    if (st) { as__csv_close(r); return st; }
+    if (st) return st;
     retail_run rr;
     memset(&rr, 0, sizeof rr);
     rr.cx = cx;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_failures, t_checks;
 
@@ -41,6 +42,29 @@ static inline const char *test_shared_data(const char *rel, char *buf, size_t si
     if (!f) { fprintf(stderr, "NOTE: data set %s is absent; the checks that need it are skipped\n", buf); return NULL; }
     fclose(f);
     return buf;
+}
+
+/* A fresh scratch folder for one test program: fills dir (size ≥ 64) or exits. */
+static inline void test_tmpdir(char *dir, size_t size, const char *name) {
+    snprintf(dir, size, "/tmp/as_test_%s_XXXXXX", name);
+    if (!mkdtemp(dir)) { perror("mkdtemp"); exit(2); }
+}
+
+/* Removes a scratch folder and everything in it. */
+static inline void test_rmtree(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Writes text to dir/name. */
+static inline void test_write(const char *dir, const char *name, const char *text) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) { perror(path); exit(2); }
+    fputs(text, f);
+    fclose(f);
 }
 
 #endif

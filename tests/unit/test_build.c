@@ -190,12 +190,9 @@ static void test_future_never_changes_the_past(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/as_test_build_XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    test_tmpdir(dir, sizeof dir, "build");
     RUN(test_labels_and_history);
     RUN(test_future_never_changes_the_past);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    test_rmtree(dir);
     return test_report("build");
 }

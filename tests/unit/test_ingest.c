@@ -9,13 +9,7 @@
 
 static char dir[256];
 
-static void write_file(const char *name, const char *text) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
+static void write_file(const char *name, const char *text) { test_write(dir, name, text); }
 
 static int64_t q_int(as_db *db, const char *sql) {
     sqlite3_stmt *st;
@@ -247,16 +241,13 @@ static void test_canonical(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/as_test_ingest_XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    test_tmpdir(dir, sizeof dir, "ingest");
     RUN(test_online_retail);
     RUN(test_online_retail_ii_spelling);
     RUN(test_unterminated_quote_keeps_rows);
     RUN(test_stray_quote_mid_file);
     RUN(test_reingest_updates);
     RUN(test_canonical);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    test_rmtree(dir);
     return test_report("ingest");
 }

@@ -10,13 +10,7 @@
 
 static char dir[256];
 
-static void write_file(const char *name, const char *text) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
+static void write_file(const char *name, const char *text) { test_write(dir, name, text); }
 
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -289,13 +283,10 @@ static void test_split_parse(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/as_test_train_XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    test_tmpdir(dir, sizeof dir, "train");
     RUN(test_split_parse);
     RUN(test_csv_guards);
     RUN(test_shop_round_trip);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    test_rmtree(dir);
     return test_report("train");
 }
