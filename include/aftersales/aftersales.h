@@ -215,6 +215,7 @@ typedef struct as_metrics_report {
                                       * training rows (never chosen on test rows) for shop data, 0.5 for --csv */
     char model_file[256];            /* optional, set by the caller: the model file these metrics describe;
                                       * as_metrics_write_json records it so a reader can check the pairing */
+    int hessian_formations;          /* full Hessians formed by the Newton-Cholesky path (small models) */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.

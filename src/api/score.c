@@ -295,9 +295,9 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
         fprintf(f, "  \"train_window\": [\"%s\", \"%s\"],\n  \"test_window\": [\"%s\", \"%s\"],\n", a, b, c, d);
     }
     fprintf(f, "  \"features_in\": %d,\n  \"components\": %d,\n  \"iterations\": %d,\n  \"hessian_products\": %d,\n"
-               "  \"converged\": %s,\n  \"separated\": %s,\n",
-            r->n_features_in, r->n_components, r->iterations, r->hessian_products, r->converged ? "true" : "false",
-            r->separated ? "true" : "false");
+               "  \"hessian_formations\": %d,\n  \"converged\": %s,\n  \"separated\": %s,\n",
+            r->n_features_in, r->n_components, r->iterations, r->hessian_products, r->hessian_formations,
+            r->converged ? "true" : "false", r->separated ? "true" : "false");
     fprintf(f, "  ");
     json_num(f, "gradient_norm", r->grad_norm, 0);
     fprintf(f, ",\n  ");

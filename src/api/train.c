@@ -155,6 +155,7 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
     if ((st = as__logreg_fit(Ftr, n_train, m->dim, ytr, NULL, &lp, m->coef, &m->intercept, &info, err))) goto out;
     rep->iterations = info.iterations;
     rep->hessian_products = info.hessian_products;
+    rep->hessian_formations = info.hessian_formations;
     rep->separated = info.quasi_separated;
     rep->converged = info.converged;
     rep->grad_norm = info.grad_norm;

@@ -279,9 +279,15 @@ int cmd_train(int argc, char **argv) {
         printf("  decision threshold for flags: %s%s%s%s\n", cli_num(rep.threshold, 4), origin ? " (" : "",
                origin ? origin : "", origin ? ")" : "");
     }
-    printf("  solver: %s Newton iterations (%s Hessian-vector products), gradient norm %.3g, objective %.6g, %s\n",
-           cli_count(rep.iterations), cli_count(rep.hessian_products), rep.grad_norm, rep.objective,
-           rep.converged ? "converged" : "NOT converged");
+    if (rep.hessian_formations)   /* small models: exact Newton with the Hessian formed and factorized */
+        printf("  solver: %s Newton iterations (%s Hessians formed, %s Hessian-vector products), gradient norm "
+               "%.3g, objective %.6g, %s\n", cli_count(rep.iterations), cli_count(rep.hessian_formations),
+               cli_count(rep.hessian_products), rep.grad_norm, rep.objective,
+               rep.converged ? "converged" : "NOT converged");
+    else
+        printf("  solver: %s Newton iterations (%s Hessian-vector products), gradient norm %.3g, objective %.6g, %s\n",
+               cli_count(rep.iterations), cli_count(rep.hessian_products), rep.grad_norm, rep.objective,
+               rep.converged ? "converged" : "NOT converged");
     printf("  time: %s training, %s in all\n", cli_duration(rep.seconds_train), cli_duration(seconds));
     printf("wrote %s and %s\n", out, metrics_path);
     return CLI_EXIT_OK;

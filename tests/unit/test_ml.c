@@ -306,19 +306,25 @@ static void check_coef(const double *w, double b, const double *ref, size_t p, d
     CHECK_NEAR(b / scale, ref[p] / scale, tol);
 }
 
+/* The solver path the reference and edge tests run with (as_logreg_params.solver): each runs once per path. */
+static int lr_solver;
+
 static void test_logreg_reference(void) {
     double X[120], y[40], w[3], b;
     lr_data(X, y);
     as_error err;
     as_logreg_info info;
     as_logreg_params prm = as__logreg_params_default();
-    CHECK(prm.C == 1 && prm.tol == 1e-8 && prm.max_iter == 200 && prm.fit_intercept == 1);
+    CHECK(prm.C == 1 && prm.tol == 1e-8 && prm.max_iter == 200 && prm.fit_intercept == 1 && prm.solver == 0);
+    prm.solver = lr_solver;
 
     /* C = 1 (lbfgs: coef [1.8783605429865244, 0.3936116785270555, -0.19435104854819957], b -0.3302246) */
     static const double ref1[] = {1.8783608034794659, 0.393611136211771, -0.19434939413392588, -0.33022413990262117};
     CHECK_OK(as__logreg_fit(X, 40, 3, y, NULL, &prm, w, &b, &info, &err), &err);
     check_coef(w, b, ref1, 3, 1e-7);
     CHECK(info.converged && info.iterations > 0 && info.iterations < 20 && !info.quasi_separated);
+    CHECK(info.solver == (lr_solver == 1 ? 1 : 2));   /* auto: d = 4 is small, Newton–Cholesky */
+    CHECK(lr_solver == 1 ? info.hessian_formations == 0 : info.hessian_products == 0 && info.hessian_formations > 0);
     CHECK_NEAR(info.objective, 9.957209073785618, 1e-12);
     prm.tol = 1e-12;
     CHECK_OK(as__logreg_fit(X, 40, 3, y, NULL, &prm, w, &b, &info, &err), &err);
@@ -377,6 +383,7 @@ static void test_logreg_edges(void) {
     as_error err;
     as_logreg_info info;
     as_logreg_params prm = as__logreg_params_default();
+    prm.solver = lr_solver;
 
     /* separable: label = x0 > 0 (x0 is never 0 here) → quasi_separated, finite weights, converged */
     double ys[40];
@@ -422,6 +429,10 @@ static void test_logreg_edges(void) {
     prm.C = 0;
     CHECK(as__logreg_fit(X, 40, 3, y, NULL, &prm, w, &b, &info, &err) == AS_ERR_INVALID);
     prm.C = 1;
+    prm.solver = 3;
+    CHECK(as__logreg_fit(X, 40, 3, y, NULL, &prm, w, &b, &info, &err) == AS_ERR_INVALID);
+    CHECK(strstr(err.msg, "solver") != NULL);
+    prm.solver = lr_solver;
     CHECK(as__logreg_fit(X, 0, 3, y, NULL, &prm, w, &b, &info, &err) == AS_ERR_NODATA);
     double Xn[120];
     memcpy(Xn, X, sizeof Xn);
@@ -439,6 +450,171 @@ static void test_logreg_edges(void) {
     /* only the intercept (p = 0): b = log(pos / neg) */
     CHECK_OK(as__logreg_fit(X, 40, 0, y, NULL, &prm, w, &b, &info, &err), &err);
     CHECK_NEAR(b, log(19.0 / 21.0), 1e-9);
+}
+
+/* ---- both solver paths reach the same optimum ----
+ * Problems of the shapes that make the paths differ: correlated and nearly collinear columns, one-hot groups with
+ * rare levels standardized as the pipeline does (values ~30, each group exactly collinear), strong class
+ * imbalance, separable classes, sample weights (some 0), no intercept, and d > 128 (where auto runs TRON first and
+ * switches to Newton–Cholesky once CG gets expensive). */
+
+static uint64_t lr_rng;
+static double lr_unif(void) {   /* splitmix64 → (0, 1) */
+    uint64_t z = (lr_rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+static double lr_norm(void) { return sqrt(-2 * log(lr_unif())) * cos(6.283185307179586 * lr_unif()); }
+static double lr_draw(double z) { return lr_unif() < 1 / (1 + exp(-z)) ? 1 : 0; }
+
+/* Columns j0 .. j0 + levels − 1 of X (n × p) become a one-hot group, level k with probability ∝ ratio^k; the
+ * first rows take the rarest levels so each level occurs. Returns nothing; *level receives each row's level. */
+static void lr_onehot(double *X, size_t n, size_t p, size_t j0, size_t levels, double ratio, size_t *level) {
+    double tot = 0;
+    for (size_t k = 0; k < levels; k++) tot += pow(ratio, (double)k);
+    for (size_t i = 0; i < n; i++) {
+        size_t pick = levels - 1;
+        if (i < levels) pick = levels - 1 - i;
+        else {
+            double u = lr_unif() * tot, acc = 0;
+            for (size_t k = 0; k < levels; k++) {
+                acc += pow(ratio, (double)k);
+                if (u < acc) { pick = k; break; }
+            }
+        }
+        for (size_t k = 0; k < levels; k++) X[i * p + j0 + k] = k == pick ? 1 : 0;
+        level[i] = pick;
+    }
+}
+
+static void lr_standardize(double *X, size_t n, size_t p) {
+    double mean[256], scale[256];
+    as__standardize_fit(X, n, p, mean, scale);
+    as__standardize_apply(X, n, p, mean, scale);
+}
+
+enum { LRP_CORRELATED, LRP_ONEHOT, LRP_IMBALANCED, LRP_SEPARABLE, LRP_WEIGHTS, LRP_NOINTERCEPT, LRP_WIDE, LRP_COUNT };
+
+/* Fills problem `kind`: X (n × p), y, sw (or leaves *use_sw 0), and the parameters. Buffers hold 600 × 160. */
+static void lr_problem(int kind, double *X, double *y, double *sw, size_t *n_out, size_t *p_out, int *use_sw,
+                       as_logreg_params *prm) {
+    size_t level[600];
+    size_t n = 0, p = 0;
+    lr_rng = 0x1234567u + (uint64_t)kind;
+    *use_sw = 0;
+    *prm = as__logreg_params_default();
+    prm->tol = 1e-10;
+    prm->max_iter = 1000;
+    switch (kind) {
+    case LRP_CORRELATED:
+    case LRP_WEIGHTS:
+        n = 500, p = 8;
+        for (size_t i = 0; i < n; i++) {
+            double f = lr_norm();
+            for (size_t j = 0; j < 7; j++) X[i * p + j] = f + 0.3 * lr_norm();   /* pairwise correlation ~0.9 */
+            X[i * p + 7] = X[i * p + 6] + 1e-4 * lr_norm();                        /* nearly a copy of column 6 */
+            y[i] = lr_draw(0.3 + 0.8 * X[i * p] - 0.5 * X[i * p + 3] + 0.2 * X[i * p + 7]);
+        }
+        if (kind == LRP_WEIGHTS) {
+            *use_sw = 1;
+            for (size_t i = 0; i < n; i++) sw[i] = i % 7 == 3 ? 0.0 : 3 * lr_unif();
+        }
+        break;
+    case LRP_ONEHOT:
+    case LRP_NOINTERCEPT:
+        n = 600, p = 10;
+        for (size_t i = 0; i < n; i++) X[i * p] = lr_norm(), X[i * p + 1] = lr_norm();
+        lr_onehot(X, n, p, 2, 8, 1.0 / 3, level);
+        for (size_t i = 0; i < n; i++)
+            y[i] = lr_draw(-1 + X[i * p] + (level[i] >= 5 ? 4.0 : 0.5 * (double)level[i]));
+        lr_standardize(X, n, p);
+        if (kind == LRP_NOINTERCEPT) prm->fit_intercept = 0;
+        prm->C = 10;
+        break;
+    case LRP_IMBALANCED:
+        n = 600, p = 5;
+        for (size_t i = 0; i < n; i++) {
+            double z = -4.5;
+            for (size_t j = 0; j < p; j++) X[i * p + j] = lr_norm(), z += 0.7 * X[i * p + j];
+            y[i] = lr_draw(z);   /* ~3 % positives */
+        }
+        break;
+    case LRP_SEPARABLE:
+        n = 200, p = 4;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < p; j++) X[i * p + j] = lr_norm();
+            double m = X[i * p] + 0.5 * X[i * p + 1];
+            X[i * p] += m >= 0 ? 0.2 : -0.2;   /* a gap around the separating plane */
+            y[i] = m >= 0 ? 1 : 0;
+        }
+        prm->C = 100;
+        break;
+    case LRP_WIDE:
+        n = 600, p = 160;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < 40; j++) X[i * p + j] = lr_norm();
+        for (size_t g = 40; g < p; g += 8) {
+            lr_onehot(X, n, p, g, 8, 0.4, level);
+            for (size_t i = 0; i < n; i++) X[i * p + g + level[i]] *= 1 + 0.1 * (double)(g / 8);   /* effect store */
+        }
+        for (size_t i = 0; i < n; i++) {
+            double z = -2.5 + X[i * p] - 0.5 * X[i * p + 1];
+            for (size_t j = 40; j < p; j++) z += X[i * p + j] * (j % 8 >= 5 ? 1.5 : 0.1);
+            y[i] = lr_draw(z);
+        }
+        lr_standardize(X, n, p);
+        break;
+    }
+    *n_out = n, *p_out = p;
+}
+
+static void test_logreg_paths(void) {
+    static const char *names[] = {"correlated", "one-hot", "imbalanced", "separable", "weights", "no intercept",
+                                  "wide"};
+    double *X = malloc(600 * 160 * sizeof *X), y[600], sw[600];
+    double w[3][160], b[3];
+    CHECK(X != NULL);
+    if (!X) return;
+    for (int kind = 0; kind < LRP_COUNT; kind++) {
+        size_t n, p;
+        int use_sw;
+        as_logreg_params prm;
+        lr_problem(kind, X, y, sw, &n, &p, &use_sw, &prm);
+        as_logreg_info info[3];
+        as_error err;
+        for (int s = 0; s < 3; s++) {   /* s = the solver: auto, TRON, Newton–Cholesky */
+            prm.solver = s;
+            CHECK_OK(as__logreg_fit(X, n, p, y, use_sw ? sw : NULL, &prm, w[s], &b[s], &info[s], &err), &err);
+            CHECK_MSG(info[s].converged, "%s, solver %d: not converged (|g| %g after %d iterations)", names[kind], s,
+                      info[s].grad_norm, info[s].iterations);
+        }
+        CHECK(info[1].solver == 1 && info[1].hessian_formations == 0 && info[1].hessian_products > 0);
+        CHECK(info[2].solver == 2 && info[2].hessian_products == 0 && info[2].hessian_formations > 0);
+        if (kind == LRP_WIDE)   /* d = 161 > 128: TRON first, then Newton–Cholesky once CG took ≥ d/32 steps */
+            CHECK_MSG(info[0].solver == 2 && info[0].hessian_products > 0 && info[0].hessian_formations > 0,
+                      "wide: auto ran solver %d with %d products and %d formations", info[0].solver,
+                      info[0].hessian_products, info[0].hessian_formations);
+        else
+            CHECK(info[0].solver == 2 && info[0].hessian_products == 0);
+        /* the same optimum: coefficients within 1e-7 of the largest, objectives within 1e-12 relative */
+        double scale = fabs(b[2]);
+        for (size_t j = 0; j < p; j++) scale = fmax(scale, fabs(w[2][j]));
+        for (int s = 0; s < 2; s++) {
+            double worst = fabs(b[s] - b[2]);
+            for (size_t j = 0; j < p; j++) worst = fmax(worst, fabs(w[s][j] - w[2][j]));
+            CHECK_MSG(worst <= 1e-7 * scale, "%s: solver %d differs from Newton-Cholesky by %g (scale %g)",
+                      names[kind], s, worst, scale);
+            CHECK_MSG(fabs(info[s].objective - info[2].objective) <= 1e-12 * info[2].objective,
+                      "%s: objective %.17g (solver %d) vs %.17g", names[kind], info[s].objective, s,
+                      info[2].objective);
+            CHECK(info[s].quasi_separated == info[2].quasi_separated);
+        }
+        if (kind == LRP_SEPARABLE) CHECK(info[2].quasi_separated && scale > 5);
+        if (kind == LRP_NOINTERCEPT) CHECK(b[0] == 0 && b[1] == 0 && b[2] == 0);
+    }
+    free(X);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -545,15 +721,47 @@ static void test_alloc_failures(void) {
     as_error err;
     as_logreg_info info;
     int nomem = 0, ok = 0, other = 0;
-    for (long k = 1; k <= 20; k++) {
-        as__alloc_fail_after(k);
-        as_status st = as__logreg_fit(X, 40, 3, y, NULL, NULL, w, &b, &info, &err);
-        as__alloc_fail_after(0);
-        if (st == AS_ERR_NOMEM) nomem++;
-        else if (st == AS_OK) ok++;
-        else other++;
+    /* auto (Newton–Cholesky here: rows, columns, dense buffers), TRON, Newton–Cholesky */
+    for (int solver = -1; solver <= 2; solver++) {
+        as_logreg_params prm = as__logreg_params_default();
+        prm.solver = solver < 0 ? 0 : solver;
+        nomem = ok = other = 0;
+        for (long k = 1; k <= 20; k++) {
+            as__alloc_fail_after(k);
+            as_status st = as__logreg_fit(X, 40, 3, y, NULL, solver < 0 ? NULL : &prm, w, &b, &info, &err);
+            as__alloc_fail_after(0);
+            if (st == AS_ERR_NOMEM) nomem++;
+            else if (st == AS_OK) ok++;
+            else other++;
+        }
+        CHECK_MSG(nomem == (solver == 1 ? 2 : 3) && ok >= 1 && other == 0, "solver %d: nomem %d ok %d other %d",
+                  solver, nomem, ok, other);
     }
-    CHECK(nomem >= 1 && ok >= 1 && other == 0);
+    /* auto on d = 161: TRON first with the dense buffers ready for the switch to Newton–Cholesky */
+    {
+        double *Xw = malloc(600 * 160 * sizeof *Xw), yw[600], sww[600], ww[160];
+        CHECK(Xw != NULL);
+        if (Xw) {
+            size_t n, p;
+            int use_sw;
+            as_logreg_params prm;
+            lr_problem(LRP_WIDE, Xw, yw, sww, &n, &p, &use_sw, &prm);
+            prm.solver = 0;
+            nomem = ok = other = 0;
+            for (long k = 1; k <= 6; k++) {
+                as__alloc_fail_after(k);
+                as_status st = as__logreg_fit(Xw, n, p, yw, NULL, &prm, ww, &b, &info, &err);
+                as__alloc_fail_after(0);
+                if (st == AS_ERR_NOMEM) nomem++;
+                else if (st == AS_OK) {
+                    ok++;
+                    CHECK(info.solver == 2 && info.hessian_products > 0);
+                } else other++;
+            }
+            CHECK_MSG(nomem == 3 && ok >= 1 && other == 0, "wide: nomem %d ok %d other %d", nomem, ok, other);
+            free(Xw);
+        }
+    }
 
     nomem = ok = other = 0;
     for (long k = 1; k <= 30; k++) {
@@ -594,8 +802,12 @@ int main(void) {
     RUN(test_standardize);
     RUN(test_pca);
     RUN(test_pca_errors);
-    RUN(test_logreg_reference);
-    RUN(test_logreg_edges);
+    for (lr_solver = 0; lr_solver <= 2; lr_solver++) {
+        fprintf(stderr, "   (solver %d)\n", lr_solver);
+        RUN(test_logreg_reference);
+        RUN(test_logreg_edges);
+    }
+    RUN(test_logreg_paths);
     RUN(test_metrics_reference);
     RUN(test_metrics_edges);
     RUN(test_alloc_failures);
