@@ -139,6 +139,7 @@ typedef struct as_build_stats {
     int64_t positives;               /* labelled rows that came back */
     int64_t data_start, data_end;    /* first and last event timestamp */
     int64_t label_until;             /* purchases at or before this instant are labelled */
+    int64_t lines_without_customer;  /* purchase lines whose order names no customer: not feature rows */
 } as_build_stats;
 
 as_build_params as_build_params_default(void);

@@ -175,7 +175,12 @@ int cmd_ingest(int argc, char **argv) {
 
     print_stats(path, preset, db_path, &stats, cli_now() - t0);
     cli_ingest_warnings(cmd, path, preset, db_path, &stats);
-    if (stats.loaded == 0 && stats.skipped_duplicates > 0)
+    if (stats.records_read == 0)
+        cli_warnf(cmd, "%s has a header but no records: nothing was loaded", path);
+    else if (stats.loaded == 0 && stats.updated == 0 && stats.skipped_duplicates > 0)
         cli_printf("Nothing new: every record of %s was already in %s.\n", path, db_path);
+    else if (stats.loaded == 0 && stats.updated > 0)
+        cli_printf("No new records; %s changed record%s replaced the earlier values in %s.\n",
+                   cli_count(stats.updated), stats.updated == 1 ? "" : "s", db_path);
     return CLI_EXIT_OK;
 }

@@ -491,6 +491,10 @@ static as_status run_pass(build_run *b, as_error *err) {
     sqlite3_finalize(st);
     if (n_orders == 0)
         return as__err(err, AS_ERR_STATE, "%s holds no orders; run `aftersales ingest` first", b->db->path);
+    if ((rc = as__db_prepare(b->db, "SELECT count(*) FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id "
+                                    "WHERE ol.quantity > 0 AND o.customer_id IS NULL", &st, err))) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) b->stats->lines_without_customer = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     int64_t label_until = b->stats->data_end - (int64_t)b->p->horizon_days * AS_DAY;
     b->stats->label_until = label_until;
 

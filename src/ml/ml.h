@@ -34,6 +34,7 @@ void as__standardize_fit(const double *X, size_t n, size_t p, double *mean, doub
 void as__standardize_apply(double *X, size_t n, size_t p, const double *mean, const double *scale);
 
 /* ---- PCA (sklearn.decomposition.PCA, full solver semantics, computed by eigen-decomposition) ---- */
+#define AS_PCA_MAX_COLUMNS 4096   /* wider input is refused with AS_ERR_INVALID (p³ work) */
 typedef struct as_pca {
     size_t p, k;               /* input columns, components kept */
     double *mean;              /* p */

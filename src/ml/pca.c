@@ -41,6 +41,12 @@ as_status as__pca_fit(const double *X, size_t n, size_t p, double variance, as_p
     memset(out, 0, sizeof *out);
     if (p == 0) return as__err(err, AS_ERR_INVALID, "PCA needs at least one column");
     if (n == 0) return as__err(err, AS_ERR_NODATA, "PCA needs at least one training row");
+    /* The covariance route costs p² memory and p³ time: past this width it would run for tens of minutes.
+     * (Wide, short data would want the n × n Gram matrix instead; not built yet.) */
+    if (p > AS_PCA_MAX_COLUMNS)
+        return as__err(err, AS_ERR_INVALID, "PCA over %zu columns is too large for an exact decomposition (at most %d "
+                       "columns); leave out wide text columns (--drop, --max-levels) or train without PCA (--pca 0)",
+                       p, AS_PCA_MAX_COLUMNS);
     if (!(variance > 0) || !isfinite(variance))
         return as__err(err, AS_ERR_INVALID, "PCA variance must be in (0, 1) or a component count >= 1, got %g",
                        variance);

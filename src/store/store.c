@@ -56,7 +56,7 @@ as_status as_db_open(const char *path, as_db **out, as_error *err) {
         as__err(err, AS_ERR_IO, "cannot open database %s: %s; check the folder exists and is writable", path,
                 db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
         as_db_close(db);
-        return AS_ERR_DB;
+        return AS_ERR_IO;
     }
     sqlite3_busy_timeout(db->sql, 5000);
     /* WAL lets readers (a report, the service) work while a step writes; NORMAL sync is safe with WAL. */

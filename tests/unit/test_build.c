@@ -57,6 +57,7 @@ static void test_labels_and_history(void) {
     as_build_stats bs;
     CHECK_OK(as_build(db, &bp, &bs, &err), &err);
     CHECK(bs.purchase_lines == 7);            /* o5 has no customer: not a feature row */
+    CHECK(bs.lines_without_customer == 1);
     CHECK(bs.labelled == 6);                  /* o4 on day 400: its horizon passes the end of the data */
     CHECK(bs.positives == 2);
     CHECK_NEAR(feature(db, "o6", 1, "label"), 0, 0);     /* the later purchase o7 took the cancellation */

@@ -156,6 +156,28 @@ static void test_csv_guards(void) {
         as_model_free(mn);
     }
 
+    /* PCA over thousands of columns is refused up front instead of running for half an hour */
+    {
+        char wpath[512];
+        snprintf(wpath, sizeof wpath, "%s/wide.csv", dir);
+        FILE *f = fopen(wpath, "w");
+        for (int c = 0; c < 4200; c++) fprintf(f, "c%d,", c);
+        fprintf(f, "y\n");
+        for (int r = 0; r < 12; r++) {
+            for (int c = 0; c < 4200; c++) fprintf(f, "%d,", (r * 31 + c * 17) % 97);
+            fprintf(f, "%d\n", r % 2);
+        }
+        fclose(f);
+        as_train_params tw = as_train_params_default();
+        as_split_parse("random:0.2:42", &tw.split, &err);
+        tw.target = "y";
+        tw.pca_variance = 0.95;
+        as_model *mw = NULL;
+        st = as_train_csv(wpath, &tw, &mw, &rep, &err);
+        CHECK(st == AS_ERR_INVALID && mw == NULL);
+        CHECK_MSG(strstr(err.msg, "--pca 0") && strstr(err.msg, "4200"), "%s", err.msg);
+    }
+
     /* completely separable classes are reported, not hidden */
     write_file("sep.csv", "x,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n2.5,a\n8,b\n1.5,a\n7.5,b\n");
     snprintf(path, sizeof path, "%s/sep.csv", dir);
