@@ -88,15 +88,16 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     if (fl) fputs("order_id,line_no,customer_id,product_id,ordered_at,risk,flagged,label,top_reasons\n", fl);
     if (fo) fputs("order_id,customer_id,ordered_at,lines,risk,max_line_risk,flagged\n", fo);
     double *x = as__calloc(m->p + 1, sizeof *x), *work = as__calloc(m->p + m->dim + 1, sizeof *work);
-    double *contrib = as__calloc(m->p + 1, sizeof *contrib), num[64];
+    double *contrib = as__calloc(m->p + 1, sizeof *contrib), *eff = as__calloc(m->p + 1, sizeof *eff), num[64];
     const char *cat[8];
     char **names = as__calloc(m->p + 1, sizeof *names);
     as_arena arena;
     as__arena_init(&arena, 1 << 14);
-    if (!x || !work || !contrib || !names || as__model_encoded_names(m, &arena, names)) {
+    if (!x || !work || !contrib || !eff || !names || as__model_encoded_names(m, &arena, names)) {
         st = as__err(err, AS_ERR_NOMEM, "out of memory");
         goto free_work;
     }
+    as__model_effective_weights(m, eff);
     char cur_order[256] = "", cur_cust[256] = "", when[24], reasons[512];
     int64_t cur_at = 0, cur_lines = 0;
     double cur_keep = 1, cur_max = 0, sum = 0;
@@ -118,7 +119,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         for (int c = 0; c < nc; c++) cat[c] = (const char *)sqlite3_column_text(q, 6 + c);
         for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
         stats->unseen_categories += as__model_encode(m, num, cat, x) > 0;
-        double p = as__model_predict_encoded(m, x, work, contrib);
+        double p = as__model_predict_encoded(m, x, work, eff, contrib);
         stats->flagged_lines += p >= thr;
         top_reasons(m, names, contrib, reasons, sizeof reasons);
         int64_t at = sqlite3_column_int64(q, 4);
@@ -149,7 +150,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     if (s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     stats->mean_risk = stats->lines ? sum / (double)stats->lines : NAN;
 free_work:
-    as__free(x); as__free(work); as__free(contrib); as__free(names);
+    as__free(x); as__free(work); as__free(contrib); as__free(eff); as__free(names);
     as__arena_free(&arena);
 out:
     sqlite3_finalize(q);
@@ -223,7 +224,7 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
             continue;
         }
         stats->unseen_categories += as__model_encode(m, num, cat, x) > 0;
-        double p = as__model_predict_encoded(m, x, work, NULL);
+        double p = as__model_predict_encoded(m, x, work, NULL, NULL);
         fprintf(f, "%zu,%.6f,", i + 1, p);
         stats->flagged_lines += p > m->threshold;
         csv_text(f, p > m->threshold ? m->label1 : m->label0);

@@ -80,7 +80,8 @@ void as__model_effective_weights(const as_model *m, double *eff) {
     }
 }
 
-double as__model_predict_encoded(const as_model *m, const double *x, double *work, double *contrib) {
+double as__model_predict_encoded(const as_model *m, const double *x, double *work, const double *eff,
+                                 double *contrib) {
     /* work needs p + dim doubles */
     double *z = work, *t = work + m->p;
     for (size_t j = 0; j < m->p; j++) z[j] = (x[j] - m->mean[j]) / m->scale[j];
@@ -90,8 +91,7 @@ double as__model_predict_encoded(const as_model *m, const double *x, double *wor
     for (size_t j = 0; j < m->dim; j++) s += m->coef[j] * in[j];
     if (contrib) {
         /* Linear all the way down: the logit is intercept + Σ_j eff_j · (z_j − pca_mean_j). */
-        as__model_effective_weights(m, contrib);
-        for (size_t j = 0; j < m->p; j++) contrib[j] *= z[j] - (m->has_pca ? m->pca.mean[j] : 0.0);
+        for (size_t j = 0; j < m->p; j++) contrib[j] = eff[j] * (z[j] - (m->has_pca ? m->pca.mean[j] : 0.0));
     }
     return s >= 0 ? 1.0 / (1.0 + exp(-s)) : exp(s) / (1.0 + exp(s));
 }

@@ -47,8 +47,10 @@ size_t as__model_encode(const as_model *m, const double *num, const char *const 
 /* Builds the encoded names ("country=Germany") into names[p] (strings owned by the caller's arena). */
 as_status as__model_encoded_names(const as_model *m, as_arena *a, char **names);
 /* Probability of class 1 for an encoded row x[p]; when contrib is not NULL it receives each encoded
- * column's contribution to the logit (for explanations), computed through the scaler and PCA. */
-double as__model_predict_encoded(const as_model *m, const double *x, double *work, double *contrib);
+ * column's contribution to the logit (for explanations), computed through the scaler and PCA from eff, the
+ * effective weights of as__model_effective_weights (computed once per scoring run, not per row). */
+double as__model_predict_encoded(const as_model *m, const double *x, double *work, const double *eff,
+                                 double *contrib);
 /* Effective weights on the standardized encoded columns (componentsᵀ · coef with PCA). eff[p]. */
 void as__model_effective_weights(const as_model *m, double *eff);
 as_model *as__model_new(void);
