@@ -47,7 +47,7 @@ extern "C" {
 
 #define AS_VERSION "0.1.0"
 /* Version of the model file format written by as_model_save; as_model_load accepts this and older. */
-#define AS_MODEL_FORMAT_VERSION 1
+#define AS_MODEL_FORMAT_VERSION 2
 
 /* ---------------------------------------------------------------------------------------------------------
  * Status and errors
@@ -151,7 +151,26 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
 
 typedef struct as_model as_model;
 
-typedef enum as_split_kind { AS_SPLIT_TIME = 0, AS_SPLIT_RANDOM = 1 } as_split_kind;
+typedef enum as_split_kind { AS_SPLIT_TIME = 0, AS_SPLIT_RANDOM = 1, AS_SPLIT_STRATIFIED = 2 } as_split_kind;
+
+/* Limits of the fixed-size report structs (a target with more classes is refused with a clear error). */
+#define AS_MAX_CLASSES 16
+#define AS_MAX_FOLDS 20
+#define AS_CALIBRATION_BINS 10
+
+typedef enum as_model_kind { AS_MODEL_LOGREG = 0, AS_MODEL_GBDT = 1 } as_model_kind;
+typedef enum as_penalty { AS_PENALTY_L2 = 0, AS_PENALTY_L1 = 1, AS_PENALTY_NONE = 2 } as_penalty;
+typedef enum as_solver {
+    AS_SOLVER_AUTO = 0,              /* "newton": Newton–Cholesky for small models, LIBLINEAR's TRON for large */
+    AS_SOLVER_TRON = 1,              /* trust-region Newton with conjugate-gradient steps */
+    AS_SOLVER_NEWTON_CHOLESKY = 2,   /* Newton with the exact Hessian */
+    AS_SOLVER_LBFGS = 3              /* L-BFGS (OWL-QN for L1) */
+} as_solver;
+typedef enum as_impute {
+    AS_IMPUTE_DROP = 0,              /* drop rows with a missing value (the seed's dropna) */
+    AS_IMPUTE_MEDIAN = 1,            /* numeric: training median; text: most frequent training value */
+    AS_IMPUTE_MOST_FREQUENT = 2      /* every column: most frequent training value (smallest on ties) */
+} as_impute;
 
 typedef struct as_split_spec {
     as_split_kind kind;
@@ -160,7 +179,8 @@ typedef struct as_split_spec {
     uint32_t seed;                   /* random split seed (numpy RandomState semantics) */
 } as_split_spec;
 
-/* Parses "time", "time:YYYY-MM-DD[ HH:MM[:SS]]" or "random:FRACTION:SEED" (also "random" = 0.2:42). */
+/* Parses "time", "time:YYYY-MM-DD[ HH:MM[:SS]]", "random:FRACTION:SEED" (also "random" = 0.2:42) or
+ * "stratified:FRACTION:SEED" (also "stratified" = 0.2:42; train_test_split(..., stratify=y)). */
 as_status as_split_parse(const char *text, as_split_spec *out, as_error *err);
 
 typedef struct as_train_params {
@@ -180,6 +200,30 @@ typedef struct as_train_params {
     size_t n_drop_columns;
     size_t max_levels;               /* --csv flow: refuse a text column with more distinct training values than
                                       * this (free text would one-hot into that many columns); 0 = no limit */
+    /* ---- appended with model format 2 ---- */
+    int model_kind;                  /* as_model_kind: logistic regression (default) or boosted trees */
+    int penalty;                     /* as_penalty */
+    int solver;                      /* as_solver */
+    int class_weight_balanced;       /* weight class k by n / (K · n_k) (scikit-learn's class_weight="balanced") */
+    const char *weight_column;       /* --csv flow: a numeric column of per-row weights (not a feature) */
+    int impute;                      /* as_impute: what to do with missing values (--csv flow) */
+    size_t min_level_count;          /* pool text values seen in fewer training rows into one "(other)" level;
+                                      * 0 = no pooling */
+    int cv_folds;                    /* k-fold cross-validation on the training rows (0 = none, else 2..20):
+                                      * stratified for classifiers, as scikit-learn's cross_val_score(cv=k) */
+    int cv_shuffle;                  /* shuffle before allocating folds (with cv_seed) */
+    uint32_t cv_seed;
+    double return_cost;              /* cost of one return; with contact_cost > 0, the flag threshold is chosen on
+                                      * validation rows to maximize expected savings (0 = not used) */
+    double contact_cost;             /* cost of one intervention (a contact with the customer) */
+    double contact_success;          /* share of contacted would-be returns the intervention prevents (0..1] */
+    double validation_fraction;      /* share of the training rows held out (the latest by time on shop data, a
+                                      * seeded random part otherwise) for early stopping and threshold choice */
+    int gbdt_rounds;                 /* boosted trees: most boosting rounds */
+    double gbdt_learning_rate;
+    int gbdt_max_depth;
+    int gbdt_early_stopping;         /* stop after this many rounds without a better validation log loss */
+    int threads;                     /* worker threads where the method supports it (0 = all cores) */
 } as_train_params;
 
 as_train_params as_train_params_default(void);
@@ -193,7 +237,44 @@ typedef struct as_metrics {
     double roc_auc, pr_auc, log_loss, brier;
     double precision_top1, precision_top5;       /* precision among the top 1 % / 5 % of scores */
     int64_t tp, fp, tn, fn;                      /* confusion at 0.5 */
+    /* ---- appended with model format 2 ----
+     * Multiclass (n_classes ≥ 3): accuracy and log_loss keep their meaning; precision/recall/f1 hold the macro
+     * averages, roc_auc the one-vs-rest macro average; the binary-only fields (pr_auc, best_f1_*, top-k,
+     * tp/fp/tn/fn, calibration) are NaN / 0. brier is the multiclass Brier score (mean over rows of
+     * Σ_k (p_k − [y = k])²), which is twice the binary one's scale — see docs/methods.md. */
+    int n_classes;
+    double macro_precision, macro_recall, macro_f1;
+    double micro_precision, micro_recall, micro_f1;
+    double weighted_precision, weighted_recall, weighted_f1;
+    double roc_auc_ovr_macro, roc_auc_ovr_weighted;   /* NaN when a class is absent from the truth */
+    int64_t class_support[AS_MAX_CLASSES];
+    double class_precision[AS_MAX_CLASSES], class_recall[AS_MAX_CLASSES], class_f1[AS_MAX_CLASSES];
+    double class_roc_auc[AS_MAX_CLASSES];             /* one class against the rest */
+    int64_t confusion[AS_MAX_CLASSES][AS_MAX_CLASSES];/* [true class][predicted class]; binary: class 0, 1 */
+    /* Calibration (binary): sklearn.calibration.calibration_curve(strategy="uniform", n_bins=10) with the
+     * empty bins kept (count 0, NaN means). */
+    int64_t cal_count[AS_CALIBRATION_BINS];
+    double cal_mean_predicted[AS_CALIBRATION_BINS], cal_fraction_positive[AS_CALIBRATION_BINS];
+    double expected_calibration_error;                /* Σ_b count_b/n · |fraction_b − mean_b| */
+    int no_predicted_positive;                        /* precision was 0/0 and is reported as 0 (a warning) */
+    int one_class_truth;                              /* the truth has one class: ROC-AUC / PR-AUC are NaN */
 } as_metrics;
+
+/* One fold of k-fold cross-validation: the fold's held-out rows scored by a model fitted on the other folds. */
+typedef struct as_cv_fold {
+    int64_t train_rows, test_rows, test_positives;
+    double accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier;   /* multiclass: macro P/R/F1 */
+} as_cv_fold;
+
+/* The cost-based decision: flag rows at or above `threshold`; each flag costs contact_cost, each flagged
+ * would-be return is prevented with probability contact_success and saves return_cost. */
+typedef struct as_decision {
+    double threshold;                /* NaN when no decision was asked for */
+    int64_t rows, contacts, returns, returns_flagged;
+    double returns_prevented;        /* expected: contact_success · returns_flagged */
+    double savings;                  /* return_cost · returns_prevented − contact_cost · contacts */
+    double savings_per_row;
+} as_decision;
 
 typedef struct as_metrics_report {
     char split_desc[256];            /* human description of the split: cutoff, date ranges, rows */
@@ -217,6 +298,27 @@ typedef struct as_metrics_report {
     char model_file[256];            /* optional, set by the caller: the model file these metrics describe;
                                       * as_metrics_write_json records it so a reader can check the pairing */
     int hessian_formations;          /* full Hessians formed by the Newton-Cholesky path (small models) */
+    /* ---- appended with model format 2 ---- */
+    char model_kind[16];             /* "logreg" or "gbdt" */
+    char penalty[8];                 /* "l2", "l1", "none" */
+    char solver[16];                 /* the solver path that finished: "newton-cholesky", "tron", "lbfgs",
+                                      * "owlqn", "prox-newton", "xgboost" */
+    int function_evaluations;
+    int n_classes;                   /* 2 = binary */
+    char class_labels[AS_MAX_CLASSES][64];   /* the target's values, class 0 first (sorted as scikit-learn) */
+    int64_t nonzero_coefficients;    /* L1: coefficients not exactly 0 */
+    int64_t imputed_values;          /* values filled in by imputation (training + test rows) */
+    int64_t pooled_levels;           /* text values pooled into "(other)" */
+    int n_pca_table;                 /* explained-variance table: the first entries of the whole spectrum */
+    double pca_variance_ratio[64];
+    int cv_folds;                    /* 0 = no cross-validation */
+    as_cv_fold cv[AS_MAX_FOLDS];
+    as_cv_fold cv_mean, cv_std;      /* mean and standard deviation (ddof = 0, as numpy's std) over the folds */
+    int64_t validation_rows;         /* rows held out of training for early stopping / the threshold */
+    as_decision decision_validation, decision_test;
+    int gbdt_rounds;                 /* boosted trees: rounds kept (best validation iteration + 1) */
+    double gbdt_best_validation_logloss;
+    char warnings[2048];             /* everything the user should know, one warning per line */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.
