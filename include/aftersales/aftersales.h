@@ -169,7 +169,11 @@ typedef enum as_solver {
 typedef enum as_impute {
     AS_IMPUTE_DROP = 0,              /* drop rows with a missing value (the seed's dropna) */
     AS_IMPUTE_MEDIAN = 1,            /* numeric: training median; text: most frequent training value */
-    AS_IMPUTE_MOST_FREQUENT = 2      /* every column: most frequent training value (smallest on ties) */
+    AS_IMPUTE_MOST_FREQUENT = 2,     /* every column: most frequent training value (smallest on ties) */
+    AS_IMPUTE_KEEP = 3,              /* boosted trees only: keep missing values as NaN (the trees learn where
+                                      * they go); -1 in as_train_params means "the model's default": KEEP for
+                                      * boosted trees, DROP for logistic regression */
+    AS_IMPUTE_DEFAULT = -1
 } as_impute;
 
 typedef struct as_split_spec {
@@ -206,7 +210,8 @@ typedef struct as_train_params {
     int solver;                      /* as_solver */
     int class_weight_balanced;       /* weight class k by n / (K · n_k) (scikit-learn's class_weight="balanced") */
     const char *weight_column;       /* --csv flow: a numeric column of per-row weights (not a feature) */
-    int impute;                      /* as_impute: what to do with missing values (--csv flow) */
+    int impute;                      /* as_impute: what to do with missing values (--csv flow); default
+                                      * AS_IMPUTE_DEFAULT */
     size_t min_level_count;          /* pool text values seen in fewer training rows into one "(other)" level;
                                       * 0 = no pooling */
     int cv_folds;                    /* k-fold cross-validation on the training rows (0 = none, else 2..20):

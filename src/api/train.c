@@ -27,6 +27,17 @@ as_train_params as_train_params_default(void) {
     p.scale = 1;
     p.pca_variance = 0;
     p.max_levels = 1000;
+    p.model_kind = AS_MODEL_LOGREG;
+    p.penalty = AS_PENALTY_L2;
+    p.solver = AS_SOLVER_AUTO;
+    p.impute = AS_IMPUTE_DEFAULT;
+    p.cv_seed = 42;
+    p.contact_success = 1.0;
+    p.validation_fraction = 0.15;
+    p.gbdt_rounds = 500;
+    p.gbdt_learning_rate = 0.1;
+    p.gbdt_max_depth = 6;
+    p.gbdt_early_stopping = 20;
     return p;
 }
 
@@ -42,26 +53,34 @@ as_status as_split_parse(const char *text, as_split_spec *out, as_error *err) {
         }
         return AS_OK;
     }
-    if (strcmp(text, "random") == 0) { out->kind = AS_SPLIT_RANDOM; out->test_fraction = 0.2; out->seed = 42; return AS_OK; }
-    if (strncmp(text, "random:", 7) == 0) {
-        char *end;
-        double f = strtod(text + 7, &end);
+    int strat = strncmp(text, "stratified", 10) == 0;
+    const char *rest = strat ? text + 10 : strncmp(text, "random", 6) == 0 ? text + 6 : NULL;
+    if (rest && (*rest == '\0' || *rest == ':')) {
+        double f = 0.2;
         unsigned long seed = 42;
-        if (*end == ':') {
-            char *e2;
-            seed = strtoul(end + 1, &e2, 10);
-            if (*e2 || e2 == end + 1 || seed > 0xffffffffUL) end = e2, f = -1;
-            else end = e2;
+        int ok = 1;
+        if (*rest == ':') {
+            char *end;
+            f = strtod(rest + 1, &end);
+            ok = end != rest + 1;
+            if (ok && *end == ':') {
+                char *e2;
+                seed = strtoul(end + 1, &e2, 10);
+                ok = !*e2 && e2 != end + 1 && seed <= 0xffffffffUL && end[1] != '-';
+            } else if (*end) {
+                ok = 0;
+            }
         }
-        if (*end || !(f > 0 && f < 1))
-            return as__err(err, AS_ERR_INVALID, "--split %s: write random:FRACTION:SEED with 0 < FRACTION < 1 "
-                                                "and SEED a whole number below 2^32, e.g. random:0.2:42", text);
-        out->kind = AS_SPLIT_RANDOM;
+        if (!ok || !(f > 0 && f < 1))
+            return as__err(err, AS_ERR_INVALID, "--split %s: write %s:FRACTION:SEED with 0 < FRACTION < 1 and SEED a "
+                           "whole number below 2^32, e.g. %s:0.2:42", text, strat ? "stratified" : "random",
+                           strat ? "stratified" : "random");
+        out->kind = strat ? AS_SPLIT_STRATIFIED : AS_SPLIT_RANDOM;
         out->test_fraction = f;
         out->seed = (uint32_t)seed;
         return AS_OK;
     }
-    return as__err(err, AS_ERR_INVALID, "--split %s: use time, time:YYYY-MM-DD or random:FRACTION:SEED", text);
+    return as__err(err, AS_ERR_INVALID, "--split %s: use time, time:YYYY-MM-DD, random:FRACTION:SEED or stratified:FRACTION:SEED", text);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
