@@ -51,6 +51,18 @@ PY
   run "ingest (online-retail preset, .gz)" "$bin" ingest --preset online-retail "$retail" --db "$work/retail.db"
   run "build" "$bin" build --db "$work/retail.db"
   run "train (time split at 2011-08-01)" "$bin" train --db "$work/retail.db" --split time:2011-08-01 --out "$work/rm/model.json"
+  run "train (boosted trees, same split)" "$bin" train --db "$work/retail.db" --split time:2011-08-01 --model gbdt --out "$work/rg/model.json"
+  if /usr/bin/python3 -c 'import json' 2>/dev/null; then
+    echo "  test metrics (time split at 2011-08-01):"
+    /usr/bin/python3 - "$work/rm/metrics.json" "$work/rg/metrics.json" <<'PY'
+import json, sys
+print(f"    {'model':<22}{'ROC-AUC':>9}{'PR-AUC':>9}{'log loss':>10}{'Brier':>9}{'top 1 %':>9}{'top 5 %':>9}")
+for name, path in (("logistic regression", sys.argv[1]), ("boosted trees", sys.argv[2])):
+    t = json.load(open(path))["test"]
+    print(f"    {name:<22}{t['roc_auc']:9.4f}{t['pr_auc']:9.4f}{t['log_loss']:10.4f}{t['brier']:9.4f}"
+          f"{t['precision_top1']:9.4f}{t['precision_top5']:9.4f}")
+PY
+  fi
   run "score" "$bin" score --db "$work/retail.db" --model "$work/rm/model.json" --out-lines "$work/rl.csv" --out-orders "$work/ro.csv"
   run "quality" "$bin" quality --db "$work/retail.db" --out "$work/rq.csv"
 

@@ -324,6 +324,7 @@ typedef struct as_metrics_report {
     int gbdt_rounds;                 /* boosted trees: rounds kept (best validation iteration + 1) */
     double gbdt_best_validation_logloss;
     char warnings[2048];             /* everything the user should know, one warning per line */
+    int cv_by_time;                  /* the folds were expanding time windows (TimeSeriesSplit), not stratified */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.
@@ -362,6 +363,7 @@ typedef struct as_score_stats {
     int64_t flagged_lines, flagged_orders;
     int64_t skipped_missing;         /* --csv: rows not scored because a value the model needs is missing */
     int64_t unseen_categories;       /* rows with a category value the training rows never had */
+    int n_classes;                   /* classes of the model that scored (2 = binary) */
 } as_score_stats;
 
 as_score_params as_score_params_default(void);

@@ -111,91 +111,33 @@ as_status as__vocab_build(const char *const *values, const size_t *rows, size_t 
     return st;
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *train, size_t n_train,
-                               const size_t *test, size_t n_test, const as_train_params *params,
-                               as_metrics_report *rep, as_error *err) {
-    size_t p = d->p;
-    double t0 = now_seconds();
-    as_status st = AS_OK;
-    double *Xtr = as__reallocarray(NULL, n_train * p, sizeof *Xtr);
-    double *Xte = as__reallocarray(NULL, n_test * p, sizeof *Xte);
-    double *ytr = as__calloc(n_train ? n_train : 1, sizeof *ytr), *yte = as__calloc(n_test ? n_test : 1, sizeof *yte);
-    double *Ztr = NULL, *Zte = NULL, *ptr = NULL, *pte = NULL;
-    m->mean = as__calloc(p ? p : 1, sizeof *m->mean);
-    m->scale = as__calloc(p ? p : 1, sizeof *m->scale);
-    if (!Xtr || !Xte || !ytr || !yte || !m->mean || !m->scale) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
-    for (size_t i = 0; i < n_train; i++) {
-        memcpy(Xtr + i * p, d->X + train[i] * p, p * sizeof *Xtr);
-        ytr[i] = d->y[train[i]];
+as_status as__vocab_build_pooled(const char *const *values, const size_t *rows, size_t n, size_t min_count,
+                                 char ***levels, size_t *n_levels, char ***pooled, size_t *n_pooled) {
+    *pooled = NULL;
+    *n_pooled = 0;
+    as_status st = as__vocab_build(values, rows, n, levels, n_levels);
+    if (st || min_count <= 1 || *n_levels == 0) return st;
+    size_t *count = as__calloc(*n_levels, sizeof *count);
+    char **keep = as__calloc(*n_levels, sizeof *keep), **pool = as__calloc(*n_levels, sizeof *pool);
+    if (!count || !keep || !pool) { as__free(count); as__free(keep); as__free(pool); return AS_ERR_NOMEM; }
+    for (size_t i = 0; i < n; i++) {
+        const char *v = values[rows ? rows[i] : i];
+        if (!v) continue;
+        char **hit = bsearch(&v, *levels, *n_levels, sizeof **levels, cmp_str);
+        if (hit) count[hit - *levels]++;
     }
-    for (size_t i = 0; i < n_test; i++) {
-        memcpy(Xte + i * p, d->X + test[i] * p, p * sizeof *Xte);
-        yte[i] = d->y[test[i]];
+    size_t nk = 0, np = 0;
+    for (size_t l = 0; l < *n_levels; l++) {
+        if (count[l] >= min_count) keep[nk++] = (*levels)[l];
+        else pool[np++] = (*levels)[l];
     }
-    m->p = p;
-    m->scaled = params->scale;
-    if (params->scale) {
-        as__standardize_fit(Xtr, n_train, p, m->mean, m->scale);
-        as__standardize_apply(Xtr, n_train, p, m->mean, m->scale);
-        as__standardize_apply(Xte, n_test, p, m->mean, m->scale);
-    } else {
-        for (size_t j = 0; j < p; j++) m->scale[j] = 1.0;
-    }
-    const double *Ftr = Xtr, *Fte = Xte;
-    m->dim = p;
-    if (params->pca_variance > 0) {
-        if ((st = as__pca_fit(Xtr, n_train, p, params->pca_variance, &m->pca, err))) goto out;
-        m->has_pca = 1;
-        m->dim = m->pca.k;
-        Ztr = as__reallocarray(NULL, n_train * m->dim, sizeof *Ztr);
-        Zte = as__reallocarray(NULL, n_test * m->dim, sizeof *Zte);
-        if (!Ztr || !Zte) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
-        as__pca_transform(&m->pca, Xtr, n_train, Ztr);
-        as__pca_transform(&m->pca, Xte, n_test, Zte);
-        Ftr = Ztr;
-        Fte = Zte;
-    }
-    m->coef = as__calloc(m->dim ? m->dim : 1, sizeof *m->coef);
-    ptr = as__calloc(n_train ? n_train : 1, sizeof *ptr);
-    pte = as__calloc(n_test ? n_test : 1, sizeof *pte);
-    if (!m->coef || !ptr || !pte) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
-    as_logreg_params lp = as__logreg_params_default();
-    lp.C = params->C;
-    lp.tol = params->tol;
-    lp.max_iter = params->max_iter;
-    as_logreg_info info;
-    m->C = params->C;
-    if ((st = as__logreg_fit(Ftr, n_train, m->dim, ytr, NULL, &lp, m->coef, &m->intercept, &info, err))) goto out;
-    rep->iterations = info.iterations;
-    rep->hessian_products = info.hessian_products;
-    rep->hessian_formations = info.hessian_formations;
-    rep->separated = info.quasi_separated;
-    rep->converged = info.converged;
-    rep->grad_norm = info.grad_norm;
-    rep->objective = info.objective;
-    rep->n_features_in = (int)p;
-    rep->n_components = (int)m->dim;
-    as__logreg_predict(Ftr, n_train, m->dim, m->coef, m->intercept, ptr);
-    as__logreg_predict(Fte, n_test, m->dim, m->coef, m->intercept, pte);
-    if ((st = as__metrics_binary(ytr, ptr, n_train, &rep->train, err))) goto out;
-    if ((st = as__metrics_binary(yte, pte, n_test, &rep->test, err))) goto out;
-    /* Flags for shop data use the F1-best threshold of the training rows (chosen without looking at the test
-     * rows); the CSV flow keeps 0.5, the threshold of scikit-learn's predict. */
-    m->threshold = m->source == AS_MODEL_SHOP && rep->train.best_f1_threshold > 0 && rep->train.best_f1_threshold < 1
-                       ? rep->train.best_f1_threshold : 0.5;
-    rep->threshold = m->threshold;
-    snprintf(rep->positive_class, sizeof rep->positive_class, "%s", m->label1 ? m->label1 : "1");
-    rep->seconds_train = now_seconds() - t0;
-out:
-    as__free(Xtr); as__free(Xte); as__free(ytr); as__free(yte);
-    as__free(Ztr); as__free(Zte); as__free(ptr); as__free(pte);
-    return st;
+    as__free(*levels);
+    as__free(count);
+    *levels = keep;
+    *n_levels = nk;
+    if (np) *pooled = pool; else as__free(pool);
+    *n_pooled = np;
+    return AS_OK;
 }
 
 /* ---- shop flow ---- */
@@ -295,7 +237,8 @@ static as_status read_feature_rows(as_db *db, int labelled_only, int64_t from, s
     return st;
 }
 
-static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *train, size_t n_train) {
+static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *train, size_t n_train,
+                                 size_t min_count) {
     int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
     m->source = AS_MODEL_SHOP;
     m->n_num = (size_t)nn;
@@ -311,13 +254,18 @@ static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *
     for (int c = 0; c < nc; c++) {
         for (size_t i = 0; i < r->n; i++) col[i] = r->cat[i * (size_t)nc + (size_t)c];
         if (!(m->cats[c].name = as__strdup(as__feature_categorical[c])) ||
-            as__vocab_build(col, train, n_train, &m->cats[c].levels, &m->cats[c].n_levels)) {
+            as__vocab_build_pooled(col, train, n_train, min_count, &m->cats[c].levels, &m->cats[c].n_levels,
+                                   &m->cats[c].pooled, &m->cats[c].n_pooled)) {
             as__free(col);
             return AS_ERR_NOMEM;
         }
-        m->p += m->cats[c].n_levels;
+        m->p += as__catvar_width(&m->cats[c]);
     }
     as__free(col);
+    m->n_classes = 2;
+    m->class_labels = as__calloc(2, sizeof *m->class_labels);
+    if (!m->class_labels || !(m->class_labels[0] = as__strdup("0")) || !(m->class_labels[1] = as__strdup("1")))
+        return AS_ERR_NOMEM;
     return AS_OK;
 }
 
@@ -328,7 +276,7 @@ static as_status encode_rows(const as_model *m, const double *num, const char **
     unsigned char *has_unseen = as__calloc(n ? n : 1, 1);
     if (!*X || !has_unseen) { as__free(has_unseen); return AS_ERR_NOMEM; }
     for (size_t i = 0; i < n; i++)
-        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p) > 0;
+        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p, NULL) > 0;
     *unseen = 0;
     for (size_t i = 0; i < n_test; i++) *unseen += has_unseen[test[i]];
     as__free(has_unseen);
@@ -341,8 +289,9 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     if (!params) params = &defaults;
     *out = NULL;
     memset(rep, 0, sizeof *rep);
-    if (!(params->C > 0)) return as__err(err, AS_ERR_INVALID, "C must be > 0 (got %g)", params->C);
-    as_status st = as__features_current(db, err);
+    as_status st = as__train_params_check(params, err);
+    if (st) return st;
+    st = as__features_current(db, err);
     if (st) return st;
     shop_rows r;
     st = read_feature_rows(db, 1, INT64_MIN, &r, NULL, err);
@@ -361,6 +310,17 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     if (params->split.kind == AS_SPLIT_RANDOM) {
         as__random_split(r.n, params->split.test_fraction, params->split.seed, train, &n_train, test, &n_test);
         snprintf(rep->split_desc, sizeof rep->split_desc, "random split: %.4g %% test, seed %u, %s train / %s test rows",
+                 params->split.test_fraction * 100, params->split.seed, as__fmt_count((int64_t)n_train, ntr, sizeof ntr),
+                 as__fmt_count((int64_t)n_test, nte, sizeof nte));
+    } else if (params->split.kind == AS_SPLIT_STRATIFIED) {
+        int *cls = as__calloc(r.n, sizeof *cls);
+        if (!cls) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+        for (size_t i = 0; i < r.n; i++) cls[i] = r.y[i] > 0.5;
+        st = as__stratified_split(cls, r.n, 2, params->split.test_fraction, params->split.seed, train, &n_train, test,
+                                  &n_test, err);
+        as__free(cls);
+        if (st) goto out;
+        snprintf(rep->split_desc, sizeof rep->split_desc, "stratified split: %.4g %% test, seed %u, %s train / %s test rows",
                  params->split.test_fraction * 100, params->split.seed, as__fmt_count((int64_t)n_train, ntr, sizeof ntr),
                  as__fmt_count((int64_t)n_test, nte, sizeof nte));
     } else {
@@ -395,7 +355,8 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
                  "time split: train %s .. %s (%s rows), test %s .. %s (%s rows)", a, b,
                  as__fmt_count((int64_t)n_train, ntr, sizeof ntr), c, e, as__fmt_count((int64_t)n_test, nte, sizeof nte));
     }
-    if ((st = shop_model_spec(m, &r, train, n_train))) { as__err(err, st, "out of memory"); goto out; }
+    if ((st = shop_model_spec(m, &r, train, n_train, params->min_level_count))) { as__err(err, st, "out of memory"); goto out; }
+    for (size_t v = 0; v < m->n_cat; v++) rep->pooled_levels += (int64_t)m->cats[v].n_pooled;
     {
         char v[32];
         as_error ignore;

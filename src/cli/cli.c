@@ -170,6 +170,25 @@ int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *
     return 1;
 }
 
+int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names, const int *values,
+                     int *out) {
+    for (int i = 0; names[i]; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = values[i];
+            return 1;
+        }
+    char list[512];
+    size_t o = 0;
+    list[0] = '\0';
+    for (int i = 0; names[i] && o + 1 < sizeof list; i++) {
+        int n = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0) break;
+        o += (size_t)n;
+    }
+    cli_usage_error(cmd, "%s expects one of %s; got '%s'", opt, list, text);
+    return 0;
+}
+
 /* ---- files ------------------------------------------------------------------------------------------- */
 
 int cli_check_readable(const char *cmd, const char *what, const char *path) {
@@ -475,6 +494,43 @@ const char *cli_duration(double s) {
     return out;
 }
 
+const char *cli_amount(double x, int decimals) {
+    char *out = ring_buf();
+    if (!isfinite(x)) {
+        snprintf(out, 48, "n/a");
+        return out;
+    }
+    if (decimals < 0) decimals = 0;
+    if (decimals > 6) decimals = 6;
+    char plain[48];
+    snprintf(plain, sizeof plain, "%.*f", decimals, fabs(x));
+    /* The rounded text decides the sign, so that -0.001 at 2 decimals is "0.00", not "-0.00". */
+    int negative = x < 0 && strspn(plain, "0.") != strlen(plain);
+    size_t int_len = strcspn(plain, ".");
+    if (int_len > 30) {   /* beyond any amount a person reads: as it is */
+        snprintf(out, 48, "%s%s", negative ? "-" : "", plain);
+        return out;
+    }
+    size_t o = 0;
+    if (negative) out[o++] = '-';
+    for (size_t i = 0; i < int_len; i++) {
+        if (i > 0 && (int_len - i) % 3 == 0) out[o++] = ',';
+        out[o++] = plain[i];
+    }
+    snprintf(out + o, 48 - o, "%s", plain + int_len);
+    return out;
+}
+
+const char *cli_metric(double x, int decimals) {
+    if (isnan(x)) return "undefined";
+    return cli_num(x, decimals);
+}
+
+const char *cli_metric_pct(double fraction) {
+    if (isnan(fraction)) return "undefined";
+    return cli_pct(fraction);
+}
+
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -580,23 +636,28 @@ void cli_metrics_unknown(as_metrics *m) {
 
 static const char *count_or_na(int64_t n) { return n < 0 ? "n/a" : cli_count(n); }
 
+/* A metric of a split part: "undefined" when NaN in a part the report describes, "n/a" when the part itself is
+ * unknown (rows < 0: a metrics file without it). */
+static const char *mpct(const as_metrics *m, double x) { return m->rows < 0 ? cli_pct(x) : cli_metric_pct(x); }
+static const char *mnum(const as_metrics *m, double x) { return m->rows < 0 ? cli_num(x, 4) : cli_metric(x, 4); }
+
 void cli_print_metrics_table(FILE *out, const as_metrics *tr, const as_metrics *te) {
     const char *row = "  %-22s %14s %14s\n";
     fprintf(out, row, "", "train", "test");
     fprintf(out, row, "rows", count_or_na(tr->rows), count_or_na(te->rows));
     fprintf(out, row, "positive rate", cli_pct(tr->positive_rate), cli_pct(te->positive_rate));
-    fprintf(out, row, "accuracy @0.5", cli_pct(tr->accuracy), cli_pct(te->accuracy));
-    fprintf(out, row, "precision @0.5", cli_pct(tr->precision), cli_pct(te->precision));
-    fprintf(out, row, "recall @0.5", cli_pct(tr->recall), cli_pct(te->recall));
-    fprintf(out, row, "F1 @0.5", cli_num(tr->f1, 4), cli_num(te->f1, 4));
+    fprintf(out, row, "accuracy @0.5", mpct(tr, tr->accuracy), mpct(te, te->accuracy));
+    fprintf(out, row, "precision @0.5", mpct(tr, tr->precision), mpct(te, te->precision));
+    fprintf(out, row, "recall @0.5", mpct(tr, tr->recall), mpct(te, te->recall));
+    fprintf(out, row, "F1 @0.5", mnum(tr, tr->f1), mnum(te, te->f1));
     fprintf(out, row, "best-F1 threshold", cli_num(tr->best_f1_threshold, 4), cli_num(te->best_f1_threshold, 4));
-    fprintf(out, row, "best F1", cli_num(tr->best_f1, 4), cli_num(te->best_f1, 4));
-    fprintf(out, row, "ROC-AUC", cli_num(tr->roc_auc, 4), cli_num(te->roc_auc, 4));
-    fprintf(out, row, "PR-AUC", cli_num(tr->pr_auc, 4), cli_num(te->pr_auc, 4));
-    fprintf(out, row, "log loss", cli_num(tr->log_loss, 4), cli_num(te->log_loss, 4));
-    fprintf(out, row, "Brier", cli_num(tr->brier, 4), cli_num(te->brier, 4));
-    fprintf(out, row, "precision top 1%", cli_pct(tr->precision_top1), cli_pct(te->precision_top1));
-    fprintf(out, row, "precision top 5%", cli_pct(tr->precision_top5), cli_pct(te->precision_top5));
+    fprintf(out, row, "best F1", mnum(tr, tr->best_f1), mnum(te, te->best_f1));
+    fprintf(out, row, "ROC-AUC", mnum(tr, tr->roc_auc), mnum(te, te->roc_auc));
+    fprintf(out, row, "PR-AUC", mnum(tr, tr->pr_auc), mnum(te, te->pr_auc));
+    fprintf(out, row, "log loss", mnum(tr, tr->log_loss), mnum(te, te->log_loss));
+    fprintf(out, row, "Brier", mnum(tr, tr->brier), mnum(te, te->brier));
+    fprintf(out, row, "precision top 1%", mpct(tr, tr->precision_top1), mpct(te, te->precision_top1));
+    fprintf(out, row, "precision top 5%", mpct(tr, tr->precision_top5), mpct(te, te->precision_top5));
     if (cli_verbosity_level >= CLI_VERBOSE) {
         fprintf(out, row, "true positives @0.5", count_or_na(tr->tp), count_or_na(te->tp));
         fprintf(out, row, "false positives @0.5", count_or_na(tr->fp), count_or_na(te->fp));

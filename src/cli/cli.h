@@ -1,6 +1,7 @@
 /*
  * cli — what the subcommands of the `aftersales` tool share: exit codes, option parsing helpers, number
- * formatting for people, the terminal progress bar, the metrics table.
+ * formatting for people, the terminal progress bar, the metrics table (cli.c) and the training report that
+ * `train` and `evaluate` print (report.c).
  *
  * The tool is a thin wrapper over the public API: it includes only <aftersales/aftersales.h>, the C standard
  * library and POSIX. Each command lives in cmd_<name>.c and exposes cmd_<name>() and cmd_<name>_usage().
@@ -76,6 +77,10 @@ int cli_parse_int(const char *cmd, const char *opt, const char *text, int min, i
 int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max, double *out);
 /* Parses a date/time option with as_time_parse; on failure reports a usage error and returns 0. */
 int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *out);
+/* One of a fixed set of words: `names` is NULL-terminated and values[i] is the value of names[i]. On an unknown
+ * word reports "OPT expects one of a, b, c; got 'x'" and returns 0; returns 1 on success. */
+int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names, const int *values,
+                     int *out);
 
 /* ---- files ------------------------------------------------------------------------------------------- */
 
@@ -126,6 +131,11 @@ const char *cli_si(double x);            /* 1234567 → "1.23M" (progress bar) *
 const char *cli_date(int64_t t);         /* "YYYY-MM-DD", or "-" for 0 */
 const char *cli_datetime(int64_t t);     /* "YYYY-MM-DD HH:MM:SS", or "-" for 0 */
 const char *cli_duration(double seconds);  /* "0.42 s", "12.3 s", "3 min 05 s" */
+const char *cli_amount(double x, int decimals);  /* 1234.5, 2 → "1,234.50"; NaN → "n/a" */
+/* A metric for a table: like cli_num / cli_pct, but NaN (a value that is undefined, such as ROC-AUC when the
+ * truth has one class) is shown as "undefined"; the table explains why below it. */
+const char *cli_metric(double x, int decimals);
+const char *cli_metric_pct(double fraction);
 
 /* Monotonic clock in seconds. */
 double cli_now(void);
@@ -141,14 +151,33 @@ void cli_progress_clear(void);
 
 /* ---- metrics ----------------------------------------------------------------------------------------- */
 
-/* Prints the train/test metrics table (rows, positive rate, accuracy, precision, recall, F1 @0.5, best-F1
- * threshold and F1, ROC-AUC, PR-AUC, log loss, Brier, precision in the top 1 % / 5 %) to `out`. */
+/* Prints the binary train/test metrics table (rows, positive rate, accuracy, precision, recall, F1 @0.5, best-F1
+ * threshold and F1, ROC-AUC, PR-AUC, log loss, Brier, precision in the top 1 % / 5 %) to `out`. An undefined
+ * (NaN) metric of a part shows "undefined"; every figure of a part that is unknown (rows < 0) shows "n/a". */
 void cli_print_metrics_table(FILE *out, const as_metrics *train, const as_metrics *test);
 /* How a model's decision threshold was chosen, for a note after it: "F1-best on the training rows" when it is
  * the training rows' best-F1 threshold, "the usual 0.5 cut-off" for 0.5, else NULL. */
 const char *cli_threshold_origin(double threshold, double train_best_f1_threshold);
 /* Sets every field of m to "unknown" (NaN for doubles, -1 for counts). */
 void cli_metrics_unknown(as_metrics *m);
+/* The number of classes of a report or of one split's metrics (2 when the library left it 0: binary). */
+int cli_report_classes(const as_metrics_report *rep);
+/* Class k's label for people: the recorded label, else the positive class for k = 1 of a binary model, else
+ * "class k". */
+const char *cli_class_label(const as_metrics_report *rep, int k);
+/* "  classes (K): 'a', 'b', 'c'" on stdout. */
+void cli_print_classes(const as_metrics_report *rep);
+/* Everything after the header that `train` and `evaluate` print about a training run, to stdout: the train /
+ * test table (binary) or the multiclass tables (averages, per class, confusion matrix), the notes that explain
+ * undefined values, the cross-validation table, the cost-based decision, the decision threshold, the model and
+ * solver lines; with --verbose also the calibration table and the PCA explained-variance table.
+ * Fields a reader could not recover are marked as unknown: iterations < 0, converged < 0. */
+void cli_print_report(const as_metrics_report *rep);
+/* 1 when the report holds a cost-based decision (a threshold chosen on validation rows). */
+int cli_report_has_decision(const as_metrics_report *rep);
+/* Prints every line of rep->warnings to stderr as "aftersales CMD: warning: …" (even with --quiet). Returns a
+ * bit mask of what they covered: 1 = non-convergence, 2 = separation, so that the caller does not say it twice. */
+int cli_report_warnings(const char *cmd, const as_metrics_report *rep);
 
 /* ---- commands ---------------------------------------------------------------------------------------- */
 

@@ -211,7 +211,8 @@ int cmd_demo(int argc, char **argv) {
         cli_print_metrics_table(stdout, &rep.train, &rep.test);
         printf("\n");
     }
-    if (!rep.converged)
+    int covered = cli_report_warnings(cmd, &rep);
+    if (!rep.converged && !(covered & 1))
         cli_warnf(cmd, "train: the solver stopped after %s iteration%s without converging (gradient norm %.3g)",
                   cli_count(rep.iterations), rep.iterations == 1 ? "" : "s", rep.grad_norm);
 

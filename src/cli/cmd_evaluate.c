@@ -26,15 +26,17 @@ void cmd_evaluate_usage(FILE *out) {
             "\n"
             "Show the metrics recorded when a model was trained.\n"
             "\n"
-            "Reads the metrics.json that 'aftersales train' wrote beside MODEL and prints its train/test table.\n"
-            "Nothing is recomputed: to measure on other data or with another split, run 'aftersales train'\n"
-            "again.\n"
+            "Reads the metrics.json that 'aftersales train' wrote beside MODEL and prints what 'train' printed:\n"
+            "the train/test table (for three or more classes: averages, a table per class and the confusion\n"
+            "matrix), the cross-validation folds with mean and standard deviation, the cost-based decision, the\n"
+            "model and solver, and the warnings of the run. Nothing is recomputed: to measure on other data or\n"
+            "with another split, run 'aftersales train' again.\n"
             "\n"
             "Options:\n"
             "  --model MODEL   model file written by 'aftersales train' (or the directory that holds it)\n"
             "  --raw           print metrics.json as it is instead of the table\n"
             "  -q, --quiet     print only errors and a one-line summary\n"
-            "  -v, --verbose   print more detail (confusion counts)\n"
+            "  -v, --verbose   print more detail (confusion counts, calibration, PCA explained variance)\n"
             "  -h, --help      show this help\n"
             "\n"
             "Example:\n"
@@ -207,8 +209,49 @@ static int window(const char *obj, const char *key, char from[64], char to[64]) 
     return 1;
 }
 
-static void read_metrics(const char *obj, as_metrics *m) {
+/* The i-th element (0-based) of the array at v, or NULL. */
+static const char *element(const char *v, int i) {
+    if (!v || *v != '[') return NULL;
+    const char *p = skip_ws(v + 1);
+    if (*p == ']') return NULL;
+    for (int k = 0;; k++) {
+        if (k == i) return p;
+        p = skip_value(p, 1);
+        if (!p) return NULL;
+        p = skip_ws(p);
+        if (*p != ',') return NULL;
+        p = skip_ws(p + 1);
+    }
+}
+
+/* true / false / a number at v: 1 or 0; -1 when absent or neither. */
+static int flag_at(const char *v) {
+    if (!v) return -1;
+    if (strncmp(v, "true", 4) == 0) return 1;
+    if (strncmp(v, "false", 5) == 0) return 0;
+    double x = number_at(v);
+    return isfinite(x) ? x != 0 : -1;
+}
+
+/* A member of this object only (not nested ones) as a number / count. */
+static double num_here(const char *obj, const char *key) { return number_at(member(obj, key)); }
+static int64_t count_here(const char *obj, const char *key, int64_t absent) {
+    double x = num_here(obj, key);
+    return isfinite(x) ? (int64_t)llround(x) : absent;
+}
+
+static void read_metrics(const char *obj, as_metrics *m, int K) {
+    memset(m, 0, sizeof *m);
     cli_metrics_unknown(m);
+    m->n_classes = K;
+    double *nan_fields[] = {&m->macro_precision, &m->macro_recall, &m->macro_f1, &m->micro_precision,
+                            &m->micro_recall, &m->micro_f1, &m->weighted_precision, &m->weighted_recall,
+                            &m->weighted_f1, &m->roc_auc_ovr_macro, &m->roc_auc_ovr_weighted,
+                            &m->expected_calibration_error};
+    for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++) *nan_fields[i] = NAN;
+    for (int k = 0; k < AS_MAX_CLASSES; k++)
+        m->class_precision[k] = m->class_recall[k] = m->class_f1[k] = m->class_roc_auc[k] = NAN;
+    for (int b = 0; b < AS_CALIBRATION_BINS; b++) m->cal_mean_predicted[b] = m->cal_fraction_positive[b] = NAN;
     if (!obj) return;
     m->rows = count_of(obj, "rows,n,n_rows");
     m->positives = count_of(obj, "positives,n_positives");
@@ -233,6 +276,177 @@ static void read_metrics(const char *obj, as_metrics *m) {
     m->fn = count_of(obj, "fn");
     if (!isfinite(m->positive_rate) && m->rows > 0 && m->positives >= 0)
         m->positive_rate = (double)m->positives / (double)m->rows;
+
+    /* multiclass averages and the per-class table */
+    m->macro_precision = num_here(obj, "macro_precision");
+    m->macro_recall = num_here(obj, "macro_recall");
+    m->macro_f1 = num_here(obj, "macro_f1");
+    m->micro_precision = num_here(obj, "micro_precision");
+    m->micro_recall = num_here(obj, "micro_recall");
+    m->micro_f1 = num_here(obj, "micro_f1");
+    m->weighted_precision = num_here(obj, "weighted_precision");
+    m->weighted_recall = num_here(obj, "weighted_recall");
+    m->weighted_f1 = num_here(obj, "weighted_f1");
+    m->roc_auc_ovr_macro = num_here(obj, "roc_auc_ovr_macro");
+    m->roc_auc_ovr_weighted = num_here(obj, "roc_auc_ovr_weighted");
+    /* A multiclass file without the averages: the contract's macro values stand in precision / recall / f1. */
+    if (K >= 3) {
+        if (isnan(m->macro_precision)) m->macro_precision = m->precision;
+        if (isnan(m->macro_recall)) m->macro_recall = m->recall;
+        if (isnan(m->macro_f1)) m->macro_f1 = m->f1;
+        if (isnan(m->roc_auc_ovr_macro)) m->roc_auc_ovr_macro = m->roc_auc;
+    }
+    const char *pc = member(obj, "per_class");
+    for (int k = 0; k < K; k++) {
+        const char *e = element(pc, k);
+        if (!e || *e != '{') break;
+        m->class_support[k] = count_here(e, "support", 0);
+        m->class_precision[k] = num_here(e, "precision");
+        m->class_recall[k] = num_here(e, "recall");
+        m->class_f1[k] = num_here(e, "f1");
+        m->class_roc_auc[k] = num_here(e, "roc_auc");
+    }
+    const char *cm = member(obj, "confusion_matrix");
+    for (int i = 0; i < K; i++) {
+        const char *r = element(cm, i);
+        for (int j = 0; r && j < K; j++) {
+            double x = number_at(element(r, j));
+            m->confusion[i][j] = isfinite(x) ? (int64_t)llround(x) : 0;
+        }
+    }
+    const char *cal = member(obj, "calibration");
+    for (int b = 0; b < AS_CALIBRATION_BINS; b++) {
+        const char *e = element(cal, b);
+        if (!e || *e != '{') break;
+        m->cal_count[b] = count_here(e, "count", 0);
+        m->cal_mean_predicted[b] = num_here(e, "mean_predicted");
+        m->cal_fraction_positive[b] = num_here(e, "fraction_positive");
+    }
+    m->expected_calibration_error = num_here(obj, "expected_calibration_error");
+    m->no_predicted_positive = flag_at(member(obj, "no_predicted_positive")) == 1;
+    m->one_class_truth = flag_at(member(obj, "one_class_truth")) == 1;
+}
+
+static void read_fold(const char *obj, as_cv_fold *f) {
+    f->train_rows = count_here(obj, "train_rows", 0);
+    f->test_rows = count_here(obj, "test_rows", 0);
+    f->test_positives = count_here(obj, "test_positives", 0);
+    f->accuracy = num_here(obj, "accuracy");
+    f->precision = num_here(obj, "precision");
+    f->recall = num_here(obj, "recall");
+    f->f1 = num_here(obj, "f1");
+    f->roc_auc = num_here(obj, "roc_auc");
+    f->pr_auc = num_here(obj, "pr_auc");
+    f->log_loss = num_here(obj, "log_loss");
+    f->brier = num_here(obj, "brier");
+}
+
+static void read_decision(const char *obj, as_decision *d) {
+    d->threshold = num_here(obj, "threshold");
+    d->rows = count_here(obj, "rows", 0);
+    d->contacts = count_here(obj, "contacts", 0);
+    d->returns = count_here(obj, "returns", 0);
+    d->returns_flagged = count_here(obj, "returns_flagged", 0);
+    d->returns_prevented = num_here(obj, "returns_prevented");
+    d->savings = num_here(obj, "savings");
+    d->savings_per_row = num_here(obj, "savings_per_row");
+}
+
+static void string_here(const char *obj, const char *key, char *buf, size_t size) {
+    const char *v = member(obj, key);
+    string_at(v && *v == '"' ? v : NULL, buf, size);
+}
+
+/* The report `train` wrote, read back from metrics.json (what the file does not hold stays unknown / empty). */
+static void read_report(const char *root, const char *train, const char *test, as_metrics_report *rep) {
+    memset(rep, 0, sizeof *rep);
+    string_here(root, "split_desc", rep->split_desc, sizeof rep->split_desc);
+    if (!rep->split_desc[0]) string_here(root, "split", rep->split_desc, sizeof rep->split_desc);
+    string_here(root, "positive_class", rep->positive_class, sizeof rep->positive_class);
+    string_here(root, "model_file", rep->model_file, sizeof rep->model_file);
+    string_here(root, "model_kind", rep->model_kind, sizeof rep->model_kind);
+    string_here(root, "penalty", rep->penalty, sizeof rep->penalty);
+    string_here(root, "solver", rep->solver, sizeof rep->solver);
+
+    int K = (int)count_here(root, "n_classes", 2);
+    if (K < 2) K = 2;
+    if (K > AS_MAX_CLASSES) K = AS_MAX_CLASSES;
+    rep->n_classes = K;
+    const char *labels = member(root, "class_labels");
+    for (int k = 0; k < K; k++) {
+        const char *e = element(labels, k);
+        string_at(e && *e == '"' ? e : NULL, rep->class_labels[k], sizeof rep->class_labels[k]);
+    }
+    read_metrics(train, &rep->train, K);
+    read_metrics(test, &rep->test, K);
+
+    double nf = number_of(root, "n_features_in,features_in"), nc = number_of(root, "n_components,components");
+    rep->n_features_in = isfinite(nf) ? (int)llround(nf) : 0;
+    rep->n_components = isfinite(nc) ? (int)llround(nc) : rep->n_features_in;
+    rep->threshold = num_here(root, "threshold");
+    rep->iterations = (int)count_here(root, "iterations", -1);
+    rep->converged = flag_at(member(root, "converged"));
+    rep->separated = flag_at(member(root, "separated")) == 1;
+    rep->grad_norm = number_at(member(root, "gradient_norm"));
+    if (isnan(rep->grad_norm)) rep->grad_norm = number_at(member(root, "grad_norm"));
+    rep->objective = num_here(root, "objective");
+    rep->hessian_products = (int)count_here(root, "hessian_products", 0);
+    rep->hessian_formations = (int)count_here(root, "hessian_formations", 0);
+    rep->function_evaluations = (int)count_here(root, "function_evaluations", 0);
+    rep->unseen_categories = count_here(root, "unseen_categories_test_rows", 0);
+    rep->dropped_missing = count_here(root, "dropped_missing_rows", 0);
+    rep->seconds_train = num_here(root, "seconds_train");
+    rep->nonzero_coefficients = count_here(root, "nonzero_coefficients", 0);
+    rep->imputed_values = count_here(root, "imputed_values", 0);
+    rep->pooled_levels = count_here(root, "pooled_levels", 0);
+    rep->validation_rows = count_here(root, "validation_rows", 0);
+    rep->gbdt_rounds = (int)count_here(root, "gbdt_rounds", 0);
+    rep->gbdt_best_validation_logloss = num_here(root, "gbdt_best_validation_logloss");
+
+    const char *pca = member(root, "pca_variance_ratio");
+    int max_pca = (int)(sizeof rep->pca_variance_ratio / sizeof rep->pca_variance_ratio[0]);
+    for (int i = 0; i < max_pca; i++) {
+        const char *e = element(pca, i);
+        if (!e) break;
+        rep->pca_variance_ratio[i] = number_at(e);
+        rep->n_pca_table = i + 1;
+    }
+
+    const char *cv = member(root, "cv");
+    if (cv && *cv == '{') {
+        const char *by_time = member(cv, "by_time");
+        rep->cv_by_time = by_time && strncmp(by_time, "true", 4) == 0;
+        const char *folds = member(cv, "folds");
+        for (int i = 0; i < AS_MAX_FOLDS; i++) {
+            const char *e = element(folds, i);
+            if (!e || *e != '{') break;
+            read_fold(e, &rep->cv[i]);
+            rep->cv_folds = i + 1;
+        }
+        const char *mean = member(cv, "mean"), *std = member(cv, "std");
+        if (mean && *mean == '{') read_fold(mean, &rep->cv_mean);
+        if (std && *std == '{') read_fold(std, &rep->cv_std);
+    }
+
+    rep->decision_validation.threshold = rep->decision_test.threshold = NAN;
+    const char *dec = member(root, "decision");
+    if (dec && *dec == '{') {
+        const char *v = member(dec, "validation"), *t = member(dec, "test");
+        if (v && *v == '{') read_decision(v, &rep->decision_validation);
+        if (t && *t == '{') read_decision(t, &rep->decision_test);
+    }
+
+    const char *w = member(root, "warnings");
+    size_t o = 0;
+    for (int i = 0;; i++) {
+        const char *e = element(w, i);
+        if (!e || *e != '"') break;
+        char line[1024];
+        string_at(e, line, sizeof line);
+        int n = snprintf(rep->warnings + o, sizeof rep->warnings - o, "%s%s", o ? "\n" : "", line);
+        if (n < 0 || (size_t)n >= sizeof rep->warnings - o) break;
+        o += (size_t)n;
+    }
 }
 
 /* Reads a whole file into a NUL-terminated buffer (caller frees). Reports and returns NULL on failure. */
@@ -364,54 +578,39 @@ int cmd_evaluate(int argc, char **argv) {
         free(json);
         return CLI_EXIT_OK;
     }
-    as_metrics mtrain, mtest;
-    read_metrics(train, &mtrain);
-    read_metrics(test, &mtest);
+    static as_metrics_report rep;
+    read_report(root, train, test, &rep);
+    const int K = cli_report_classes(&rep);
+    cli_report_warnings(cmd, &rep);
 
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("evaluate: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s test rows) from %s\n",
-               cli_num(mtest.roc_auc, 4), cli_num(mtest.pr_auc, 4), cli_pct(mtest.accuracy),
-               mtest.rows < 0 ? "n/a" : cli_count(mtest.rows), path);
+        if (K >= 3)
+            printf("evaluate: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s test rows) from %s\n",
+                   cli_pct(rep.test.accuracy), cli_num(rep.test.macro_f1, 4), cli_num(rep.test.roc_auc_ovr_macro, 4),
+                   rep.test.rows < 0 ? "n/a" : cli_count(rep.test.rows), path);
+        else
+            printf("evaluate: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s test rows) from %s\n",
+                   cli_num(rep.test.roc_auc, 4), cli_num(rep.test.pr_auc, 4), cli_pct(rep.test.accuracy),
+                   rep.test.rows < 0 ? "n/a" : cli_count(rep.test.rows), path);
         free(json);
         return CLI_EXIT_OK;
     }
-    char desc[512];
-    const char *v = member(root, "split_desc");
-    string_at(v ? v : member(root, "split"), desc, sizeof desc);
     printf("evaluate: metrics recorded at training time, from %s\n", path);
-    if (desc[0]) printf("  split: %s\n", desc);
+    if (rep.split_desc[0]) printf("  split: %s\n", rep.split_desc);
     char w[4][64];
     if (window(root, "train_window", w[0], w[1]) && window(root, "test_window", w[2], w[3]))
         printf("  train %s to %s, test %s to %s\n", w[0], w[1], w[2], w[3]);
-    double nf = number_of(root, "n_features_in,features_in"), nc = number_of(root, "n_components,components");
-    if (isfinite(nf) && isfinite(nc) && nf != nc)
-        printf("  features: %s after one-hot, %s PCA components\n", cli_count(llround(nf)), cli_count(llround(nc)));
-    else if (isfinite(nf))
-        printf("  features: %s after one-hot\n", cli_count(llround(nf)));
-    const char *pc = member(root, "positive_class");
-    if (pc && *pc == '"') {
-        char cls[256];
-        string_at(pc, cls, sizeof cls);
-        printf("  positive class: '%s'\n", cls);
-    }
+    if (rep.n_features_in > 0 && rep.n_components != rep.n_features_in)
+        printf("  features: %s after one-hot, %s PCA components\n", cli_count(rep.n_features_in),
+               cli_count(rep.n_components));
+    else if (rep.n_features_in > 0)
+        printf("  features: %s after one-hot\n", cli_count(rep.n_features_in));
+    if (K >= 3)
+        cli_print_classes(&rep);
+    else if (rep.positive_class[0])
+        printf("  positive class: '%s'\n", rep.positive_class);
     printf("\n");
-    cli_print_metrics_table(stdout, &mtrain, &mtest);
-    /* Only a top-level member: the train / test sections hold best_f1_threshold, a different figure. */
-    double thr = number_at(member(root, "threshold"));
-    double it = number_of(root, "iterations"), gn = number_of(root, "grad_norm,gradient_norm");
-    if (isfinite(thr) || isfinite(it)) printf("\n");
-    if (isfinite(thr)) {
-        const char *origin = cli_threshold_origin(thr, mtrain.best_f1_threshold);
-        printf("  decision threshold for flags: %s%s%s%s\n", cli_num(thr, 4), origin ? " (" : "",
-               origin ? origin : "", origin ? ")" : "");
-    }
-    const char *conv = member(root, "converged");
-    if (isfinite(it)) {
-        double cv = number_at(conv);
-        int converged = conv && (strncmp(conv, "true", 4) == 0 || (isfinite(cv) && cv != 0));
-        printf("  solver: %s iterations, gradient norm %.3g, %s\n", cli_count(llround(it)), gn,
-               conv ? (converged ? "converged" : "NOT converged") : "convergence not recorded");
-    }
+    cli_print_report(&rep);
     free(json);
     return CLI_EXIT_OK;
 }

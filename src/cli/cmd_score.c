@@ -1,6 +1,7 @@
 /*
  * cmd_score.c — `aftersales score`: risk per purchase line and per order from the database (as_score_db), or
- * the probability of the positive class per row of a flat CSV (as_score_csv).
+ * a prediction per row of a flat CSV (as_score_csv): the probability of the positive class for a binary model,
+ * one probability per class for a multinomial one; each with its top reasons.
  */
 #define _GNU_SOURCE   /* getopt_long */
 #include <getopt.h>
@@ -19,13 +20,26 @@ void cmd_score_usage(FILE *out) {
             "Score purchase lines and orders, or the rows of a flat CSV, with a trained model.\n"
             "\n"
             "With --db: the risk that each purchase line (and each order) comes back, for the feature rows of\n"
-            "'aftersales build' (model trained with --db). With --csv: the probability of the positive class and\n"
-            "the predicted label per row (model trained with --csv).\n"
+            "'aftersales build' (model trained with --db). With --csv: a prediction per row of a flat CSV (model\n"
+            "trained with --csv).\n"
+            "\n"
+            "Columns of the --csv output:\n"
+            "  two classes        row, probability (of the positive class), predicted (the label at the\n"
+            "                     model's threshold), top_reasons\n"
+            "  three or more      row, predicted (the most probable class), one probability_<label> column per\n"
+            "                     class (in the model's class order; they sum to 1), top_reasons\n"
+            "  row is the data row's number in the input (1 = the first row after the header); top_reasons names\n"
+            "  the (up to) three input columns that raise the score (for several classes: the predicted class's)\n"
+            "  most, as 'column (+0.42)' or 'column=value (+0.42)' for a text value, separated by '; '. The\n"
+            "  contributions are on the log-odds scale, through standardization and PCA back to your columns\n"
+            "  (logistic regression), or TreeSHAP values (boosted trees). The --out-lines file of --db has a\n"
+            "  top_reasons column of the same form.\n"
             "\n"
             "Lines (and orders, by their riskiest line) whose risk reaches the decision threshold are flagged.\n"
             "The default is the model's own threshold, shown by 'train' and 'evaluate' (for --db models the\n"
-            "F1-best one on the training rows); --threshold sets another. With --csv the model's own threshold\n"
-            "always decides the predicted label.\n"
+            "F1-best one on the training rows, or the cost-based one when trained with --return-cost and\n"
+            "--contact-cost); --threshold sets another. With --csv the model's own threshold always decides the\n"
+            "predicted label of a binary model; a model of three or more classes predicts the most probable one.\n"
             "\n"
             "Options:\n"
             "  --model MODEL      model file written by 'aftersales train' (required)\n"
@@ -37,7 +51,7 @@ void cmd_score_usage(FILE *out) {
             "  --threshold P      (--db) flag lines and orders with a risk of at least P (0 < P < 1);\n"
             "                     default: the model's own threshold\n"
             "  --csv FILE         flat CSV with the columns the model was trained on\n"
-            "  --out CSV          (--csv) write row number, probability and predicted label (required)\n"
+            "  --out CSV          (--csv) write the predictions, columns as above (required)\n"
             "  -q, --quiet        print only errors and a one-line summary\n"
             "  -v, --verbose      print more detail\n"
             "  -h, --help         show this help\n"
@@ -153,8 +167,12 @@ int cmd_score(int argc, char **argv) {
         snprintf(skipped, sizeof skipped, ", %s %s not scored (missing values)", cli_count(s.skipped_missing),
                  s.skipped_missing == 1 ? (db_path ? "line" : "row") : (db_path ? "lines" : "rows"));
 
+    const int classes = s.n_classes > 2 ? s.n_classes : 0;   /* 0: binary */
     if (cli_verbosity_level == CLI_QUIET) {
-        if (db_path)
+        if (classes >= 3)
+            printf("score: %s rows, %d classes, mean probability of the predicted class %s%s, wrote %s\n",
+                   cli_count(s.lines), classes, cli_pct(s.mean_risk), skipped, out);
+        else if (db_path)
             printf("score: %s lines in %s orders, mean risk %s, %s lines / %s orders flagged at %s%s in %s\n",
                    cli_count(s.lines), cli_count(s.orders), cli_pct(s.mean_risk), cli_count(s.flagged_lines),
                    cli_count(s.flagged_orders), cli_num(s.threshold, 4), skipped, cli_duration(seconds));
@@ -175,6 +193,12 @@ int cmd_score(int argc, char **argv) {
             printf("  %-22s %s %s\n", "threshold for flags", cli_num(s.threshold, 4), thr_src);
             printf("  %-22s %s (%s)\n", "flagged lines", cli_count(s.flagged_lines), cli_pct(line_share));
             printf("  %-22s %s (%s)\n", "flagged orders", cli_count(s.flagged_orders), cli_pct(order_share));
+        } else if (classes >= 3) {
+            printf("score: %s with %s\n", csv_path, model_path);
+            printf(row, "rows", cli_count(s.lines));
+            printf("  %-22s %d\n", "classes", classes);
+            printf(row, "mean top probability", cli_pct(s.mean_risk));
+            printf("  %-22s %s\n", "predicted class", "the most probable one");
         } else {
             printf("score: %s with %s\n", csv_path, model_path);
             printf(row, "rows", cli_count(s.lines));
@@ -196,7 +220,10 @@ int cmd_score(int argc, char **argv) {
             if (!out_lines && !out_orders)
                 printf("No file written: add --out-lines CSV and/or --out-orders CSV to keep the scores.\n");
         } else {
-            printf("wrote %s (row, probability, predicted label)\n", out);
+            if (classes >= 3)
+                printf("wrote %s (row, predicted class, a probability per class, top reasons)\n", out);
+            else
+                printf("wrote %s (row, probability, predicted label, top reasons)\n", out);
         }
     }
     if (s.lines == 0) cli_warnf(cmd, "nothing was scored%s", sp.from ? "; is --from after the last purchase?" : "");

@@ -28,7 +28,7 @@ static const command commands[] = {
     {"ingest", "load shop exports (CSV, CSV.gz or a canonical folder) into a SQLite database", cmd_ingest,
      cmd_ingest_usage},
     {"build", "compute return labels and point-in-time features in the database", cmd_build, cmd_build_usage},
-    {"train", "train a logistic regression on the database or a flat CSV; write model and metrics", cmd_train,
+    {"train", "train a logistic regression or boosted trees (database or flat CSV); write model and metrics", cmd_train,
      cmd_train_usage},
     {"evaluate", "show the metrics recorded beside a model file (metrics.json)", cmd_evaluate,
      cmd_evaluate_usage},

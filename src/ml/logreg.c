@@ -1,7 +1,13 @@
-/* L2-regularized binary logistic regression, scikit-learn's objective, solved by a trust-region Newton method
- * whose steps come from (preconditioned) conjugate gradients: TRON, as described by Lin, Weng & Keerthi,
- * "Trust region Newton method for large-scale logistic regression", JMLR 9 (2008), with the diagonal
- * preconditioner of Hsia, Chiang & Lin (ACML 2018). Written from the papers.
+/* Binary logistic regression, scikit-learn's objective (logreg.h). This file holds the binary workspace (per-row
+ * margins, the accurate trial passes), its Newton paths and the parameter checks shared with logreg_multi.c; the
+ * L1 and quasi-Newton solvers are generic (logreg_l1.c: proximal Newton, lbfgs.c: L-BFGS / OWL-QN) and run on
+ * this workspace through lb_trial / lb_accept / lb_hessian. Penalties: L2 is part of the smooth objective below;
+ * without a penalty the same code runs with R = 0 (L->l2 = 0: no ½‖w‖², no identity in the Hessian); L1 is
+ * added by the L1 solvers on top of the loss alone.
+ *
+ * L2 (and none): a trust-region Newton method whose steps come from (preconditioned) conjugate gradients: TRON,
+ * as described by Lin, Weng & Keerthi, "Trust region Newton method for large-scale logistic regression", JMLR 9
+ * (2008), with the diagonal preconditioner of Hsia, Chiang & Lin (ACML 2018). Written from the papers.
  *
  *   f(v) = C · Σ_i s_i · ℓ(y_i z_i) + ½ ‖w‖²,   z_i = x_i·w + b,   ℓ(m) = log(1 + e^{−m}),   v = (w, b)
  *
@@ -9,6 +15,8 @@
  * on w and 0 on b, X̃ = [X 1], D_i = s_i σ(m_i) σ(−m_i)) is then only positive semi-definite in the b
  * direction; CG never needs more: dᵀHd = ‖d_w‖² + C Σ D_i (x̃_i·d)² is 0 only when d_w = 0 and every D_i
  * underflowed, and that case is handled as a direction of zero curvature (step to the trust-region boundary).
+ * Without a penalty H = C·X̃ᵀ D X̃ is singular along collinear columns (and nearly so under separation): the same
+ * zero-curvature handling covers CG, and newton_step's ridge covers the Cholesky factorization.
  *
  * Cost model: every product streams X once, row by row (row-major), doing a dot product and an axpy on the
  * row while it is in L1: Hv = R v + C X̃ᵀ(D (X̃ v)) in one pass, and a trial point's margins, loss change,
@@ -28,9 +36,12 @@
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "ml/logreg_internal.h"
 #include "ml/ml.h"
 
 /* Trust-region constants from the paper (η0, η1, η2 and the σ's bounding the radius update). */
@@ -71,7 +82,11 @@
 #define HBLOCK_DOUBLES ((size_t)1 << 17)
 #define HBLOCK_MIN_ROWS 64
 
-enum { SOLVER_AUTO = 0, SOLVER_TRON = 1, SOLVER_NEWTON = 2 };
+enum { SOLVER_AUTO = AS_SOLVER_AUTO, SOLVER_TRON = AS_SOLVER_TRON, SOLVER_NEWTON = AS_SOLVER_NEWTON_CHOLESKY,
+       SOLVER_LBFGS = AS_SOLVER_LBFGS };
+/* What a trial pass computes besides the loss change and the gradient: TRON's diagonal, Newton's whole Hessian,
+ * or nothing (L-BFGS / OWL-QN; that pass runs on BLAS, see grad_pass). */
+enum { PASS_DIAG = 0, PASS_DENSE = 1, PASS_GRAD = 2 };
 
 as_logreg_params as__logreg_params_default(void) {
     as_logreg_params p;
@@ -80,6 +95,8 @@ as_logreg_params as__logreg_params_default(void) {
     p.max_iter = 200;
     p.fit_intercept = 1;
     p.solver = SOLVER_AUTO;
+    p.penalty = AS_PENALTY_L2;
+    p.lbfgs_memory = 10;
     return p;
 }
 
@@ -99,7 +116,10 @@ typedef struct lr_ws {
      * one's diagonal, and a block of hrows scaled rows √D_i·x̃_i for the rank-k updates */
     double *H, *Hc, *hdiag, *hblk;
     size_t hrows;
-    int dense;                   /* trial passes form H (Newton–Cholesky) instead of the diagonal (TRON) */
+    int dense;                   /* PASS_*: trial passes form H (Newton–Cholesky), the diagonal (TRON) or neither */
+    int l2;                      /* the smooth part carries ½‖w‖² (penalty L2); L1 is added by the L1 solvers */
+    double l1;                   /* weight of ‖w‖₁ in the objective (1 under penalty L1, else 0) */
+    int nfev;                    /* trial passes (loss + gradient evaluations) */
 } lr_ws;
 
 static inline double dot(const double *restrict a, const double *restrict b, size_t p) {
@@ -185,10 +205,13 @@ static void hess_row(lr_ws *L, const double *x, double Di, size_t *k) {
  * ℓ(m + δ) − ℓ(m) = log1p(σ(−m) · expm1(−δ)), which keeps full relative accuracy even when the change is
  * 1e-12 of the loss itself. Differencing two evaluations of f would leave only rounding noise there and the
  * trust-region ratio would stall well before a tight tolerance. */
+static double grad_pass(lr_ws *L, const double *step);
 static double trial_pass(lr_ws *L, const double *step) {
+    if (L->dense == PASS_GRAD) return grad_pass(L, step);
     const size_t n = L->n, p = L->p, d = L->d;
     const double sb = L->icpt ? step[p] : 0.0;
-    const int dense = L->dense;
+    const int dense = L->dense == PASS_DENSE && d > 0;   /* d = 0: nothing to form (and BLAS wants lda ≥ 1) */
+    L->nfev++;
     double dloss = 0;
     size_t hk = 0;
     memset(L->gt, 0, d * sizeof(double));
@@ -213,7 +236,7 @@ static double trial_pass(lr_ws *L, const double *step) {
             L->Dt[i] = Dt;
             if (s != 0) {
                 double dl;
-                if (fabs(delta) <= 1) dl = log1p(L->q[i] * expm1(-delta));   /* argument > −1 for |δ| ≤ 1 */
+                if (fabs(delta) <= 1) dl = as__lr_log1p(L->q[i] * as__lr_expm1(-delta));   /* argument > −1 */
                 else dl = log1pexp_neg(m) - log1pexp_neg(y * L->z[i]);       /* large change: no cancellation */
                 bl += s * dl;
                 double coef = -y * s * qt;
@@ -236,8 +259,59 @@ static double trial_pass(lr_ws *L, const double *step) {
         if (hk)
             cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)hk, L->C, L->hblk, (int)d, 1.0, L->H,
                         (int)d);
-        for (size_t j = 0; j < p; j++) L->H[j + j * d] += 1.0;
+        if (L->l2)
+            for (size_t j = 0; j < p; j++) L->H[j + j * d] += 1.0;
     }
+    return dloss;
+}
+
+/* The trial pass of L-BFGS and OWL-QN, which need neither the Hessian nor its diagonal: per block of rows that
+ * stays in cache, dz = X_b step by one dgemv, the per-row loss change, probabilities and gradient coefficients,
+ * then X_bᵀ coef by a second dgemv while the block is still in L2 (one pass over X from memory). The row
+ * coefficients go into Dt, which this mode does not otherwise need; D is not valid in this mode. */
+static double grad_pass(lr_ws *L, const double *step) {
+    const size_t n = L->n, p = L->p, d = L->d;
+    const double sb = L->icpt ? step[p] : 0.0;
+    double dloss = 0;
+    L->nfev++;
+    memset(L->gt, 0, d * sizeof(double));
+    memset(L->Mt, 0, d * sizeof(double));
+    for (size_t i0 = 0; i0 < n; i0 += RBLOCK) {
+        const size_t nb = n - i0 < RBLOCK ? n - i0 : RBLOCK;
+        const double *Xb = L->X + i0 * p;
+        double *zt = L->zt + i0, *coef = L->Dt + i0;
+        if (p) cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)nb, (int)p, 1.0, Xb, (int)p, step, 1, 0.0, zt, 1);
+        else memset(zt, 0, nb * sizeof(double));
+        double bl = 0, bg = 0;
+        for (size_t k = 0; k < nb; k++) {
+            const size_t i = i0 + k;
+            double s = weight(L, i), y = ysign(L, i);
+            double dz = zt[k] + sb;
+            double z = L->z[i] + dz;
+            double m = y * z, delta = y * dz;
+            double e = exp(-fabs(m));
+            double qt = m >= 0 ? e / (1 + e) : 1 / (1 + e);
+            zt[k] = z;
+            L->qt[i] = qt;
+            double c = 0;
+            if (s != 0) {
+                double dl;
+                if (fabs(delta) <= 1) dl = as__lr_log1p(L->q[i] * as__lr_expm1(-delta));   /* as trial_pass */
+                else dl = log1pexp_neg(m) - log1pexp_neg(y * L->z[i]);
+                bl += s * dl;
+                c = -y * s * qt;
+                bg += c;
+            }
+            coef[k] = c;
+        }
+        if (p) {
+            cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, (int)p, 1.0, Xb, (int)p, coef, 1, 0.0, L->acc, 1);
+            for (size_t j = 0; j < p; j++) L->gt[j] += L->acc[j];
+        }
+        if (L->icpt) L->gt[p] += bg;
+        dloss += bl;
+    }
+    for (size_t j = 0; j < d; j++) L->gt[j] *= L->C;
     return dloss;
 }
 
@@ -262,7 +336,8 @@ static void hess_vec(lr_ws *L, const double *vv, double *out) {
         if (L->icpt) out[p] += bb;
     }
     for (size_t j = 0; j < d; j++) out[j] *= L->C;
-    for (size_t j = 0; j < p; j++) out[j] += vv[j];
+    if (L->l2)
+        for (size_t j = 0; j < p; j++) out[j] += vv[j];
 }
 
 /* ‖a + τ b‖_M = Δ for τ ≥ 0, in the form that avoids cancellation. */
@@ -324,16 +399,18 @@ static int trcg(lr_ws *L, double delta, double cgtol, int *hit_boundary) {
     return it;
 }
 
-/* Completes a trial evaluation: adds the penalty to the gradient and Hessian diagonal at v + step and turns
- * Mt into the preconditioner. Returns the change of the penalty ½‖w + s_w‖² − ½‖w‖² = w·s_w + ½‖s_w‖². */
+/* Completes a trial evaluation: adds the L2 penalty (when it is part of the smooth objective) to the gradient and
+ * Hessian diagonal at v + step and turns Mt into the preconditioner. Returns the change of the penalty
+ * ½‖w + s_w‖² − ½‖w‖² = w·s_w + ½‖s_w‖² (0 without it). */
 static double finish_trial(lr_ws *L, const double *step) {
     double dreg = 0;
-    for (size_t j = 0; j < L->p; j++) {
-        double wn = L->v[j] + step[j];
-        L->gt[j] += wn;
-        L->Mt[j] += 1.0;
-        dreg += L->v[j] * step[j] + 0.5 * step[j] * step[j];
-    }
+    if (L->l2)
+        for (size_t j = 0; j < L->p; j++) {
+            double wn = L->v[j] + step[j];
+            L->gt[j] += wn;
+            L->Mt[j] += 1.0;
+            dreg += L->v[j] * step[j] + 0.5 * step[j] * step[j];
+        }
     for (size_t j = 0; j < L->d; j++) {
         double m = (1 - PRECOND_ALPHA) + PRECOND_ALPHA * L->Mt[j];
         L->Mt[j] = m > 0 ? m : 1.0;
@@ -355,10 +432,10 @@ static void accept(lr_ws *L) {
 }
 
 /* f at the current point from the cached margins (no pass over X), and min_i y_i z_i over rows of positive
- * weight. The margins are updated incrementally and drift from X̃v by a few ulps per iteration, far below
- * anything reported. */
-static double objective(const lr_ws *L, double *min_margin) {
-    double obj = 0, minm = INFINITY;
+ * weight (max_margin, when not NULL, receives the largest). The margins are updated incrementally and drift from
+ * X̃v by a few ulps per iteration, far below anything reported. */
+static double objective(const lr_ws *L, double *min_margin, double *max_margin) {
+    double obj = 0, minm = INFINITY, maxm = -INFINITY;
     for (size_t i0 = 0; i0 < L->n; i0 += RBLOCK) {
         size_t i1 = L->n - i0 < RBLOCK ? L->n : i0 + RBLOCK;
         double bl = 0;
@@ -368,11 +445,16 @@ static double objective(const lr_ws *L, double *min_margin) {
             double m = ysign(L, i) * L->z[i];
             bl += s * log1pexp_neg(m);
             if (m < minm) minm = m;
+            if (m > maxm) maxm = m;
         }
         obj += bl;
     }
     *min_margin = minm;
-    return L->C * obj + 0.5 * vdot(L->v, L->v, L->p);
+    if (max_margin) *max_margin = maxm;
+    double reg = L->l2 ? 0.5 * vdot(L->v, L->v, L->p) : 0.0;
+    if (L->l1 > 0)
+        for (size_t j = 0; j < L->p; j++) reg += L->l1 * fabs(L->v[j]);
+    return L->C * obj + reg;
 }
 
 /* Re-evaluates the current point (a zero step) in the other mode: with L->dense the pass forms the Hessian for
@@ -519,7 +601,7 @@ static int newton_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, do
                         as_logreg_info *inf) {
     const size_t d = L->d;
     double gnorm = *gnorm_io;
-    double minm, fval = objective(L, &minm);   /* only to recognize changes at the rounding level */
+    double minm, fval = objective(L, &minm, NULL);   /* only to recognize changes at the rounding level */
     double lambda = 0, dmax = 0;
     int fresh = 1, refused = 0, fallback = 0;
     while (1) {
@@ -568,23 +650,63 @@ static int newton_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, do
     return fallback;
 }
 
-as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, const double *sw,
-                         const as_logreg_params *params, double *w, double *intercept, as_logreg_info *info,
-                         as_error *err) {
+as_status as__lr_check_params(const as_logreg_params *params, as_logreg_params *out, as_error *err) {
     as_logreg_params prm = params ? *params : as__logreg_params_default();
-    as_logreg_info inf;
-    memset(&inf, 0, sizeof inf);
-    if (info) *info = inf;
-    if (!(prm.C > 0) || !isfinite(prm.C))
+    if (prm.penalty != AS_PENALTY_L2 && prm.penalty != AS_PENALTY_L1 && prm.penalty != AS_PENALTY_NONE)
+        return as__err(err, AS_ERR_INVALID,
+                       "logistic regression: penalty must be 0 (L2), 1 (L1) or 2 (none), got %d", prm.penalty);
+    if (prm.penalty == AS_PENALTY_NONE) {
+        if (!(prm.C > 0) || !isfinite(prm.C)) prm.C = 1.0;   /* C only scales the loss: same minimizer */
+    } else if (!(prm.C > 0) || !isfinite(prm.C))
         return as__err(err, AS_ERR_INVALID, "logistic regression: C must be a positive number, got %g", prm.C);
     if (!(prm.tol >= 0)) return as__err(err, AS_ERR_INVALID, "logistic regression: tol must be >= 0, got %g", prm.tol);
     if (prm.max_iter < 0)
         return as__err(err, AS_ERR_INVALID, "logistic regression: max_iter must be >= 0, got %d", prm.max_iter);
-    if (prm.solver != SOLVER_AUTO && prm.solver != SOLVER_TRON && prm.solver != SOLVER_NEWTON)
+    if (prm.solver != SOLVER_AUTO && prm.solver != SOLVER_TRON && prm.solver != SOLVER_NEWTON &&
+        prm.solver != SOLVER_LBFGS)
         return as__err(err, AS_ERR_INVALID,
-                       "logistic regression: solver must be 0 (auto), 1 (TRON) or 2 (Newton-Cholesky), got %d",
-                       prm.solver);
+                       "logistic regression: solver must be 0 (auto), 1 (TRON), 2 (Newton-Cholesky) or 3 (L-BFGS), "
+                       "got %d", prm.solver);
+    if (prm.lbfgs_memory < 0 || prm.lbfgs_memory > 1000)
+        return as__err(err, AS_ERR_INVALID, "logistic regression: lbfgs_memory must be in 0..1000, got %d",
+                       prm.lbfgs_memory);
+    if (prm.lbfgs_memory == 0) prm.lbfgs_memory = 10;
+    *out = prm;
+    return AS_OK;
+}
+
+size_t as__lr_nonzero(const double *w, size_t count) {
+    size_t nz = 0;
+    for (size_t j = 0; j < count; j++) nz += w[j] != 0;
+    return nz;
+}
+
+/* ---- L-BFGS, OWL-QN and proximal Newton on the binary workspace ----
+ * The minimizers own the point: they get L->v itself as x, so finish_trial's penalty change (which reads L->v)
+ * sees the current point, and they add the accepted step to it after accept. */
+static double lb_trial(void *ctx, const double *x, const double *step, double *g) {
+    lr_ws *L = ctx;
+    (void)x;   /* == L->v */
+    double dloss = trial_pass(L, step);
+    double dreg = finish_trial(L, step);
+    memcpy(g, L->gt, L->d * sizeof(double));
+    return L->C * dloss + dreg;
+}
+static void lb_accept(void *ctx) { accept((lr_ws *)ctx); }
+static double *lb_hessian(void *ctx) { return ((lr_ws *)ctx)->Hc; }
+
+as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, const double *sw,
+                         const as_logreg_params *params, double *w, double *intercept, as_logreg_info *info,
+                         as_error *err) {
+    as_logreg_params prm;
+    as_logreg_info inf;
+    memset(&inf, 0, sizeof inf);
+    if (info) *info = inf;
+    as_status st = as__lr_check_params(params, &prm, err);
+    if (st) return st;
     if (n == 0) return as__err(err, AS_ERR_NODATA, "logistic regression: no training rows");
+    if (p >= (size_t)INT_MAX)   /* BLAS takes int dimensions */
+        return as__err(err, AS_ERR_INVALID, "logistic regression: too many columns (%zu)", p);
 
     size_t npos = 0, nneg = 0;
     for (size_t i = 0; i < n; i++) {
@@ -610,24 +732,34 @@ as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, c
     memset(&L, 0, sizeof L);
     L.X = X, L.y = y, L.sw = sw, L.n = n, L.p = p, L.icpt = prm.fit_intercept ? 1 : 0, L.C = prm.C;
     L.d = p + (size_t)L.icpt;
+    L.l2 = prm.penalty == AS_PENALTY_L2;
+    L.l1 = prm.penalty == AS_PENALTY_L1 ? 1.0 : 0.0;
     const size_t d = L.d;
-    /* newton: Newton–Cholesky from the start; may_switch: TRON first, Newton–Cholesky when CG gets expensive */
+    /* The path. L1: proximal Newton on the exact Hessian while it fits (NEWTON_MAX_D; the inner coordinate
+     * descent needs no factorization, so n < d is fine), OWL-QN when asked for L-BFGS or beyond that size.
+     * L2 / none: L-BFGS when asked; otherwise newton = Newton–Cholesky from the start, may_switch = TRON first,
+     * Newton–Cholesky when CG gets expensive. */
     int fits = d <= NEWTON_MAX_D && d <= n;
-    int newton = prm.solver == SOLVER_NEWTON || (prm.solver == SOLVER_AUTO && fits && d <= NEWTON_ALWAYS_D);
-    int may_switch = prm.solver == SOLVER_AUTO && fits && !newton;
-    if (n > SIZE_MAX / (6 * sizeof(double)) || d > SIZE_MAX / (14 * sizeof(double)) ||
-        (newton && d > ((size_t)1 << 20)))   /* 2d² doubles, and d must fit LAPACK's int */
+    int l1 = prm.penalty == AS_PENALTY_L1;
+    int prox = l1 && prm.solver != SOLVER_LBFGS && d <= NEWTON_MAX_D;
+    int quasi = prm.solver == SOLVER_LBFGS || (l1 && !prox);
+    int newton = !l1 && !quasi &&
+                 (prm.solver == SOLVER_NEWTON || (prm.solver == SOLVER_AUTO && fits && d <= NEWTON_ALWAYS_D));
+    int may_switch = !l1 && !quasi && prm.solver == SOLVER_AUTO && fits && !newton;
+    int want_dense = newton || may_switch || prox;
+    if (n > SIZE_MAX / (6 * sizeof(double)) || d > SIZE_MAX / (15 * sizeof(double)) ||
+        (want_dense && d > ((size_t)1 << 20)))   /* 2d² doubles, and d must fit LAPACK's int */
         return as__err(err, AS_ERR_NOMEM, "logistic regression: problem too large (%zu x %zu)", n, p);
     double *rows = as__malloc(6 * n * sizeof(double));
-    double *cols = as__malloc(14 * (d ? d : 1) * sizeof(double));
+    double *cols = as__malloc(15 * (d ? d : 1) * sizeof(double));
     double *dense = NULL;
-    if ((newton || may_switch) && rows && cols) {
+    if (want_dense && rows && cols) {
         L.hrows = HBLOCK_DOUBLES / (d ? d : 1);
         if (L.hrows < HBLOCK_MIN_ROWS) L.hrows = HBLOCK_MIN_ROWS;
         if (L.hrows > n) L.hrows = n;
         dense = as__malloc((2 * d * d + d + L.hrows * d + 1) * sizeof(double));
     }
-    if (!rows || !cols || ((newton || may_switch) && !dense)) {
+    if (!rows || !cols || (want_dense && !dense)) {
         as__free(rows);
         as__free(cols);
         as__free(dense);
@@ -648,39 +780,56 @@ as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, c
     L.Hd = c, c += d;
     L.acc = c, c += d;
     L.acc2 = c, c += d;
-    double *zero = c;   /* the zero step of the first evaluation (and of re-evaluations when switching paths) */
-    memset(cols, 0, 14 * (d ? d : 1) * sizeof(double));
+    double *l1w = c;     /* L1 weights per coordinate: 1 on w, 0 on the (never penalized) intercept */
+    c += d;
+    double *zero = c;    /* the zero step of the first evaluation (and of re-evaluations when switching paths) */
+    memset(cols, 0, 15 * (d ? d : 1) * sizeof(double));
+    for (size_t j = 0; j < p; j++) l1w[j] = 1.0;
 
     /* Start at v = 0: z = 0, q = σ(0) = ½. Evaluating the zero step fills the gradient and the preconditioner
      * (or the Hessian) through the same code as every later point. */
     for (size_t i = 0; i < n; i++) L.z[i] = 0, L.q[i] = 0.5;
-    as_status st = AS_OK;
-    double gnorm = reevaluate(&L, newton, zero);
-    double gnorm0 = gnorm;
-    inf.hessian_formations = newton;
+    double gnorm = reevaluate(&L, quasi ? PASS_GRAD : want_dense && !may_switch ? PASS_DENSE : PASS_DIAG, zero);
+    inf.hessian_formations = newton || prox;
     if (!isfinite(gnorm)) {
         st = as__err(err, AS_ERR_NUMERIC, "logistic regression: the features hold non-finite values (NaN or infinity)");
         goto done;
     }
-    /* At most two changes of path: TRON → Newton–Cholesky (CG got expensive), and Newton–Cholesky → TRON (the
-     * Hessian gave no descent direction), never back. */
-    for (;;) {
-        if (newton) {
-            inf.solver = SOLVER_NEWTON;
-            if (!newton_solve(&L, &prm, gnorm0, &gnorm, &inf)) break;
-            /* the Newton passes skipped the diagonal TRON preconditions with: one more pass computes it */
-            newton = may_switch = 0;
-            gnorm = reevaluate(&L, 0, zero);
-        } else {
-            inf.solver = SOLVER_TRON;
-            int switch_cg = may_switch ? (int)(d / NEWTON_SWITCH_DIV) : 0;
-            if (!tron_solve(&L, &prm, gnorm0, switch_cg, &gnorm, &inf)) break;
-            newton = 1, may_switch = 0;
-            gnorm = reevaluate(&L, 1, zero);
-            inf.hessian_formations++;
+    if (quasi || prox) {
+        as_lbfgs_fun fn = {d, &L, lb_trial, lb_accept};
+        as_lbfgs_opts o = {prm.lbfgs_memory, prm.max_iter, prm.tol, 0.0, l1 ? l1w : NULL, NULL};
+        as_lbfgs_result res;
+        st = prox ? as__lr_prox_newton(&fn, lb_hessian, L.v, L.g, l1w, NULL, &o, &res, err)
+                  : as__lbfgs_minimize(&fn, L.v, L.g, &o, &res, err);
+        if (st) goto done;
+        inf.solver = prox ? SOLVER_NEWTON : SOLVER_LBFGS;
+        inf.iterations = res.iterations;
+        inf.converged = res.converged;
+        gnorm = res.gnorm;
+        if (prox) inf.hessian_formations += res.evaluations;
+    } else {
+        double gnorm0 = gnorm;
+        /* At most two changes of path: TRON → Newton–Cholesky (CG got expensive), and Newton–Cholesky → TRON (the
+         * Hessian gave no descent direction), never back. */
+        for (;;) {
+            if (newton) {
+                inf.solver = SOLVER_NEWTON;
+                if (!newton_solve(&L, &prm, gnorm0, &gnorm, &inf)) break;
+                /* the Newton passes skipped the diagonal TRON preconditions with: one more pass computes it */
+                newton = may_switch = 0;
+                gnorm = reevaluate(&L, PASS_DIAG, zero);
+            } else {
+                inf.solver = SOLVER_TRON;
+                int switch_cg = may_switch ? (int)(d / NEWTON_SWITCH_DIV) : 0;
+                if (!tron_solve(&L, &prm, gnorm0, switch_cg, &gnorm, &inf)) break;
+                newton = 1, may_switch = 0;
+                gnorm = reevaluate(&L, PASS_DENSE, zero);
+                inf.hessian_formations++;
+            }
         }
     }
     inf.grad_norm = gnorm;
+    inf.function_evaluations = L.nfev;
 
     /* Final report from the cached margins, so no extra pass over X: the objective, and the separation test.
      * quasi_separated: the fitted hyperplane puts every row of positive weight strictly on its label's side
@@ -688,12 +837,18 @@ as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, c
      * could be pushed to 0 by scaling the weights up without bound, so with it the weights' size is set by C
      * alone and training probabilities are overconfident. Quasi-complete separation (a separating direction
      * with some rows exactly on the boundary) is flagged only when the fit itself separates; proving it in
-     * general needs a linear program. */
+     * general needs a linear program. Without a penalty nothing bounds the weights, so there the flag is also
+     * raised when some row's probability of its own label rounds to 1 (margin > AS_LR_SATURATED): the weights are
+     * running off along a (quasi-)separating direction, or at best the fit is overconfident on that row. With
+     * complete separation and no penalty no minimizer exists, so the fit is reported as not converged whatever
+     * the gradient test said (the weights are finite: the test stops the growth once the gradient underflows
+     * relative to the start, or max_iter does). */
     {
-        double minm;
-        double obj = objective(&L, &minm);
+        double minm, maxm;
+        double obj = objective(&L, &minm, &maxm);
         inf.objective = obj;
-        inf.quasi_separated = minm > 0;
+        inf.quasi_separated = minm > 0 || (prm.penalty == AS_PENALTY_NONE && maxm > AS_LR_SATURATED);
+        if (prm.penalty == AS_PENALTY_NONE && minm > 0) inf.converged = 0;
         if (!isfinite(obj)) {
             st = as__err(err, AS_ERR_NUMERIC, "logistic regression diverged (objective %g)", obj);
             goto done;
@@ -701,6 +856,7 @@ as_status as__logreg_fit(const double *X, size_t n, size_t p, const double *y, c
     }
     memcpy(w, L.v, p * sizeof(double));
     if (intercept) *intercept = L.icpt ? L.v[p] : 0.0;
+    inf.nonzero = as__lr_nonzero(w, p);
 
 done:
     if (info) *info = inf;

@@ -140,13 +140,106 @@ expect 2 "train --csv without --target" train --csv b.csv --out m.json
 expect 2 "train --db with --target" train --db a.db --target y --out m.json
 expect 2 "train --out metrics.json" train --db a.db --out metrics.json
 expect 2 "train bad --C" train --db a.db --out m.json --C -1
-expect 2 "train bad --pca" train --db a.db --out m.json --pca 2
-expect 2 "train --pca 1 (a share must be below 1)" train --db a.db --out m.json --pca 1
+for v in 1.5 -0.5 abc 0.95x; do
+    expect 2 "train bad --pca $v" train --db a.db --out m.json --pca "$v"
+    contains io/err "--pca" "train bad --pca $v names the option"
+done
 expect 2 "train bad --split" train --db a.db --out m.json --split sometimes
 times io/err "sometimes" 1 "bad split is named once"
 expect 2 "train bad --split date" train --db a.db --out m.json --split time:2011-13-45
 times io/err "2011-13-45" 2 "bad split date: the library's message once (spec and date)"
 times io/err "--split" 1 "bad split date: --split named once"
+# ---- train: the model, validation and cost options (checked before any file is touched) ----------------------
+expect 0 "train --help" train --help
+for o in --model --penalty --solver --class-weight --weight --impute --min-count --cv --pca --return-cost \
+    --contact-cost --contact-success --validation --rounds --learning-rate --max-depth --early-stopping --threads \
+    stratified:FRACTION:SEED; do
+    contains io/out "$o" "train --help documents $o"
+done
+for e in "--model gbdt" "--penalty l1" "--split stratified:0.2:42 --cv 5" "--return-cost 25 --contact-cost 1.5"; do
+    contains io/out "$e" "train --help has an example with $e"
+done
+# bad_value OPTION VALUE [MORE ARGS...]: exit 2, and the message names the option and the value.
+bad_value() {
+    local opt=$1 val=$2
+    shift 2
+    expect 2 "train $opt $val" train --db a.db --out m.json "$@" "$opt" "$val"
+    contains io/err "$opt" "train $opt $val names the option"
+    contains io/err "$val" "train $opt $val names the value"
+    lacks io/out "train:" "train $opt $val prints no header"
+}
+bad_value --model svm
+contains io/err "logreg, gbdt" "train --model lists the accepted values"
+bad_value --penalty l3
+contains io/err "l2, l1, none" "train --penalty lists the accepted values"
+bad_value --solver sag
+contains io/err "newton, lbfgs" "train --solver lists the accepted values"
+bad_value --class-weight auto
+contains io/err "balanced, none" "train --class-weight lists the accepted values"
+bad_value --impute mean
+contains io/err "drop, median, most_frequent, keep" "train --impute lists the accepted values"
+bad_value --min-count -3
+bad_value --min-count many
+for v in 1 21 0 x 5:shuffle 5:shuffle:-1 5:sorted:1 5:shuffle:4294967296; do bad_value --cv "$v"; done
+for v in 0 -5 abc; do bad_value --return-cost "$v" --contact-cost 1; done
+for v in 0 -1 x; do bad_value --contact-cost "$v" --return-cost 10; done
+for v in 0 1.5 -0.2 x; do bad_value --contact-success "$v" --return-cost 10 --contact-cost 1; done
+for v in 0 1 1.5 x; do bad_value --validation "$v" --model gbdt; done
+for v in 0 -1 x; do bad_value --rounds "$v" --model gbdt; done
+for v in 0 1.5 -0.1 x; do bad_value --learning-rate "$v" --model gbdt; done
+for v in 0 33 x; do bad_value --max-depth "$v" --model gbdt; done
+for v in -1 x; do bad_value --early-stopping "$v" --model gbdt; done
+for v in -1 x 5000; do bad_value --threads "$v"; done
+expect 2 "train --return-cost without --contact-cost" train --db a.db --out m.json --return-cost 25
+contains io/err "--contact-cost" "the missing cost is named"
+expect 2 "train --contact-cost without --return-cost" train --db a.db --out m.json --contact-cost 2
+contains io/err "--return-cost" "the missing cost is named"
+expect 2 "train --contact-success without costs" train --db a.db --out m.json --contact-success 0.5
+contains io/err "--contact-success" "train --contact-success without costs names it"
+expect 2 "train --validation without trees or costs" train --db a.db --out m.json --validation 0.2
+contains io/err "--validation" "train --validation without a use names it"
+for o in "--rounds 10" "--learning-rate 0.05" "--max-depth 3" "--early-stopping 5"; do
+    # shellcheck disable=SC2086
+    expect 2 "train $o without --model gbdt" train --db a.db --out m.json $o
+    contains io/err "--model gbdt" "train $o says it needs --model gbdt"
+done
+for o in "--penalty l1" "--solver lbfgs" "--C 2" "--tol 1e-6" "--max-iter 50"; do
+    # shellcheck disable=SC2086
+    expect 2 "train --model gbdt with $o" train --db a.db --out m.json --model gbdt $o
+    contains io/err "logistic regression" "train --model gbdt $o says it is for logistic regression"
+done
+expect 2 "train --cv with shuffle on the time split" train --db a.db --out m.json --cv 5:shuffle:1
+contains io/err "time split" "train --cv shuffle with the time split says why"
+expect 2 "train --model gbdt with --pca" train --db a.db --out m.json --model gbdt --pca 0.9
+contains io/err "--pca" "train --model gbdt --pca names --pca"
+expect 2 "train --impute keep with logistic regression" train --csv b.csv --target y --out m.json --impute keep
+contains io/err "--model gbdt" "train --impute keep points to boosted trees"
+expect 2 "train --weight with --db" train --db a.db --out m.json --weight w
+contains io/err "--weight" "train --weight with --db names it"
+expect 2 "train --impute with --db" train --db a.db --out m.json --impute median
+expect 2 "train bad --split stratified" train --csv b.csv --target y --out m.json --split stratified:1.5:42
+contains io/err "stratified" "bad stratified split is named"
+# Valid values get past option checking (and then fail on the missing file: exit 4, not 2).
+for o in "--model gbdt --rounds 50 --learning-rate 0.3 --max-depth 3 --early-stopping 0 --threads 2" \
+    "--penalty l1 --solver lbfgs" "--penalty none" "--solver tron" "--solver newton-cholesky" \
+    "--class-weight balanced" "--min-count 5" "--cv 5" "--cv 3:shuffle:7 --split random:0.2:1" "--pca 3" "--pca 1" "--pca 0.5" \
+    "--return-cost 25 --contact-cost 1.5 --contact-success 0.3 --validation 0.2" "--split stratified:0.25:1"; do
+    # shellcheck disable=SC2086
+    expect 4 "train accepts $o" train --db nowhere.db --out io/m.json $o
+done
+expect 4 "train --csv accepts --impute and --weight" train --csv nowhere.csv --target y --out io/m.json \
+    --impute most_frequent --weight w
+expect 4 "train --csv --model gbdt accepts --impute keep" train --csv nowhere.csv --target y --out io/m.json \
+    --model gbdt --impute keep
+expect 4 "a contact that costs more than it saves is a warning, not an error" train --db nowhere.db \
+    --out io/m.json --return-cost 10 --contact-cost 5 --contact-success 0.2
+contains io/err "flag nobody" "train warns when no contact can pay"
+
+expect 0 "score --help" score --help
+for t in "probability_<label>" top_reasons "row, predicted" "row, probability"; do
+    contains io/out "$t" "score --help describes the --csv column $t"
+done
+
 expect 2 "score bad --from" score --db a.db --model m.json --from yesterday
 contains io/err "yesterday" "bad date is named"
 expect 2 "ingest without a file" ingest
@@ -274,6 +367,184 @@ absent trainfail "failed train removes the output folder it created"
 expect 0 "train --csv" train --csv small.csv --target y --out csvmodel/m.json
 times io/out "dropped for missing values" 1 "train --csv says once how many rows were dropped"
 contains io/out "positive class: '" "train --csv names the positive class"
+
+# ---- metrics.json: valid JSON with the keys of model format 2, read back by evaluate --------------------------
+PY=/usr/bin/python3
+# json_check FILE PYTHON-EXPRESSION DESCRIPTION: the file is valid JSON (json.tool) and the expression, with the
+# parsed document as m, is true.
+json_check() {
+    if [ ! -x "$PY" ]; then pass=$((pass + 1)); return; fi
+    if [ ! -f "$1" ]; then
+        fail=$((fail + 1))
+        echo "FAIL: $3: $1 was not written"
+        return
+    fi
+    if ! "$PY" -m json.tool "$1" >/dev/null 2>io/jsonerr; then
+        fail=$((fail + 1))
+        echo "FAIL: $3: $1 is not valid JSON: $(head -c 300 io/jsonerr)"
+        return
+    fi
+    if "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1" 2>io/jsonerr; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $3: expected $2 in $1 $(head -c 300 io/jsonerr)"
+    fi
+}
+json_check csvmodel/metrics.json \
+    "all(k in m for k in ('model_file','threshold','features_in','components','n_components','model_kind','penalty',
+     'solver','function_evaluations','n_classes','class_labels','nonzero_coefficients','imputed_values',
+     'pooled_levels','validation_rows','pca_variance_ratio','warnings','train','test'))" \
+    "metrics.json has the report's keys"
+json_check csvmodel/metrics.json "m['n_components'] == m['components'] and m['n_classes'] == 2 and
+     len(m['class_labels']) == 2 and isinstance(m['warnings'], list) and 'cv' not in m and 'decision' not in m" \
+    "metrics.json: n_components is components; no cv or decision unless asked for"
+json_check csvmodel/metrics.json "all(k in m[p] for p in ('train','test') for k in ('rows','roc_auc','confusion',
+     'n_classes','macro_precision','macro_recall','macro_f1','micro_precision','micro_recall','micro_f1',
+     'weighted_precision','weighted_recall','weighted_f1','roc_auc_ovr_macro','roc_auc_ovr_weighted','per_class',
+     'confusion_matrix','calibration','expected_calibration_error','no_predicted_positive','one_class_truth'))" \
+    "metrics.json: every metric key in train and test"
+json_check csvmodel/metrics.json "len(m['test']['calibration']) == 10 and
+     all(set(b) == {'bin_low','bin_high','count','mean_predicted','fraction_positive'} for b in m['test']['calibration'])
+     and all(b['mean_predicted'] is None for b in m['test']['calibration'] if b['count'] == 0)
+     and len(m['test']['confusion_matrix']) == 2 and all(len(r) == 2 for r in m['test']['confusion_matrix'])
+     and sum(map(sum, m['test']['confusion_matrix'])) == m['test']['rows']
+     and [c['label'] for c in m['test']['per_class']] == m['class_labels']" \
+    "metrics.json: calibration bins, a 2x2 confusion matrix over the test rows, per_class in class order"
+expect 0 "evaluate the model train --csv wrote" evaluate --model csvmodel/m.json
+contains io/out "ROC-AUC" "evaluate reads the new metrics.json"
+lacks io/out "n/a" "evaluate finds every figure of the binary table"
+
+# A metrics.json as train writes it for a multinomial model with cross-validation, and for a cost-based decision.
+mkdir -p mc
+: >mc/model.json
+cat >mc/metrics.json <<'JSON'
+{
+  "model_file": "model.json", "positive_class": "", "threshold": null,
+  "split": "stratified split: 20 % test, seed 42", "features_in": 4, "components": 4, "iterations": 12,
+  "hessian_products": 0, "hessian_formations": 0, "converged": true, "separated": false, "gradient_norm": 1e-9,
+  "objective": 12.5, "unseen_categories_test_rows": 0, "dropped_missing_rows": 0, "seconds_train": 0.01,
+  "model_kind": "logreg", "penalty": "l1", "solver": "owlqn", "function_evaluations": 20, "n_classes": 3,
+  "class_labels": ["setosa", "versicolor", "virginica"], "n_features_in": 4, "n_components": 4,
+  "nonzero_coefficients": 7, "imputed_values": 0, "pooled_levels": 0, "validation_rows": 0,
+  "pca_variance_ratio": [0.7296, 0.2285, 0.0367, 0.0052],
+  "cv": {"k": 3, "folds": [
+    {"train_rows": 80, "test_rows": 40, "test_positives": 0, "accuracy": 0.95, "precision": 0.95, "recall": 0.95, "f1": 0.95, "roc_auc": 0.99, "pr_auc": null, "log_loss": 0.2, "brier": 0.08},
+    {"train_rows": 80, "test_rows": 40, "test_positives": 0, "accuracy": 0.925, "precision": 0.93, "recall": 0.925, "f1": 0.924, "roc_auc": 0.98, "pr_auc": null, "log_loss": 0.25, "brier": 0.1},
+    {"train_rows": 80, "test_rows": 40, "test_positives": 0, "accuracy": 0.975, "precision": 0.976, "recall": 0.975, "f1": 0.975, "roc_auc": 1, "pr_auc": null, "log_loss": 0.1, "brier": 0.04}],
+    "mean": {"accuracy": 0.95, "precision": 0.952, "recall": 0.95, "f1": 0.9497, "roc_auc": 0.99, "pr_auc": null, "log_loss": 0.1833, "brier": 0.0733},
+    "std": {"accuracy": 0.0204, "precision": 0.0188, "recall": 0.0204, "f1": 0.0208, "roc_auc": 0.0082, "pr_auc": null, "log_loss": 0.0624, "brier": 0.0249}},
+  "train": {"rows": 120, "positives": 0, "positive_rate": null, "accuracy": 0.975, "precision": 0.975, "recall": 0.975, "f1": 0.975, "roc_auc": 0.998, "log_loss": 0.11, "brier": 0.04,
+    "n_classes": 3, "macro_precision": 0.975, "macro_recall": 0.975, "macro_f1": 0.975, "micro_precision": 0.975, "micro_recall": 0.975, "micro_f1": 0.975, "weighted_precision": 0.975, "weighted_recall": 0.975, "weighted_f1": 0.975, "roc_auc_ovr_macro": 0.998, "roc_auc_ovr_weighted": 0.998,
+    "per_class": [{"label": "setosa", "support": 40, "precision": 1, "recall": 1, "f1": 1, "roc_auc": 1}, {"label": "versicolor", "support": 40, "precision": 0.95, "recall": 0.975, "f1": 0.9625, "roc_auc": 0.997}, {"label": "virginica", "support": 40, "precision": 0.975, "recall": 0.95, "f1": 0.9625, "roc_auc": 0.997}],
+    "confusion_matrix": [[40, 0, 0], [0, 39, 1], [0, 2, 38]], "calibration": null, "expected_calibration_error": null, "no_predicted_positive": false, "one_class_truth": false},
+  "test": {"rows": 30, "positives": 0, "positive_rate": null, "accuracy": 0.9667, "precision": 0.9697, "recall": 0.9667, "f1": 0.9666, "roc_auc": null, "log_loss": 0.13, "brier": 0.05,
+    "n_classes": 3, "macro_precision": 0.9697, "macro_recall": 0.9667, "macro_f1": 0.9666, "micro_precision": 0.9667, "micro_recall": 0.9667, "micro_f1": 0.9667, "weighted_precision": 0.9697, "weighted_recall": 0.9667, "weighted_f1": 0.9666, "roc_auc_ovr_macro": null, "roc_auc_ovr_weighted": null,
+    "per_class": [{"label": "setosa", "support": 10, "precision": 1, "recall": 1, "f1": 1, "roc_auc": 1}, {"label": "versicolor", "support": 20, "precision": 0.9091, "recall": 1, "f1": 0.9524, "roc_auc": 0.99}, {"label": "virginica", "support": 0, "precision": 0, "recall": 0, "f1": 0, "roc_auc": null}],
+    "confusion_matrix": [[10, 0, 0], [0, 20, 0], [0, 1, 0]], "calibration": null, "expected_calibration_error": null, "no_predicted_positive": false, "one_class_truth": false},
+  "warnings": ["The least populated class in y has only 2 members, which is less than n_splits=3.", "a second line"]
+}
+JSON
+json_check mc/metrics.json "m['n_classes'] == 3" "the multiclass fixture is valid JSON"
+expect 0 "evaluate a multinomial model" evaluate --model mc/model.json
+for t in "classes (3): 'setosa', 'versicolor', 'virginica'" "macro avg" "weighted avg" "micro avg" \
+    "ROC-AUC OvR macro" "confusion matrix, test rows" "3-fold stratified cross-validation" "mean ± std" \
+    "ddof 0" "penalty l1, 7 of 12 coefficients not zero" "solver: owlqn" "most probable"; do
+    contains io/out "$t" "evaluate of a multinomial model shows '$t'"
+done
+contains io/out "ROC-AUC OvR is undefined on the test rows: class 'virginica' has no rows there" \
+    "an undefined ROC-AUC says why"
+contains io/err "warning: The least populated class" "the report's warnings go to stderr"
+contains io/err "warning: a second line" "every line of the report's warnings is shown"
+lacks io/out "calibration" "no calibration table without --verbose"
+expect 0 "evaluate a multinomial model, --verbose" evaluate --verbose --model mc/model.json
+contains io/out "PCA explained variance" "evaluate --verbose shows the PCA table"
+contains io/out "training rows by class" "evaluate --verbose shows the training rows by class"
+expect 0 "evaluate a multinomial model, --quiet" evaluate --quiet --model mc/model.json
+contains io/out "macro F1" "evaluate --quiet of a multinomial model gives its summary"
+contains io/err "warning:" "warnings are shown even with --quiet"
+
+mkdir -p dec
+: >dec/model.json
+sed -e 's/"n_classes": 3/"n_classes": 2/g' -e 's/"threshold": null/"threshold": 0.23/' mc/metrics.json |
+    "$PY" -c '
+import json, sys
+m = json.load(sys.stdin)
+m["class_labels"] = ["no", "yes"]; m["positive_class"] = "yes"; m["penalty"] = "l2"; del m["cv"]
+m["decision"] = {"validation": {"threshold": 0.23, "rows": 2000, "contacts": 150, "returns": 80, "returns_flagged": 40,
+                                "returns_prevented": 12.0, "savings": 1234.5, "savings_per_row": 0.61725},
+                 "test": {"threshold": 0.23, "rows": 3000, "contacts": 250, "returns": 100, "returns_flagged": 45,
+                          "returns_prevented": 13.5, "savings": -20.5, "savings_per_row": -0.0068}}
+for p in ("train", "test"):
+    d = m[p]; d.update(positives=10, positive_rate=0.1, pr_auc=0.5, best_f1=0.6, best_f1_threshold=0.3,
+                       precision_top1=0.5, precision_top5=0.4, confusion={"tp": 1, "fp": 2, "tn": 3, "fn": 4})
+    d["per_class"] = d["per_class"][:2]; d["confusion_matrix"] = [[3, 2], [4, 1]]
+    d["calibration"] = [{"bin_low": b / 10, "bin_high": (b + 1) / 10, "count": 0 if b == 9 else 5,
+                         "mean_predicted": None if b == 9 else b / 10 + 0.05,
+                         "fraction_positive": None if b == 9 else b / 10} for b in range(10)]
+    d["expected_calibration_error"] = 0.05
+m["test"]["roc_auc"] = None; m["test"]["pr_auc"] = None; m["test"]["one_class_truth"] = True; m["test"]["positives"] = 0
+json.dump(m, sys.stdout)' >dec/metrics.json
+expect 0 "evaluate a cost-based decision" evaluate --verbose --model dec/model.json
+for t in "decision by expected savings" "contacts (flagged rows)" "returns prevented" "1,234.50" "-20.50" \
+    "the best expected savings on the validation rows" "calibration, test rows" "0.9-1.0" \
+    "ROC-AUC and PR-AUC are undefined on the test rows: they hold one class only (no positives)"; do
+    contains io/out "$t" "evaluate of a cost-based decision shows '$t'"
+done
+lacks io/out "macro avg" "a binary model shows no multiclass table"
+
+# ---- the new capabilities end to end on tiny files: multinomial, CV, boosted trees, L1, costs ----------------
+{
+    echo "a,b,shade,species"
+    for i in $(seq 1 90); do
+        case $((i % 3)) in 0) sp=alpha ;; 1) sp=beta ;; *) sp=gamma ;; esac
+        a=$(( (i % 3) * 10 + (i * 7) % 9 ))
+        b=$(( (i * 13) % 11 ))
+        case $(( (i * 5) % 4 )) in 0) sh=dark ;; 1) sh=light ;; *) sh=mid ;; esac
+        echo "$a,$b,$sh,$sp"
+    done
+} >three.csv
+expect 0 "train a multinomial model" train --csv three.csv --target species --out mn/m.json
+contains io/out "classes (3): 'alpha', 'beta', 'gamma'" "multinomial train names the classes"
+contains io/out "macro avg" "multinomial train shows the per-class table"
+contains io/out "confusion matrix, test rows" "multinomial train shows the confusion matrix"
+json_check mn/metrics.json "m['n_classes'] == 3 and m['class_labels'] == ['alpha','beta','gamma'] and
+     len(m['test']['per_class']) == 3 and len(m['test']['confusion_matrix']) == 3 and
+     all(len(r) == 3 for r in m['test']['confusion_matrix']) and
+     sum(map(sum, m['test']['confusion_matrix'])) == m['test']['rows'] and m['test']['calibration'] is None" \
+    "multinomial metrics.json: 3 classes, a 3x3 confusion matrix, no calibration"
+expect 0 "evaluate a multinomial model trained here" evaluate --model mn/m.json
+contains io/out "confusion matrix, test rows" "evaluate reads a multinomial metrics.json"
+lacks io/out "n/a" "evaluate finds every multiclass figure"
+expect 0 "score a multinomial model" score --csv three.csv --model mn/m.json --out mn/scores.csv
+if [ "$(head -n 1 mn/scores.csv 2>/dev/null | tr -d '\r')" = \
+    "row,predicted,probability_alpha,probability_beta,probability_gamma,top_reasons" ]; then
+    pass=$((pass + 1))
+else
+    failed "multinomial scores: header is '$(head -n 1 mn/scores.csv 2>/dev/null)'"
+fi
+contains io/out "classes" "score of a multinomial model says how many classes"
+
+expect 0 "train with a stratified split and CV" train --csv small.csv --target y --split stratified:0.2:42 --cv 3 \
+    --out cv/m.json
+contains io/out "3-fold stratified cross-validation" "train --cv prints the folds"
+contains io/out "mean ± std" "train --cv prints mean ± std"
+json_check cv/metrics.json "len(m['cv']['folds']) == 3 and 'mean' in m['cv'] and 'std' in m['cv']" \
+    "metrics.json holds the folds, mean and std"
+
+expect 0 "train boosted trees" train --csv small.csv --target y --model gbdt --rounds 20 --out gb/m.json
+contains io/out "boosted trees" "train --model gbdt says so"
+json_check gb/metrics.json "m['model_kind'] == 'gbdt' and m['gbdt_rounds'] >= 1 and 'gbdt_best_validation_logloss' in m" \
+    "metrics.json of boosted trees"
+
+expect 0 "train with an L1 penalty" train --csv small.csv --target y --penalty l1 --out l1/m.json
+contains io/out "coefficients not zero" "train --penalty l1 counts the non-zero coefficients"
+json_check l1/metrics.json "m['penalty'] == 'l1' and m['nonzero_coefficients'] >= 0" "metrics.json of an L1 model"
+
+expect 0 "train with costs" train --csv small.csv --target y --return-cost 10 --contact-cost 1 --out dc/m.json
+contains io/out "decision by expected savings" "train with costs shows the decision"
+json_check dc/metrics.json "m['decision']['validation']['rows'] > 0 and 'test' in m['decision'] and
+     m['validation_rows'] > 0" "metrics.json holds the decision"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -90,7 +90,7 @@ static void test_csv_guards(void) {
     as_model *m2 = NULL;
     CHECK_OK(as_model_load(out, &m2, &err), &err);
     /* every number comes back to the last bit */
-    CHECK(m2 && m2->p == m->p && m2->dim == m->dim && m2->intercept == m->intercept);
+    CHECK(m2 && m2->p == m->p && m2->dim == m->dim && m2->intercepts[0] == m->intercepts[0]);
     CHECK(m2 && memcmp(m2->coef, m->coef, m->dim * sizeof *m->coef) == 0);
     CHECK(m2 && memcmp(m2->mean, m->mean, m->p * sizeof *m->mean) == 0);
     CHECK(m2 && memcmp(m2->scale, m->scale, m->p * sizeof *m->scale) == 0);
@@ -110,17 +110,20 @@ static void test_csv_guards(void) {
     as_model_free(m);
     as_model_free(m2);
 
-    /* more than two classes is refused with the values named */
+    /* three classes make a multinomial model (softmax), labels in sorted order */
     make_flat("three.csv", 200, 3);
     snprintf(path, sizeof path, "%s/three.csv", dir);
-    st = as_train_csv(path, &tp, &m, &rep, &err);
-    CHECK(st == AS_ERR_INVALID);
-    CHECK_MSG(strstr(err.msg, "more than two classes") && strstr(err.msg, "--positive"), "%s", err.msg);
+    CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
+    CHECK(m && m->n_classes == 3 && m->n_out == 3 && rep.n_classes == 3);
+    CHECK(m && strcmp(m->class_labels[0], "0") == 0 && strcmp(m->class_labels[2], "2") == 0);
+    CHECK(rep.test.n_classes == 3 && rep.test.rows == 40);
+    as_model_free(m);
+    m = NULL;
     /* one class against the rest */
     tp.positive_label = "2";
     CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
     CHECK_STR(rep.positive_class, "2");
-    CHECK(m && strcmp(m->label0, "not 2") == 0);
+    CHECK(m && strcmp(m->class_labels[0], "not 2") == 0);
     as_model_free(m);
     m = NULL;
     tp.positive_label = NULL;

@@ -1,0 +1,670 @@
+/* Multinomial (softmax) logistic regression, scikit-learn's multi_class="multinomial" objective (logreg.h):
+ *
+ *   f(W, b) = C · Σ_i s_i (lse(z_i) − z_i,y_i) + R(W),   z_i = W x_i + b ∈ R^K,   lse(z) = log Σ_k e^{z_k}
+ *
+ * Parameters v = (W, b): W is K × p row-major (class k's coefficients at v[k·p]), then the K intercepts, so the
+ * caller's W and b are read and written as they are. Every class has its own row: the loss only depends on
+ * score differences, so adding the same vector to every row of W (or the same number to every b_k) changes
+ * nothing. L2 pins W down, L1 too except for the segments median_shift resolves, but no penalty pins the
+ * intercepts (never penalized), and without a penalty nothing pins W either. scikit-learn starts at 0 and only
+ * ever moves along gradients, whose class-sum is 0 (Σ_k (P_ik − Y_ik) = 0), so it lands on the solution whose
+ * rows sum to 0; the solvers here do the same (TRON projects its preconditioned residuals, see project), and the
+ * result is projected once more at the end to remove rounding drift.
+ *
+ * Solvers (logreg.h): TRON on the K·(p + 1) unknowns (the binary file's trust-region Newton-CG, with the
+ * Hessian-vector product of the softmax) and L-BFGS for L2 / none; for L1 proximal Newton on the exact Hessian
+ * (logreg_l1.c; K(K+1)/2 weighted Gram matrices per iteration, see mn_hessian) up to PROX_MAX_NV unknowns, and
+ * OWL-QN beyond that or when L-BFGS is asked for (info->solver says which). Proximal Newton matters here more
+ * than for the binary fit: the loss is flat along "the same c added to coefficient j of every class", so there
+ * only the piecewise-linear L1 term varies, which neither L-BFGS's curvature pairs nor one-coordinate moves model
+ * well. Both L1 solvers therefore also take the exact minimizer along those directions (the shift that puts the
+ * median of the K coefficients at 0; mn_flat_move, logreg_l1.c's shift_groups): on 20,000 × 30, K = 5 OWL-QN
+ * went from 564 iterations to 46 with it, proximal Newton (200,000 rows) from 33 to 7.
+ *
+ * Cost model: one pass over X per evaluation or Hessian-vector product. X is read in blocks of MBLOCK rows; per
+ * block the scores (B × K) come from one dgemm against W, the per-row softmax work is done on them, and the
+ * gradient block Rᵀ X_b (K × p) from a second dgemm while X_b is still in cache. */
+#include <cblas.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ml/logreg_internal.h"
+
+/* Rows per block: the block (≤ 256 × p doubles) stays in L2 between the two dgemm calls, and partial sums over a
+ * block are added into the totals (rounding grows with the number of blocks, as in logreg.c). */
+#define MBLOCK 256
+/* Proximal Newton (L1) forms the exact Hessian, K·d × K·d: up to PROX_MAX_NV unknowns (8 MiB), beyond that
+ * OWL-QN. Its formation scales blocks of HBLOCK_DOUBLES / d rows (≤ 256 KiB, in L2 while dsyrk reads them). */
+#define PROX_MAX_NV 1024
+#define HBLOCK_DOUBLES ((size_t)1 << 15)
+
+/* TRON constants, the same as logreg.c's (Lin, Weng & Keerthi 2008; preconditioner of Hsia, Chiang & Lin). */
+#define ETA0 1e-4
+#define ETA1 0.25
+#define ETA2 0.75
+#define SIGMA1 0.25
+#define SIGMA2 0.5
+#define SIGMA3 4.0
+#define XI 0.1
+#define PRECOND_ALPHA 0.01
+
+enum { MPASS_DIAG = 0, MPASS_GRAD = 1 };
+
+typedef struct mn_ws {
+    const double *X, *sw;
+    const int *cls;
+    size_t n, p, K, nv;           /* nv = K·p + (intercept ? K : 0) unknowns; b_k at v[K·p + k] */
+    int icpt, l2, pen_none, mode;
+    double C, l1;
+    /* per row, at the current point and the trial point (swapped on acceptance): scores z (n × K),
+     * probabilities P (n × K), lse(z_i) (n) */
+    double *Z, *P, *lse, *Zt, *Pt, *lset;
+    /* per unknown */
+    double *v, *g, *gt, *M, *Mt, *s, *r, *u, *dir, *Hd, *l1w;
+    /* per block: scores / coefficients (B × K), squared rows (B × p), a K × p product */
+    double *A, *R, *Xsq, *Gb;
+    /* proximal Newton only: the Hessian (nv × nv, both triangles), the K(K+1)/2 class-pair Gram matrices
+     * (d × d each, d = p + intercept) and a block of hrows scaled rows */
+    double *H, *Gk, *hblk;
+    size_t hrows;
+    int nfev, formations;
+} mn_ws;
+
+static double vdot(const double *a, const double *b, size_t d) {
+    double s = 0;
+    for (size_t j = 0; j < d; j++) s += a[j] * b[j];
+    return s;
+}
+
+static inline double weight(const mn_ws *L, size_t i) { return L->sw ? L->sw[i] : 1.0; }
+
+static void swap_ptr(double **a, double **b) {
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Removes the directions the objective does not see: the mean over classes of the intercepts, and without a
+ * penalty also of every column of W. Applied to CG's preconditioned residual, it keeps TRON's iterates on
+ * scikit-learn's solution set (the diagonal preconditioner alone would mix the null directions in). */
+static void project(const mn_ws *L, double *x) {
+    const size_t K = L->K, p = L->p;
+    if (L->pen_none)
+        for (size_t j = 0; j < p; j++) {
+            double m = 0;
+            for (size_t k = 0; k < K; k++) m += x[k * p + j];
+            m /= (double)K;
+            for (size_t k = 0; k < K; k++) x[k * p + j] -= m;
+        }
+    if (L->icpt) {
+        double m = 0;
+        for (size_t k = 0; k < K; k++) m += x[K * p + k];
+        m /= (double)K;
+        for (size_t k = 0; k < K; k++) x[K * p + k] -= m;
+    }
+}
+
+/* One pass at the trial point v + step, given Z, P, lse at v: Zt, Pt, lset there; gt = C Σ_i s_i (P_i − Y_i) x̃_iᵀ
+ * (data part of the gradient); in MPASS_DIAG also Mt = C diag(Σ_i s_i diag(P_i(1 − P_i)) ⊗ x̃_i x̃_iᵀ) (the data
+ * part of the Hessian's diagonal, for TRON's preconditioner). Returns Σ_i s_i (ℓ_i(v + step) − ℓ_i(v)), each
+ * term computed from the score change δ = X̃ step directly as log Σ_k P_ik e^{δ_k} − δ_y = log1p(Σ_k P_ik
+ * expm1(δ_k)) − δ_y, which keeps its relative accuracy when the change is far below the loss itself (see
+ * logreg.c's trial_pass for why that matters). The scores z are kept too (z + δ), for large changes and for the
+ * separation test; P and lse are updated from δ while it is small, so they drift from softmax(z) by a few ulps
+ * per iteration at most, far below anything reported. */
+static double trial_pass(mn_ws *L, const double *step) {
+    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv;
+    const int diag = L->mode == MPASS_DIAG;
+    const double *sb = L->icpt ? step + K * p : NULL;
+    double dloss = 0;
+    L->nfev++;
+    memset(L->gt, 0, nv * sizeof(double));
+    memset(L->Mt, 0, nv * sizeof(double));
+    for (size_t i0 = 0; i0 < n; i0 += MBLOCK) {
+        const size_t nb = n - i0 < MBLOCK ? n - i0 : MBLOCK;
+        const double *Xb = L->X + i0 * p;
+        double *dZ = L->Zt + i0 * K;
+        if (p)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)K, (int)p, 1.0, Xb, (int)p, step,
+                        (int)p, 0.0, dZ, (int)K);
+        else memset(dZ, 0, nb * K * sizeof(double));
+        double bl = 0;
+        for (size_t t = 0; t < nb; t++) {
+            const size_t i = i0 + t;
+            const double s = weight(L, i);
+            const size_t y = (size_t)L->cls[i];
+            const double *z = L->Z + i * K, *P = L->P + i * K;
+            double *zt = dZ + t * K, *Pt = L->Pt + i * K, *R = L->R + t * K, *A = L->A + t * K;
+            double dmax = 0, pmin = INFINITY;
+            for (size_t k = 0; k < K; k++) {
+                double dz = zt[k] + (sb ? sb[k] : 0.0);
+                R[k] = dz;   /* the score change, kept for the loss change below */
+                zt[k] = z[k] + dz;
+                dmax = fmax(dmax, fabs(dz));
+                pmin = fmin(pmin, P[k]);
+            }
+            double dl;
+            if (dmax <= 1 && pmin > 1e-200) {
+                /* Small change (every iteration but the first few): softmax(z + δ) = P ∘ e^δ / Σ_k P_k e^δ_k and
+                 * lse(z + δ) = lse(z) + log1p(E) with E = Σ_k P_k expm1(δ_k) ≥ expm1(−1) > −1, so the loss change
+                 * log1p(E) − δ_y comes with the new probabilities for K expm1 and one log1p — Taylor series when
+                 * tiny (as__lr_expm1) — instead of K exp and a log more. A class whose probability underflowed is
+                 * left to the full formula below, which can bring it back. */
+                double E = 0;
+                for (size_t k = 0; k < K; k++) {
+                    double em1 = as__lr_expm1(R[k]);
+                    Pt[k] = P[k] * (1 + em1);
+                    E += P[k] * em1;
+                }
+                const double l1p = as__lr_log1p(E), inv = 1 / (1 + E);
+                for (size_t k = 0; k < K; k++) Pt[k] *= inv;
+                L->lset[i] = L->lse[i] + l1p;
+                dl = l1p - R[y];
+            } else {
+                double mx = -INFINITY, sum = 0;
+                for (size_t k = 0; k < K; k++) mx = fmax(mx, zt[k]);
+                for (size_t k = 0; k < K; k++) sum += (Pt[k] = exp(zt[k] - mx));
+                const double lt = mx + log(sum), inv = 1 / sum;
+                for (size_t k = 0; k < K; k++) Pt[k] *= inv;
+                L->lset[i] = lt;
+                dl = (lt - zt[y]) - (L->lse[i] - z[y]);   /* a large change: no cancellation to fear */
+            }
+            if (s != 0) bl += s * dl;
+            for (size_t k = 0; k < K; k++) {
+                R[k] = s * (Pt[k] - (k == y ? 1.0 : 0.0));
+                if (diag) A[k] = s * Pt[k] * (1 - Pt[k]);
+            }
+        }
+        dloss += bl;
+        if (p) {
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->R, (int)K, Xb,
+                        (int)p, 0.0, L->Gb, (int)p);
+            for (size_t j = 0; j < K * p; j++) L->gt[j] += L->Gb[j];
+        }
+        if (L->icpt)
+            for (size_t t = 0; t < nb; t++)
+                for (size_t k = 0; k < K; k++) L->gt[K * p + k] += L->R[t * K + k];
+        if (diag) {
+            if (p) {
+                for (size_t j = 0; j < nb * p; j++) L->Xsq[j] = Xb[j] * Xb[j];
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->A, (int)K,
+                            L->Xsq, (int)p, 0.0, L->Gb, (int)p);
+                for (size_t j = 0; j < K * p; j++) L->Mt[j] += L->Gb[j];
+            }
+            if (L->icpt)
+                for (size_t t = 0; t < nb; t++)
+                    for (size_t k = 0; k < K; k++) L->Mt[K * p + k] += L->A[t * K + k];
+        }
+    }
+    for (size_t j = 0; j < nv; j++) L->gt[j] *= L->C, L->Mt[j] *= L->C;
+    return dloss;
+}
+
+/* Adds the L2 penalty at v + step to the trial gradient and Hessian diagonal, turns Mt into the preconditioner;
+ * returns the penalty's change (0 without it). */
+static double finish_trial(mn_ws *L, const double *step) {
+    double dreg = 0;
+    if (L->l2)
+        for (size_t j = 0; j < L->K * L->p; j++) {
+            L->gt[j] += L->v[j] + step[j];
+            L->Mt[j] += 1.0;
+            dreg += L->v[j] * step[j] + 0.5 * step[j] * step[j];
+        }
+    for (size_t j = 0; j < L->nv; j++) {
+        double m = (1 - PRECOND_ALPHA) + PRECOND_ALPHA * L->Mt[j];
+        L->Mt[j] = m > 0 ? m : 1.0;
+    }
+    return dreg;
+}
+
+static void accept(mn_ws *L) {
+    swap_ptr(&L->Z, &L->Zt), swap_ptr(&L->P, &L->Pt), swap_ptr(&L->lse, &L->lset);
+    swap_ptr(&L->g, &L->gt), swap_ptr(&L->M, &L->Mt);
+}
+
+/* out = H vv = R vv + C Σ_i s_i ((diag(P_i) − P_i P_iᵀ) A_i) x̃_iᵀ with A_i = W_vv x̃_i + b_vv, one pass over X:
+ * per row (diag(P) − PPᵀ) a = P ∘ (a − Pᵀa). */
+static void hess_vec(mn_ws *L, const double *vv, double *out) {
+    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv;
+    const double *vb = L->icpt ? vv + K * p : NULL;
+    memset(out, 0, nv * sizeof(double));
+    for (size_t i0 = 0; i0 < n; i0 += MBLOCK) {
+        const size_t nb = n - i0 < MBLOCK ? n - i0 : MBLOCK;
+        const double *Xb = L->X + i0 * p;
+        if (p)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)K, (int)p, 1.0, Xb, (int)p, vv,
+                        (int)p, 0.0, L->A, (int)K);
+        else memset(L->A, 0, nb * K * sizeof(double));
+        for (size_t t = 0; t < nb; t++) {
+            const size_t i = i0 + t;
+            const double s = weight(L, i), *P = L->P + i * K;
+            double *a = L->A + t * K, *u = L->R + t * K, pa = 0;
+            for (size_t k = 0; k < K; k++) {
+                a[k] += vb ? vb[k] : 0.0;
+                pa += P[k] * a[k];
+            }
+            for (size_t k = 0; k < K; k++) u[k] = s * P[k] * (a[k] - pa);
+        }
+        if (p) {
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->R, (int)K, Xb,
+                        (int)p, 0.0, L->Gb, (int)p);
+            for (size_t j = 0; j < K * p; j++) out[j] += L->Gb[j];
+        }
+        if (L->icpt)
+            for (size_t t = 0; t < nb; t++)
+                for (size_t k = 0; k < K; k++) out[K * p + k] += L->R[t * K + k];
+    }
+    for (size_t j = 0; j < nv; j++) out[j] *= L->C;
+    if (L->l2)
+        for (size_t j = 0; j < K * p; j++) out[j] += vv[j];
+}
+
+/* f at the current point from the cached scores; min and max over rows of positive weight of the score gap
+ * z_y − max_{k≠y} z_k (> 0: the row is on its class's side of every boundary). */
+static double objective(const mn_ws *L, double *min_gap, double *max_gap) {
+    const size_t K = L->K, p = L->p;
+    double obj = 0, mn = INFINITY, mx = -INFINITY;
+    for (size_t i0 = 0; i0 < L->n; i0 += MBLOCK) {
+        size_t i1 = L->n - i0 < MBLOCK ? L->n : i0 + MBLOCK;
+        double bl = 0;
+        for (size_t i = i0; i < i1; i++) {
+            double s = weight(L, i);
+            if (s == 0) continue;
+            const size_t y = (size_t)L->cls[i];
+            const double *z = L->Z + i * K;
+            bl += s * (L->lse[i] - z[y]);
+            double other = -INFINITY;
+            for (size_t k = 0; k < K; k++)
+                if (k != y && z[k] > other) other = z[k];
+            double gap = z[y] - other;
+            if (gap < mn) mn = gap;
+            if (gap > mx) mx = gap;
+        }
+        obj += bl;
+    }
+    *min_gap = mn, *max_gap = mx;
+    double reg = 0;
+    for (size_t j = 0; j < K * p; j++) reg += L->l2 ? 0.5 * L->v[j] * L->v[j] : L->l1 * fabs(L->v[j]);
+    return L->C * obj + reg;
+}
+
+/* ---- TRON (as logreg.c's, on the multinomial products) ---- */
+
+static double boundary_step(const double *a, const double *b, const double *M, size_t d, double delta) {
+    double ab = 0, bb = 0, aa = 0;
+    for (size_t j = 0; j < d; j++) ab += M[j] * a[j] * b[j], bb += M[j] * b[j] * b[j], aa += M[j] * a[j] * a[j];
+    double gap = delta * delta - aa;
+    if (gap < 0) gap = 0;
+    if (bb <= 0) return 0;
+    double rad = sqrt(ab * ab + bb * gap);
+    return ab >= 0 ? gap / (ab + rad) : (rad - ab) / bb;
+}
+
+/* Steihaug's truncated preconditioned CG on min gᵀs + ½ sᵀHs, ‖s‖_M ≤ Δ; the preconditioned residual is
+ * projected (project) so every iterate stays where the objective has curvature. Returns the products. */
+static int trcg(mn_ws *L, double delta, double cgtol) {
+    const size_t d = L->nv;
+    double *s = L->s, *r = L->r, *u = L->u, *dir = L->dir, *Hd = L->Hd;
+    const double *M = L->M;
+    for (size_t j = 0; j < d; j++) s[j] = 0, r[j] = -L->g[j], u[j] = r[j] / M[j];
+    project(L, u);
+    memcpy(dir, u, d * sizeof(double));
+    double ru = vdot(r, u, d);
+    int it = 0, max_it = (int)(2 * d + 20);
+    while (it < max_it) {
+        if (sqrt(vdot(r, r, d)) <= cgtol) break;
+        hess_vec(L, dir, Hd);
+        it++;
+        double dHd = vdot(dir, Hd, d);
+        double alpha = ru / dHd, snew2 = 0;
+        if (dHd > 0)
+            for (size_t j = 0; j < d; j++) {
+                double t = s[j] + alpha * dir[j];
+                snew2 += M[j] * t * t;
+            }
+        if (!(dHd > 0) || snew2 > delta * delta) {
+            /* no curvature along dir, or the step leaves the region: to the boundary */
+            double tau = boundary_step(s, dir, M, d, delta);
+            for (size_t j = 0; j < d; j++) s[j] += tau * dir[j], r[j] -= tau * Hd[j];
+            break;
+        }
+        for (size_t j = 0; j < d; j++) s[j] += alpha * dir[j], r[j] -= alpha * Hd[j], u[j] = r[j] / M[j];
+        project(L, u);
+        double ru_new = vdot(r, u, d);
+        double beta = ru_new / ru;
+        ru = ru_new;
+        for (size_t j = 0; j < d; j++) dir[j] = u[j] + beta * dir[j];
+    }
+    return it;
+}
+
+static void tron_solve(mn_ws *L, const as_logreg_params *prm, double gnorm0, double *gnorm_io, as_logreg_info *inf) {
+    const size_t d = L->nv;
+    double gnorm = *gnorm_io;
+    double delta = 0;
+    for (size_t j = 0; j < d; j++) delta += L->g[j] * L->g[j] / L->M[j];
+    delta = sqrt(delta);
+    int first = 1;
+    while (1) {
+        if (gnorm <= prm->tol * gnorm0) {
+            inf->converged = 1;
+            break;
+        }
+        if (inf->iterations >= prm->max_iter) break;
+        inf->iterations++;
+        /* the forcing sequence and its floor of logreg.c's tron_solve */
+        double eta = fmax(fmin(XI, sqrt(gnorm / gnorm0)), 0.1 * prm->tol * gnorm0 / gnorm);
+        inf->hessian_products += trcg(L, delta, eta * gnorm);
+        double gs = vdot(L->g, L->s, d), sr = vdot(L->s, L->r, d);
+        double prered = -0.5 * (gs - sr);
+        double snorm = 0;
+        for (size_t j = 0; j < d; j++) snorm += L->M[j] * L->s[j] * L->s[j];
+        snorm = sqrt(snorm);
+        if (!(prered > 0) || snorm == 0) break;
+
+        double dloss = trial_pass(L, L->s);
+        double dreg = finish_trial(L, L->s);
+        double actred = -(L->C * dloss + dreg);
+        double gtn = sqrt(vdot(L->gt, L->gt, d));
+        if (first) delta = delta < snorm ? delta : snorm;
+        first = 0;
+        if (!isfinite(actred) || !isfinite(gtn)) {
+            delta = SIGMA1 * (delta < snorm ? delta : snorm);
+            continue;
+        }
+        double curv = -actred - gs;
+        double alpha = curv <= 0 ? SIGMA3 : fmax(SIGMA1, -0.5 * gs / curv);
+        if (actred < ETA0 * prered) delta = fmin(alpha * snorm, SIGMA2 * delta);
+        else if (actred < ETA1 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA2 * delta));
+        else if (actred < ETA2 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA3 * delta));
+        else delta = fmax(delta, fmin(alpha * snorm, SIGMA3 * delta));
+        if (actred > ETA0 * prered) {
+            for (size_t j = 0; j < d; j++) L->v[j] += L->s[j];
+            accept(L);
+            gnorm = gtn;
+        }
+        if (!(delta > 0)) break;
+    }
+    *gnorm_io = gnorm;
+}
+
+/* ---- the exact Hessian, for proximal Newton ----
+ * H = C Σ_i s_i (diag(P_i) − P_i P_iᵀ) ⊗ x̃_i x̃_iᵀ: block (k, l) is C X̃ᵀ diag(s (δ_kl P_k − P_k P_l)) X̃. Each of
+ * the K(K+1)/2 blocks is one weighted Gram matrix with weights of one sign (≥ 0 on the diagonal blocks, ≤ 0 off
+ * it), so it is a rank-k update (dsyrk) of the rows scaled by √|weight| — half the flops of a general product.
+ * P_k(1 − P_k) is formed as P_k · Σ_{l≠k} P_l, accurate when P_k is close to 1. One pass over X at the current
+ * point, only at accepted points (trial evaluations need no Hessian). */
+static double *mn_hessian(void *ctx) {
+    mn_ws *L = ctx;
+    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv, d = p + (size_t)L->icpt, hb = L->hrows;
+    const size_t npair = K * (K + 1) / 2;
+    memset(L->Gk, 0, npair * d * d * sizeof(double));
+    for (size_t i0 = 0; i0 < n && d > 0; i0 += hb) {   /* d = 0: nothing to form (and BLAS wants lda ≥ 1) */
+        const size_t nb = n - i0 < hb ? n - i0 : hb;
+        double *G = L->Gk;
+        for (size_t k = 0; k < K; k++)
+            for (size_t l = k; l < K; l++, G += d * d) {
+                for (size_t t = 0; t < nb; t++) {
+                    const size_t i = i0 + t;
+                    const double *P = L->P + i * K, *x = L->X + i * p;
+                    double w;
+                    if (k == l) {
+                        double r = 0;
+                        for (size_t m = 0; m < K; m++)
+                            if (m != k) r += P[m];
+                        w = P[k] * r;
+                    } else w = P[k] * P[l];
+                    double sc = sqrt(weight(L, i) * w), *row = L->hblk + t * d;
+                    for (size_t j = 0; j < p; j++) row[j] = sc * x[j];
+                    if (L->icpt) row[p] = sc;
+                }
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)nb, k == l ? 1.0 : -1.0, L->hblk,
+                            (int)d, 1.0, G, (int)d);
+            }
+    }
+    /* scatter the pair blocks into H (both triangles): coordinate j of class k is k·p + j, its intercept K·p + k */
+    const double *G = L->Gk;
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = k; l < K; l++, G += d * d)
+            for (size_t a = 0; a < d; a++)
+                for (size_t c = 0; c < d; c++) {
+                    double val = L->C * (a <= c ? G[a + c * d] : G[c + a * d]);
+                    size_t u = a < p ? k * p + a : K * p + k, v = c < p ? l * p + c : K * p + l;
+                    L->H[u + v * nv] = val;
+                    L->H[v + u * nv] = val;
+                }
+    if (L->l2)
+        for (size_t j = 0; j < K * p; j++) L->H[j + j * nv] += 1.0;
+    L->formations++;
+    return L->H;
+}
+
+/* ---- L-BFGS / OWL-QN glue (the minimizer owns L->v, as in logreg.c) ---- */
+static double lb_trial(void *ctx, const double *x, const double *step, double *g) {
+    mn_ws *L = ctx;
+    (void)x;
+    double dloss = trial_pass(L, step);
+    double dreg = finish_trial(L, step);
+    memcpy(g, L->gt, L->nv * sizeof(double));
+    return L->C * dloss + dreg;
+}
+static void lb_accept(void *ctx) { accept((mn_ws *)ctx); }
+
+/* The exact minimizer along the flat directions under L1: coefficient j of every class shifted by the t that
+ * minimizes Σ_k |W_kj + t|, any point of [−upper median, −lower median] (logreg_l1.c's shift_groups). During
+ * OWL-QN (canonical = 0) the point nearest 0, i.e. the smallest move; at the end (canonical = 1) the point nearest
+ * −mean_k W_kj, i.e. of the L1-optimal coefficients the ones with the smallest ‖W_:j‖₂ (the limit of a vanishing
+ * extra ridge). With K odd the interval is one point and both agree; with K even the L1 optimum is not unique
+ * (every point of the interval has the same objective), and without the canonical choice two solvers, or
+ * scikit-learn's saga, stop at different ones. The scores of each row all move by t·x_ij, which changes no
+ * probability, loss or gradient, so the cached per-row state stays valid as it is (only differences of scores
+ * are ever read). */
+static void median_shift(mn_ws *L, double *x, int canonical) {
+    const size_t K = L->K, p = L->p;
+    double *vals = L->Gb;   /* K scratch doubles (Gb holds K·p, free between passes) */
+    for (size_t j = 0; j < p; j++) {
+        double mean = 0;
+        for (size_t k = 0; k < K; k++) {   /* insertion sort: K is the number of classes */
+            double v = x[k * p + j];
+            size_t m = k;
+            mean += v;
+            for (; m > 0 && vals[m - 1] > v; m--) vals[m] = vals[m - 1];
+            vals[m] = v;
+        }
+        double lo = -vals[K / 2], hi = -vals[(K - 1) / 2], want = canonical ? -mean / (double)K : 0.0;
+        double t = want < lo ? lo : want > hi ? hi : want;
+        if (t != 0)
+            for (size_t k = 0; k < K; k++) x[k * p + j] += t;
+    }
+}
+static void mn_flat_move(void *ctx, double *x) { median_shift((mn_ws *)ctx, x, 0); }
+
+as_status as__logreg_fit_multinomial(const double *X, size_t n, size_t p, const int *cls, int K, const double *sw,
+                                     const as_logreg_params *params, double *W, double *b, as_logreg_info *info,
+                                     as_error *err) {
+    as_logreg_params prm;
+    as_logreg_info inf;
+    memset(&inf, 0, sizeof inf);
+    if (info) *info = inf;
+    as_status st = as__lr_check_params(params, &prm, err);
+    if (st) return st;
+    if (K < 3)
+        return as__err(err, AS_ERR_INVALID,
+                       "multinomial logistic regression needs K >= 3 classes, got %d (two classes: the binary fit)", K);
+    if (n == 0) return as__err(err, AS_ERR_NODATA, "multinomial logistic regression: no training rows");
+    const size_t Kz = (size_t)K;
+    if (p >= (size_t)INT_MAX / Kz || Kz > (size_t)INT_MAX / MBLOCK)
+        return as__err(err, AS_ERR_INVALID, "multinomial logistic regression: too many columns or classes (%zu x %d)",
+                       p, K);
+    size_t *count = as__calloc(Kz, sizeof *count);
+    if (!count) return as__err(err, AS_ERR_NOMEM, "out of memory");
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cls[i] < 0 || cls[i] >= K) {
+            as__free(count);
+            return as__err(err, AS_ERR_INVALID,
+                           "multinomial logistic regression: class of row %zu is %d, expected 0 .. %d", i, cls[i],
+                           K - 1);
+        }
+        double s = sw ? sw[i] : 1.0;
+        if (!(s >= 0) || !isfinite(s)) {
+            as__free(count);
+            return as__err(err, AS_ERR_INVALID,
+                           "multinomial logistic regression: weight of row %zu is %g, expected >= 0", i, s);
+        }
+        if (s > 0) count[cls[i]]++, live++;
+    }
+    int missing = -1;
+    for (int k = 0; k < K && missing < 0; k++)
+        if (count[k] == 0) missing = k;
+    as__free(count);
+    if (live == 0) return as__err(err, AS_ERR_NODATA, "multinomial logistic regression: every row has weight 0");
+    if (prm.fit_intercept && missing >= 0)
+        /* that class's unpenalized intercept would run off to −∞ */
+        return as__err(err, AS_ERR_NODATA,
+                       "multinomial logistic regression: class %d has no rows (of positive weight); every class of "
+                       "the K = %d needs some", missing, K);
+
+    mn_ws L;
+    memset(&L, 0, sizeof L);
+    L.X = X, L.sw = sw, L.cls = cls, L.n = n, L.p = p, L.K = Kz, L.icpt = prm.fit_intercept ? 1 : 0;
+    L.nv = Kz * p + (L.icpt ? Kz : 0);
+    L.C = prm.C;
+    L.l2 = prm.penalty == AS_PENALTY_L2;
+    L.pen_none = prm.penalty == AS_PENALTY_NONE;
+    L.l1 = prm.penalty == AS_PENALTY_L1 ? 1.0 : 0.0;
+    const int l1 = prm.penalty == AS_PENALTY_L1;
+    /* L1: proximal Newton while the Hessian is small enough, else (and when L-BFGS is asked for) OWL-QN;
+     * L2 / none: L-BFGS when asked for, else TRON (also for auto and Newton–Cholesky) */
+    const int prox = l1 && prm.solver != AS_SOLVER_LBFGS && L.nv <= PROX_MAX_NV;
+    const int quasi = (l1 && !prox) || prm.solver == AS_SOLVER_LBFGS;
+    L.mode = quasi || prox ? MPASS_GRAD : MPASS_DIAG;
+    const size_t nv = L.nv, blk = MBLOCK * (Kz > p ? Kz : p);
+    if (n > SIZE_MAX / (sizeof(double) * (4 * Kz + 2)) || nv > SIZE_MAX / (sizeof(double) * 12))
+        return as__err(err, AS_ERR_NOMEM, "multinomial logistic regression: problem too large (%zu x %zu, K = %d)", n,
+                       p, K);
+    double *rows = as__malloc(n * (4 * Kz + 2) * sizeof(double));
+    double *cols = as__malloc((11 * nv + 3 * blk + Kz * p + 1) * sizeof(double));
+    double *dense = NULL;
+    const size_t dd = p + (size_t)L.icpt, npair = Kz * (Kz + 1) / 2;
+    if (prox && rows && cols) {
+        L.hrows = HBLOCK_DOUBLES / (dd ? dd : 1);
+        if (L.hrows < 64) L.hrows = 64;
+        if (L.hrows > n) L.hrows = n;
+        dense = as__malloc((nv * nv + npair * dd * dd + L.hrows * dd) * sizeof(double));
+        if (dense) L.H = dense, L.Gk = dense + nv * nv, L.hblk = L.Gk + npair * dd * dd;
+    }
+    if (!rows || !cols || (prox && !dense)) {
+        as__free(rows);
+        as__free(cols);
+        as__free(dense);
+        return as__err(err, AS_ERR_NOMEM, "out of memory fitting multinomial logistic regression on %zu x %zu, K = %d",
+                       n, p, K);
+    }
+    L.Z = rows, L.P = rows + n * Kz, L.Zt = rows + 2 * n * Kz, L.Pt = rows + 3 * n * Kz;
+    L.lse = rows + 4 * n * Kz, L.lset = L.lse + n;
+    double *c = cols;
+    double **vec[] = {&L.v, &L.g, &L.gt, &L.M, &L.Mt, &L.s, &L.r, &L.u, &L.dir, &L.Hd, &L.l1w};
+    for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++) *vec[k] = c, c += nv;
+    L.A = c, c += blk;
+    L.R = c, c += blk;
+    L.Xsq = c, c += blk;
+    L.Gb = c;
+    memset(cols, 0, (11 * nv + 3 * blk + Kz * p + 1) * sizeof(double));
+    for (size_t j = 0; j < Kz * p; j++) L.l1w[j] = 1.0;   /* intercepts: 0, never penalized */
+
+    /* Start at v = 0: every score 0, P = 1/K, lse = log K; the zero step fills gradient and preconditioner. */
+    for (size_t i = 0; i < n * Kz; i++) L.Z[i] = 0, L.P[i] = 1.0 / (double)K;
+    for (size_t i = 0; i < n; i++) L.lse[i] = log((double)K);
+    trial_pass(&L, L.s);
+    finish_trial(&L, L.s);
+    accept(&L);
+    double gnorm = sqrt(vdot(L.g, L.g, nv));
+    if (!isfinite(gnorm)) {
+        st = as__err(err, AS_ERR_NUMERIC,
+                     "multinomial logistic regression: the features hold non-finite values (NaN or infinity)");
+        goto done;
+    }
+    if (quasi || prox) {
+        as_lbfgs_fun fn = {nv, &L, lb_trial, lb_accept};
+        as_lbfgs_opts o = {prm.lbfgs_memory, prm.max_iter, prm.tol, 0.0, l1 ? L.l1w : NULL,
+                           l1 ? mn_flat_move : NULL};
+        as_lbfgs_result res;
+        as_lr_shift sh = {p, Kz, p};   /* coefficient j of every class: the loss only sees their differences */
+        st = prox ? as__lr_prox_newton(&fn, mn_hessian, L.v, L.g, L.l1w, &sh, &o, &res, err)
+                  : as__lbfgs_minimize(&fn, L.v, L.g, &o, &res, err);
+        if (st) goto done;
+        inf.solver = prox ? AS_SOLVER_NEWTON_CHOLESKY : AS_SOLVER_LBFGS;
+        inf.iterations = res.iterations;
+        inf.converged = res.converged;
+        inf.hessian_formations = L.formations;
+        gnorm = res.gnorm;
+    } else {
+        inf.solver = AS_SOLVER_TRON;
+        tron_solve(&L, &prm, gnorm, &gnorm, &inf);
+    }
+    inf.grad_norm = gnorm;
+    inf.function_evaluations = L.nfev;
+    /* quasi_separated as in the binary fit: every row of positive weight scored highest for its own class
+     * (certified separability; no penalty → no minimizer, reported as not converged), or, without a penalty, some
+     * row's probability of its own class rounding to 1 */
+    {
+        double mingap, maxgap;
+        double obj = objective(&L, &mingap, &maxgap);
+        inf.objective = obj;
+        inf.quasi_separated = mingap > 0 || (L.pen_none && maxgap > AS_LR_SATURATED);
+        if (L.pen_none && mingap > 0) inf.converged = 0;
+        if (!isfinite(obj)) {
+            st = as__err(err, AS_ERR_NUMERIC, "multinomial logistic regression diverged (objective %g)", obj);
+            goto done;
+        }
+    }
+    /* rounding drift along the directions the objective ignores (see the header); under L1 the canonical point of
+     * the (for K even, not unique) optimum */
+    project(&L, L.v);
+    if (l1) median_shift(&L, L.v, 1);
+    memcpy(W, L.v, Kz * p * sizeof(double));
+    for (size_t k = 0; k < Kz; k++) b[k] = L.icpt ? L.v[Kz * p + k] : 0.0;
+    inf.nonzero = as__lr_nonzero(W, Kz * p);
+
+done:
+    if (info) *info = inf;
+    as__free(rows);
+    as__free(cols);
+    as__free(dense);
+    return st;
+}
+
+void as__logreg_predict_multinomial(const double *X, size_t n, size_t p, int K, const double *W, const double *b,
+                                    double *prob) {
+    const size_t Kz = (size_t)K;
+    for (size_t i0 = 0; i0 < n; i0 += MBLOCK) {
+        const size_t nb = n - i0 < MBLOCK ? n - i0 : MBLOCK;
+        double *Z = prob + i0 * Kz;
+        if (p)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, K, (int)p, 1.0, X + i0 * p, (int)p, W,
+                        (int)p, 0.0, Z, K);
+        else memset(Z, 0, nb * Kz * sizeof(double));
+        for (size_t t = 0; t < nb; t++) {
+            double *z = Z + t * Kz, mx = -INFINITY, sum = 0;
+            for (size_t k = 0; k < Kz; k++) {
+                z[k] += b ? b[k] : 0.0;
+                if (z[k] > mx) mx = z[k];
+            }
+            for (size_t k = 0; k < Kz; k++) sum += (z[k] = exp(z[k] - mx));
+            for (size_t k = 0; k < Kz; k++) z[k] /= sum;
+        }
+    }
+}
+
+void as__class_weight_balanced(const int *cls, size_t n, int K, double *cw) {
+    if (K <= 0) return;
+    for (int k = 0; k < K; k++) cw[k] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cls[i] >= 0 && cls[i] < K) cw[cls[i]] += 1;
+    /* n / (K · n_k) from the counts: rows whose code is out of range count in n (they are rows) but in no n_k */
+    for (int k = 0; k < K; k++) cw[k] = cw[k] > 0 ? (double)n / ((double)K * cw[k]) : 0.0;
+}

@@ -1,0 +1,320 @@
+/* The modelling step end to end through the public CSV flow: multinomial models, imputation, rare-level pooling,
+ * cross-validation, the cost-based threshold, boosted trees, explanations and the model file (format 2). */
+#include <stdint.h>
+
+#include "aftersales/aftersales.h"
+#include "api/pipeline.h"
+#include "test.h"
+
+static char dir[256];
+
+static double unif(uint64_t *s) {
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+/* n rows: x1, x2 numeric (x2 missing every 9th row), shop (text; "rare_*" values appear once), class y of 3
+ * driven by x1 and shop, and a binary target b. */
+static void make_csv(const char *name, int n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "x1,x2,shop,y,b,w\n");
+    uint64_t s = 11;
+    for (int i = 0; i < n; i++) {
+        double u = unif(&s), v = unif(&s), e = unif(&s);
+        const char *shop = i % 4 == 0 ? "north" : i % 4 == 1 ? "south" : i % 4 == 2 ? "east" : "west";
+        char rare[32];
+        if (i % 50 == 7) { snprintf(rare, sizeof rare, "rare_%d", i); shop = rare; }
+        double z = 3 * u + (i % 4 == 0) + 0.8 * e;
+        const char *y = z < 1.6 ? "low" : z < 2.6 ? "mid" : "high";
+        int b = u + 0.4 * (i % 4 == 1) + 0.5 * e > 1.0;
+        if (i % 9 == 4) fprintf(f, "%.6f,,%s,%s,%d,%.1f\n", u, shop, y, b, 1.0 + (i % 3));
+        else fprintf(f, "%.6f,%.6f,%s,%s,%d,%.1f\n", u, v, shop, y, b, 1.0 + (i % 3));
+    }
+    fclose(f);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b) b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+/* Save → load → score gives byte-identical output. */
+static void check_roundtrip(as_model *m, const char *csv, const char *tag) {
+    char mp[512], s1[512], s2[512];
+    as_error err;
+    snprintf(mp, sizeof mp, "%s/%s.json", dir, tag);
+    snprintf(s1, sizeof s1, "%s/%s_a.csv", dir, tag);
+    snprintf(s2, sizeof s2, "%s/%s_b.csv", dir, tag);
+    CHECK_OK(as_model_save(m, mp, &err), &err);
+    as_model *m2 = NULL;
+    CHECK_OK(as_model_load(mp, &m2, &err), &err);
+    as_score_stats a, b;
+    CHECK_OK(as_score_csv(m, csv, s1, &a, &err), &err);
+    if (m2) CHECK_OK(as_score_csv(m2, csv, s2, &b, &err), &err);
+    char *x = slurp(s1), *y = slurp(s2);
+    CHECK_MSG(x && y && strcmp(x, y) == 0, "%s: scores differ after save/load", tag);
+    free(x);
+    free(y);
+    as_model_free(m2);
+}
+
+static void test_multinomial(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("stratified:0.25:42", &tp.split, &err);
+    tp.target = "y";
+    const char *drop[] = {"b", "w"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 2;
+    tp.impute = AS_IMPUTE_MEDIAN;
+    tp.pca_variance = 0;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    CHECK(m->n_classes == 3 && m->n_out == 3);
+    /* labels sorted as numpy sorts strings */
+    CHECK_STR(m->class_labels[0], "high");
+    CHECK_STR(m->class_labels[1], "low");
+    CHECK_STR(m->class_labels[2], "mid");
+    CHECK(rep.test.n_classes == 3 && rep.test.rows == 150);
+    /* stratified: every class has its share (±1) in the test rows */
+    int64_t total = 0;
+    for (int k = 0; k < 3; k++) total += rep.test.class_support[k];
+    CHECK(total == 150);
+    CHECK(rep.test.accuracy > 0.7);
+    CHECK(rep.test.roc_auc_ovr_macro > 0.85);
+    /* imputation: the training median of x2 fills its holes (rows with a hole are kept) */
+    CHECK(rep.dropped_missing == 0);
+    CHECK(rep.imputed_values > 0);
+    CHECK(m->num_fill && !isnan(m->num_fill[1]) && m->num_fill[1] > 0.3 && m->num_fill[1] < 0.7);
+    check_roundtrip(m, csv, "multi");
+    as_model_free(m);
+}
+
+static void test_pooling_and_unseen(void) {
+    char csv[512], score_in[512], out[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("random:0.2:42", &tp.split, &err);
+    tp.target = "b";
+    const char *drop[] = {"y", "w"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 2;
+    tp.impute = AS_IMPUTE_MOST_FREQUENT;
+    tp.min_level_count = 2;
+    tp.pca_variance = 0;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    /* the four regular shops stay levels; the once-seen rare_* values of the training rows share "(other)" */
+    CHECK(m->n_cat == 1 && m->cats[0].n_levels == 4);
+    CHECK(m->cats[0].n_pooled > 0 && (int64_t)m->cats[0].n_pooled == rep.pooled_levels);
+    CHECK(m->p == 2 + 5);
+    if (m->p > 64) { as_model_free(m); return; }
+    double x[64];
+    const char *pooled = m->cats[0].pooled[0], *unseen = "never_seen", *north = "north";
+    double num[2] = {0.5, 0.5};
+    CHECK(as__model_encode(m, num, &pooled, x, NULL) == 0);
+    CHECK(x[2 + 4] == 1.0 && x[2] == 0.0);
+    CHECK(as__model_encode(m, num, &unseen, x, NULL) == 1);
+    int zeros = 1;
+    for (int j = 2; j < 7; j++) zeros &= x[j] == 0.0;
+    CHECK(zeros);
+    CHECK(as__model_encode(m, num, &north, x, NULL) == 0 && x[2 + 1] == 1.0);   /* east, north, south, west */
+    /* most_frequent of a numeric column: the smallest of the most common values */
+    double nan_row[2] = {NAN, NAN};
+    int64_t imputed = 0;
+    as__model_encode(m, nan_row, &north, x, &imputed);
+    CHECK(imputed == 2 && !isnan(x[0]) && !isnan(x[1]));
+    /* scoring a file with unseen shops counts them */
+    snprintf(score_in, sizeof score_in, "%s/unseen.csv", dir);
+    FILE *f = fopen(score_in, "w");
+    fprintf(f, "x1,x2,shop\n0.1,0.2,north\n0.3,,atlantis\n0.9,0.1,west\n");
+    fclose(f);
+    snprintf(out, sizeof out, "%s/unseen_scores.csv", dir);
+    as_score_stats ss;
+    CHECK_OK(as_score_csv(m, score_in, out, &ss, &err), &err);
+    CHECK(ss.lines == 3 && ss.unseen_categories == 1 && ss.skipped_missing == 0);
+    char *text = slurp(out);
+    CHECK(text && strncmp(text, "row,probability,predicted,top_reasons\n", 38) == 0);
+    free(text);
+    as_model_free(m);
+}
+
+static void test_cv_and_costs(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("random:0.2:42", &tp.split, &err);
+    tp.target = "b";
+    const char *drop[] = {"y"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 1;
+    tp.weight_column = "w";
+    tp.cv_folds = 5;
+    tp.return_cost = 20;
+    tp.contact_cost = 2;
+    tp.contact_success = 0.5;
+    tp.pca_variance = 0;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    int64_t n_train = rep.train.rows, folds_rows = 0;
+    CHECK(rep.cv_folds == 5);
+    double mean = 0;
+    for (int k = 0; k < 5; k++) { folds_rows += rep.cv[k].test_rows; mean += rep.cv[k].roc_auc; }
+    CHECK(folds_rows == n_train);
+    CHECK_NEAR(rep.cv_mean.roc_auc, mean / 5, 1e-12);
+    CHECK(rep.cv_std.roc_auc >= 0 && rep.cv_std.roc_auc < 0.2);
+    /* the threshold is the one chosen on the validation rows; savings on them are never negative */
+    CHECK(rep.validation_rows == (int64_t)ceil(0.15 * (double)n_train));
+    CHECK_NEAR(m->threshold, rep.decision_validation.threshold, 0);
+    CHECK(rep.decision_validation.savings >= 0);
+    CHECK(rep.decision_validation.rows == rep.validation_rows);
+    CHECK(rep.decision_test.rows == rep.test.rows);
+    /* the decision on test rows follows from its counts */
+    CHECK_NEAR(rep.decision_test.savings,
+               20 * 0.5 * (double)rep.decision_test.returns_flagged - 2 * (double)rep.decision_test.contacts, 1e-9);
+    check_roundtrip(m, csv, "costs");
+    as_model_free(m);
+}
+
+static void test_explanations(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    for (int pca = 0; pca < 2; pca++) {
+        as_train_params tp = as_train_params_default();
+        as_split_parse("random:0.2:42", &tp.split, &err);
+        tp.target = pca ? "y" : "b";
+        const char *drop[] = {pca ? "b" : "y", "w"};
+        tp.drop_columns = drop;
+        tp.n_drop_columns = 2;
+        tp.impute = AS_IMPUTE_MEDIAN;
+        tp.pca_variance = pca ? 0.9 : 0;
+        as_model *m = NULL;
+        as_metrics_report rep;
+        CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+        if (!m) continue;
+        /* contributions add up to the margin of the class explained, less the intercept */
+        double num[2] = {0.8, 0.3}, x[64], prob[3], contrib[3];   /* inputs: x1, x2, shop */
+        const char *shop = "south";
+        as__model_encode(m, num, &shop, x, NULL);
+        CHECK_OK(as__model_predict(m, x, 1, prob, contrib, &err), &err);
+        double margin;
+        size_t o = 0;
+        if (m->n_classes == 2) {
+            margin = log(prob[0] / (1 - prob[0]));
+        } else {
+            for (size_t k = 1; k < 3; k++) if (prob[k] > prob[o]) o = k;
+            /* softmax margins are defined up to a constant: compare differences with another class */
+            double mo = 0, z[64], t[64];
+            for (size_t j = 0; j < m->p; j++) z[j] = (x[j] - m->mean[j]) / m->scale[j];
+            as__pca_transform(&m->pca, z, 1, t);
+            for (size_t c = 0; c < m->dim; c++) mo += m->coef[o * m->dim + c] * t[c];
+            margin = mo + m->intercepts[o];
+        }
+        CHECK_MSG(fabs(contrib[0] + contrib[1] + contrib[2] - (margin - m->intercepts[o])) < 1e-9, "pca %d classes %d: %.17g vs %.17g", pca, m->n_classes, contrib[0] + contrib[1] + contrib[2], margin - m->intercepts[o]);
+        as_model_free(m);
+    }
+}
+
+static void test_gbdt(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("random:0.2:42", &tp.split, &err);
+    tp.target = "b";
+    const char *drop[] = {"y", "w"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 2;
+    tp.model_kind = AS_MODEL_GBDT;
+    tp.gbdt_rounds = 200;
+    tp.threads = 1;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    /* missing x2 stays missing (NaN) for the trees: no row dropped, nothing imputed */
+    CHECK(m->kind == AS_MODEL_GBDT && m->impute == AS_IMPUTE_KEEP);
+    CHECK(rep.dropped_missing == 0 && rep.imputed_values == 0);
+    CHECK(rep.validation_rows > 0 && rep.gbdt_rounds >= 1 && rep.gbdt_rounds <= 200);
+    CHECK_STR(rep.model_kind, "gbdt");
+    CHECK(rep.test.roc_auc > 0.75);
+    check_roundtrip(m, csv, "gbdt");
+    /* TreeSHAP contributions add up to the margin less the bias */
+    double num[2] = {0.8, NAN}, x[64], prob, contrib[3];
+    const char *shop = "south";
+    as__model_encode(m, num, &shop, x, NULL);
+    CHECK(isnan(x[1]));
+    CHECK_OK(as__model_predict(m, x, 1, &prob, contrib, &err), &err);
+    CHECK(isfinite(contrib[0]) && isfinite(contrib[1]) && contrib[0] != 0);
+    /* boosted trees refuse a penalty or PCA */
+    tp.pca_variance = 0.9;
+    as_model *bad = NULL;
+    CHECK(as_train_csv(csv, &tp, &bad, &rep, &err) == AS_ERR_INVALID && !bad);
+    as_model_free(m);
+}
+
+static void test_bad_parameters(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_metrics_report rep;
+    as_model *m = NULL;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("random:0.2:42", &tp.split, &err);
+    tp.target = "b";
+    tp.impute = AS_IMPUTE_KEEP;   /* logistic regression cannot keep NaN */
+    CHECK(as_train_csv(csv, &tp, &m, &rep, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "--impute keep"), "%s", err.msg);
+    tp.impute = AS_IMPUTE_DEFAULT;
+    tp.weight_column = "wq";
+    CHECK(as_train_csv(csv, &tp, &m, &rep, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "'wq'") && strstr(err.msg, "did you mean 'w'"), "%s", err.msg);
+    tp.weight_column = NULL;
+    tp.target = "y";
+    tp.return_cost = 10;
+    tp.contact_cost = 1;
+    const char *drop[] = {"b"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 1;
+    CHECK(as_train_csv(csv, &tp, &m, &rep, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "two-class"), "%s", err.msg);
+    as_split_spec sp;
+    CHECK(as_split_parse("stratified:0.3:7", &sp, &err) == AS_OK && sp.kind == AS_SPLIT_STRATIFIED &&
+          sp.test_fraction == 0.3 && sp.seed == 7);
+    CHECK(as_split_parse("stratified:1.5:7", &sp, &err) == AS_ERR_INVALID);
+    CHECK(m == NULL);
+}
+
+int main(void) {
+    test_tmpdir(dir, sizeof dir, "fit");
+    make_csv("data.csv", 600);
+    RUN(test_multinomial);
+    RUN(test_pooling_and_unseen);
+    RUN(test_cv_and_costs);
+    RUN(test_explanations);
+    RUN(test_gbdt);
+    RUN(test_bad_parameters);
+    test_rmtree(dir);
+    return test_report("test_fit");
+}
