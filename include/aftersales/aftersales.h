@@ -228,7 +228,7 @@ typedef struct as_train_params {
     double gbdt_learning_rate;
     int gbdt_max_depth;
     int gbdt_early_stopping;         /* stop after this many rounds without a better validation log loss */
-    int threads;                     /* worker threads where the method supports it (0 = all cores) */
+    int threads;                     /* boosted trees' threads (0 = automatic: 1 with up to 2 cores, else cores − 1) */
 } as_train_params;
 
 as_train_params as_train_params_default(void);
