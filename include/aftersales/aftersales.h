@@ -325,6 +325,17 @@ typedef struct as_metrics_report {
     double gbdt_best_validation_logloss;
     char warnings[2048];             /* everything the user should know, one warning per line */
     int cv_by_time;                  /* the folds were expanding time windows (TimeSeriesSplit), not stratified */
+    /* the options the model was trained with, so metrics.json and `evaluate` tell two runs apart */
+    double opt_C, opt_tol;
+    int opt_max_iter;
+    int opt_class_weight_balanced;
+    char opt_weight_column[64];      /* empty = no row weights */
+    char opt_impute[16];             /* "drop", "median", "most_frequent", "keep" */
+    int64_t opt_min_level_count;
+    int opt_cv_shuffle;
+    uint32_t opt_cv_seed;
+    double opt_return_cost, opt_contact_cost, opt_contact_success;   /* 0 = no cost-based decision */
+    char threshold_rule[96];         /* how the flag threshold was chosen, in words */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.
@@ -364,6 +375,7 @@ typedef struct as_score_stats {
     int64_t skipped_missing;         /* --csv: rows not scored because a value the model needs is missing */
     int64_t unseen_categories;       /* rows with a category value the training rows never had */
     int n_classes;                   /* classes of the model that scored (2 = binary) */
+    char first_unseen[192];          /* the first unseen value: "row 12: shop=atlantis" (empty when none) */
 } as_score_stats;
 
 as_score_params as_score_params_default(void);

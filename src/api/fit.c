@@ -47,8 +47,9 @@ as_status as__train_params_check(const as_train_params *p, as_error *err) {
         return as__err(err, AS_ERR_INVALID, "--tol must be > 0 and --max-iter ≥ 1 (got %g, %d)", p->tol, p->max_iter);
     if (p->cv_folds && (p->cv_folds < 2 || p->cv_folds > AS_MAX_FOLDS))
         return as__err(err, AS_ERR_INVALID, "--cv %d: use 2 to %d folds", p->cv_folds, AS_MAX_FOLDS);
-    if (!(p->validation_fraction > 0 && p->validation_fraction < 1))
-        return as__err(err, AS_ERR_INVALID, "--validation %g: use a share between 0 and 1, e.g. 0.15", p->validation_fraction);
+    if (!(p->validation_fraction > 0 && p->validation_fraction <= 0.5))
+        return as__err(err, AS_ERR_INVALID, "--validation %g: use a share of the training rows above 0 and at most 0.5, "
+                       "e.g. 0.15 (the rest is what the model learns from)", p->validation_fraction);
     if (p->impute < AS_IMPUTE_DEFAULT || p->impute > AS_IMPUTE_KEEP)
         return as__err(err, AS_ERR_INVALID, "unknown imputation %d", p->impute);
     if (p->impute == AS_IMPUTE_KEEP && p->model_kind != AS_MODEL_GBDT)
@@ -148,7 +149,12 @@ static as_status fit_core(as_model *m, const as_dataset *d, const size_t *fit, s
     const double *F = X;
     m->dim = p;
     if (params->pca_variance > 0) {
-        if ((st = as__pca_fit(X, n_fit, p, params->pca_variance, &m->pca, err))) goto out;
+        if ((st = as__pca_fit(X, n_fit, p, params->pca_variance, &m->pca, err))) {
+            /* constant training columns are a property of the data, not a numerical failure */
+            if (st == AS_ERR_NUMERIC && strstr(err->msg, "constant"))
+                st = as__err(err, AS_ERR_NODATA, "%s; train without PCA (--pca 0) or with columns that vary", err->msg);
+            goto out;
+        }
         m->has_pca = 1;
         m->dim = m->pca.k;
         if (!(Z = as__reallocarray(NULL, n_fit * m->dim, sizeof *Z))) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
@@ -389,14 +395,21 @@ static void report_fit(as_model *m, const fit_info *fi, as_metrics_report *rep, 
     rep->grad_norm = in->grad_norm;
     rep->objective = in->objective;
     rep->nonzero_coefficients = (int64_t)in->nonzero;
-    if (!in->converged)
+    int unbounded = in->quasi_separated && params->penalty == AS_PENALTY_NONE && !in->converged;
+    if (!in->converged && !unbounded)
         as__report_warn(rep, "logistic regression did not converge in %d iterations (gradient norm %.3g): the "
-                        "coefficients are not the optimum; raise --max-iter, or standardize the columns", in->iterations,
-                        in->grad_norm);
-    if (in->quasi_separated)
-        as__report_warn(rep, "the training classes are (quasi-)separated: %s", params->penalty == AS_PENALTY_NONE
-                        ? "without a penalty the coefficients grow without bound; use --penalty l2"
-                        : "the coefficients' size is set by C alone and training probabilities are overconfident");
+                        "coefficients are not the optimum; raise --max-iter%s", in->iterations, in->grad_norm,
+                        params->scale ? "" : ", or standardize the columns (drop --no-scale)");
+    if (unbounded)
+        as__report_warn(rep, "the training classes are (quasi-)separated and there is no penalty: no finite optimum "
+                        "exists, so the coefficients stopped growing only at the iteration limit (%d); their size "
+                        "means nothing — use --penalty l2 (or l1)", in->iterations);
+    else if (in->quasi_separated && params->penalty == AS_PENALTY_NONE)
+        as__report_warn(rep, "some training rows are predicted with probability 0 or 1 to double precision: the "
+                        "classes are close to separated, the optimum was found but its probabilities are overconfident");
+    else if (in->quasi_separated)
+        as__report_warn(rep, "the training classes are (quasi-)separated: the coefficients' size is set by C alone and "
+                        "training probabilities are overconfident");
     if (params->penalty == AS_PENALTY_L1 && in->nonzero == 0)
         as__report_warn(rep, "the L1 penalty set every coefficient to 0: the model predicts the base rate; raise --C");
 }
@@ -457,9 +470,29 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
         memcpy(rep->pca_variance_ratio, r, (size_t)rep->n_pca_table * sizeof *r);
     }
 
+    rep->opt_C = params->C;
+    rep->opt_tol = params->tol;
+    rep->opt_max_iter = params->max_iter;
+    rep->opt_class_weight_balanced = params->class_weight_balanced;
+    snprintf(rep->opt_weight_column, sizeof rep->opt_weight_column, "%s", params->weight_column ? params->weight_column : "");
+    snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_MEDIAN ? "median"
+             : m->impute == AS_IMPUTE_MOST_FREQUENT ? "most_frequent" : m->impute == AS_IMPUTE_KEEP ? "keep" : "drop");
+    rep->opt_min_level_count = (int64_t)params->min_level_count;
+    rep->opt_cv_shuffle = params->cv_shuffle;
+    rep->opt_cv_seed = params->cv_seed;
+    if (costs) {
+        rep->opt_return_cost = params->return_cost;
+        rep->opt_contact_cost = params->contact_cost;
+        rep->opt_contact_success = params->contact_success;
+    }
+
     /* Threshold for flags (binary): chosen on rows the model was not fitted on when costs are given; otherwise
-     * the F1-best threshold on the training rows for shop data, 0.5 (scikit-learn's predict) for CSV. */
+     * the F1-best threshold for shop data — on the validation rows when there are some (boosted trees: their
+     * training rows are fitted too closely to choose on), else on the training rows — and 0.5 (scikit-learn's
+     * predict) for CSV. */
     m->threshold = 0.5;
+    snprintf(rep->threshold_rule, sizeof rep->threshold_rule, "%s", K > 2 ? "the most probable class"
+             : "0.5, as scikit-learn's predict");
     if (costs) {
         as_costs c = {params->return_cost, params->contact_cost, params->contact_success};
         as_model vm = *m, *chooser = m;
@@ -477,6 +510,7 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
         if ((st = predict_rows(chooser, d, val, n_val, &prob, &y, err))) goto free_vm;
         if ((st = as__decision_best(y, prob, n_val, &c, &rep->decision_validation, err))) goto free_vm;
         m->threshold = rep->decision_validation.threshold;
+        snprintf(rep->threshold_rule, sizeof rep->threshold_rule, "the highest expected savings on the validation rows");
         m->return_cost = c.return_cost;
         m->contact_cost = c.contact_cost;
         m->contact_success = c.contact_success;
@@ -489,9 +523,22 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
 
     if ((st = predict_rows(m, d, train, n_train, &prob, &y, err))) goto out;
     if ((st = measure(m, y, prob, n_train, &rep->train, err))) goto out;
-    if (!costs && K == 2 && m->source == AS_MODEL_SHOP && rep->train.best_f1_threshold > 0 &&
-        rep->train.best_f1_threshold < 1)
+    if (!costs && K == 2 && m->source == AS_MODEL_SHOP && n_val) {
+        double *pv = NULL, *yv = NULL;
+        as_metrics mv;
+        if ((st = predict_rows(m, d, val, n_val, &pv, &yv, err)) == AS_OK &&
+            (st = as__metrics_binary(yv, pv, n_val, &mv, err)) == AS_OK && mv.best_f1_threshold > 0 &&
+            mv.best_f1_threshold < 1) {
+            m->threshold = mv.best_f1_threshold;
+            snprintf(rep->threshold_rule, sizeof rep->threshold_rule, "F1-best on the validation rows");
+        }
+        as__free(pv); as__free(yv);
+        if (st) goto out;
+    } else if (!costs && K == 2 && m->source == AS_MODEL_SHOP && rep->train.best_f1_threshold > 0 &&
+               rep->train.best_f1_threshold < 1) {
         m->threshold = rep->train.best_f1_threshold;
+        snprintf(rep->threshold_rule, sizeof rep->threshold_rule, "F1-best on the training rows");
+    }
     as__free(prob); as__free(y);
     prob = y = NULL;
     if ((st = predict_rows(m, d, test, n_test, &prob, &y, err))) goto out;

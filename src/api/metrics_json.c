@@ -3,6 +3,8 @@
  *
  * Valid JSON always: NaN and ±Inf are written as null, strings are escaped. Keys follow the report's fields;
  * a few carry scikit-learn's names as well (n_components beside components, n_features_in beside features_in).
+ * "options" records what the model was trained with (C, tol, max_iter, class_weight, …) and "threshold_rule" how
+ * its flag threshold was chosen, so that two runs can be told apart from their files.
  * `aftersales evaluate` reads this file back (src/cli/cmd_evaluate.c): change both together.
  */
 #include <math.h>
@@ -176,6 +178,33 @@ static void json_decision(FILE *f, const as_decision *d) {
     fputc('}', f);
 }
 
+/* "options": what the model was trained with (scikit-learn's names where it has them). A value the report does not
+ * hold (C, tol or max_iter of 0, an empty impute) is null; so is weight_column when no row weights were used.
+ * Costs of 0 mean no cost-based decision. */
+static void json_options(FILE *f, const as_metrics_report *r) {
+    fputs("  \"options\": {", f);
+    json_num(f, "C", r->opt_C > 0 ? r->opt_C : NAN, 1);
+    json_num(f, "tol", r->opt_tol > 0 ? r->opt_tol : NAN, 1);
+    if (r->opt_max_iter > 0) json_int(f, "max_iter", r->opt_max_iter, 1);
+    else fputs("\"max_iter\": null, ", f);
+    fputs("\"class_weight\": ", f);
+    json_string(f, r->opt_class_weight_balanced ? "balanced" : "none");
+    fputs(", \"weight_column\": ", f);
+    if (r->opt_weight_column[0]) json_string_n(f, r->opt_weight_column, sizeof r->opt_weight_column);
+    else fputs("null", f);
+    fputs(", \"impute\": ", f);
+    if (r->opt_impute[0]) json_string_n(f, r->opt_impute, sizeof r->opt_impute);
+    else fputs("null", f);
+    fputs(",\n    ", f);
+    json_int(f, "min_level_count", (long long)r->opt_min_level_count, 1);
+    json_bool(f, "cv_shuffle", r->opt_cv_shuffle, 1);
+    json_int(f, "cv_seed", (long long)r->opt_cv_seed, 1);
+    json_num(f, "return_cost", r->opt_return_cost, 1);
+    json_num(f, "contact_cost", r->opt_contact_cost, 1);
+    json_num(f, "contact_success", r->opt_contact_success, 0);
+    fputs("},\n", f);
+}
+
 /* "warnings": one string per non-empty line of the report's warnings. */
 static void json_warnings(FILE *f, const char *text, size_t max) {
     fputs("  \"warnings\": [", f);
@@ -208,6 +237,8 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
     json_string_n(f, r->positive_class, sizeof r->positive_class);
     fprintf(f, ",\n  ");
     json_num(f, "threshold", r->threshold, 0);
+    fprintf(f, ",\n  \"threshold_rule\": ");
+    json_string_n(f, r->threshold_rule, sizeof r->threshold_rule);
     fprintf(f, ",\n  \"split\": ");
     json_string_n(f, r->split_desc, sizeof r->split_desc);
     fprintf(f, ",\n");
@@ -237,7 +268,9 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
     json_string_n(f, r->penalty[0] ? r->penalty : "l2", sizeof r->penalty);
     fprintf(f, ",\n  \"solver\": ");
     json_string_n(f, r->solver, sizeof r->solver);
-    fprintf(f, ",\n  \"function_evaluations\": %d,\n  \"n_classes\": %d,\n  \"class_labels\": [",
+    fprintf(f, ",\n");
+    json_options(f, r);
+    fprintf(f, "  \"function_evaluations\": %d,\n  \"n_classes\": %d,\n  \"class_labels\": [",
             r->function_evaluations, K);
     for (int k = 0; k < K; k++) {
         if (k) fputs(", ", f);

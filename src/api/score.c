@@ -96,7 +96,7 @@ static void flush_order(FILE *fo, order_acc *o, double thr, as_score_stats *stat
 static as_status score_chunk(const as_model *m, shop_chunk *ch, double *X, double *prob, double *contrib, FILE *fl,
                              FILE *fo, double thr, order_acc *o, as_score_stats *stats, double *sum, as_error *err) {
     size_t ni = m->n_num + m->n_cat;
-    as_status st = as__model_predict(m, X, ch->n, prob, contrib, err);
+    as_status st = as__model_predict(m, X, ch->n, prob, fl ? contrib : NULL, err);   /* reasons only when written */
     if (st) return st;
     char when[24], reasons[1024];
     for (size_t i = 0; i < ch->n; i++) {
@@ -199,7 +199,20 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         ch->label[i] = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
         for (int c = 0; c < nc; c++) ch->cat[i][c] = dup_col(&ch->arena, q, 6 + c);
         for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
-        stats->unseen_categories += as__model_encode(m, num, ch->cat[i], X + i * m->p, NULL) > 0;
+        if (as__model_encode(m, num, ch->cat[i], X + i * m->p, NULL) > 0 && !stats->unseen_categories++) {
+            for (int c = 0; c < nc; c++) {
+                const as_catvar *v = &m->cats[c];
+                const char *val = ch->cat[i][c];
+                int known = !val;
+                for (size_t l = 0; l < v->n_levels && !known; l++) known = strcmp(v->levels[l], val) == 0;
+                for (size_t l = 0; l < v->n_pooled && !known; l++) known = strcmp(v->pooled[l], val) == 0;
+                if (!known) {
+                    snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s line %lld: %s=%.60s",
+                             ch->oid[i] ? ch->oid[i] : "", (long long)ch->line[i], v->name, val);
+                    break;
+                }
+            }
+        }
         if (++ch->n == SCORE_CHUNK && (st = score_chunk(m, ch, X, prob, contrib, fl, fo, thr, &o, stats, &sum, err)))
             break;
     }
@@ -217,13 +230,20 @@ out:
 }
 
 /* Writes predictions for the rows buffered in a chunk of a flat CSV. */
-static as_status csv_chunk(const as_model *m, const double *X, const size_t *row, const char *const *cats, size_t n,
-                           double *prob, double *contrib, FILE *f, as_score_stats *stats, double *sum, as_error *err) {
+static as_status csv_chunk(const as_model *m, const double *X, const size_t *row, const unsigned char *skip,
+                           const char *const *cats, size_t n, double *prob, double *contrib, FILE *f,
+                           as_score_stats *stats, double *sum, as_error *err) {
     size_t pw = as__model_prob_width(m), ni = m->n_num + m->n_cat;
     as_status st = as__model_predict(m, X, n, prob, contrib, err);
     if (st) return st;
     char reasons[1024];
     for (size_t i = 0; i < n; i++) {
+        if (skip[i]) {   /* not scored: a value the model needs is missing; the line keeps every field */
+            fprintf(f, "%zu", row[i]);
+            for (size_t k = 0; k < (m->n_classes <= 2 ? 3 : pw + 2); k++) fputc(',', f);
+            fputc('\n', f);
+            continue;
+        }
         top_reasons(m, contrib + i * ni, cats + i * m->n_cat, reasons, sizeof reasons);
         if (m->n_classes <= 2) {
             double p = prob[i];
@@ -270,9 +290,10 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
     double *contrib = as__reallocarray(NULL, SCORE_CHUNK * (ni ? ni : 1), sizeof *contrib);
     const char **cats = as__calloc(SCORE_CHUNK * (m->n_cat + 1), sizeof *cats);
     size_t *row = as__calloc(SCORE_CHUNK, sizeof *row);
+    unsigned char *skip = as__calloc(SCORE_CHUNK, 1);
     char *numbuf = as__calloc(SCORE_CHUNK * (m->n_cat + 1), 32);
     FILE *f = NULL;
-    if (!num_col || !cat_col || !num || !X || !prob || !contrib || !cats || !row || !numbuf) {
+    if (!num_col || !cat_col || !num || !X || !prob || !contrib || !cats || !row || !skip || !numbuf) {
         st = as__err(err, AS_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -329,27 +350,41 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
             else { snprintf(buf, 32, "%.17g", col->num[i]); cat[c] = buf; }
         }
         double *x = X + nb * m->p;
-        stats->unseen_categories += as__model_encode(m, num, cat, x, NULL) > 0;
+        if (as__model_encode(m, num, cat, x, NULL) > 0) {
+            if (!stats->unseen_categories++) {
+                for (size_t c = 0; c < m->n_cat; c++) {
+                    const as_catvar *v = &m->cats[c];
+                    int known = !cat[c];
+                    for (size_t l = 0; l < v->n_levels && !known; l++) known = strcmp(v->levels[l], cat[c]) == 0;
+                    for (size_t l = 0; l < v->n_pooled && !known; l++) known = strcmp(v->pooled[l], cat[c]) == 0;
+                    if (!known) {
+                        snprintf(stats->first_unseen, sizeof stats->first_unseen, "row %zu: %s=%.80s", i + 1, v->name,
+                                 cat[c]);
+                        break;
+                    }
+                }
+            }
+        }
         int miss = 0;
         if (m->kind != AS_MODEL_GBDT)
             for (size_t j = 0; j < m->p && !miss; j++) miss = isnan(x[j]);
         if (miss) {                          /* the model was trained without missing values */
-            fprintf(f, "%zu,,%s\n", i + 1, m->n_classes <= 2 ? "," : "");
+            memset(x, 0, m->p * sizeof *x);
             stats->skipped_missing++;
-            continue;
         }
+        skip[nb] = (unsigned char)miss;
         row[nb++] = i + 1;
         if (nb == SCORE_CHUNK) {
-            st = csv_chunk(m, X, row, cats, nb, prob, contrib, f, stats, &sum, err);
+            st = csv_chunk(m, X, row, skip, cats, nb, prob, contrib, f, stats, &sum, err);
             nb = 0;
         }
     }
-    if (!st && nb) st = csv_chunk(m, X, row, cats, nb, prob, contrib, f, stats, &sum, err);
+    if (!st && nb) st = csv_chunk(m, X, row, skip, cats, nb, prob, contrib, f, stats, &sum, err);
     stats->mean_risk = stats->lines ? sum / (double)stats->lines : NAN;
 out:
     if (f && fclose(f) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", out_csv);
     as__free(num_col); as__free(cat_col); as__free(num); as__free(X); as__free(prob); as__free(contrib);
-    as__free(cats); as__free(row); as__free(numbuf);
+    as__free(cats); as__free(row); as__free(skip); as__free(numbuf);
     as__table_free(t);
     return st;
 }

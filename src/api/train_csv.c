@@ -175,7 +175,9 @@ static const char *closest(const as_table *t, const char *name) {
         }
         if (prev[lb] < best_d) { best_d = prev[lb]; best = a; }
     }
-    return best;
+    /* only a near miss is a suggestion: at most a third of the name's letters wrong (and at least one allowed) */
+    size_t len = strlen(name), limit = len / 3 > 1 ? len / 3 : 1;
+    return best_d <= limit ? best : NULL;
 }
 
 static const char *split_name(as_split_kind k) { return k == AS_SPLIT_STRATIFIED ? "stratified" : "random"; }
@@ -212,6 +214,11 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     }
     if (wcol >= 0 && !is_numeric(&t->cols[wcol])) {
         st = as__err(err, AS_ERR_INVALID, "%s: weight column '%s' must hold numbers", csv_path, params->weight_column);
+        as__table_free(t);
+        return st;
+    }
+    if (t->nrows == 0) {
+        st = as__err(err, AS_ERR_NODATA, "%s has a header but no data rows", csv_path);
         as__table_free(t);
         return st;
     }
@@ -255,6 +262,13 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
         if (!miss) rows[n++] = i;
     }
     rep->dropped_missing = (int64_t)(t->nrows - n);
+    for (size_t c = 0; c < t->ncols; c++)
+        if (!skip[c] && t->cols[c].n_soft_missing)
+            as__report_warn(rep, "column '%s': %zu values such as NA or NaN are read as missing (pandas' default "
+                            "missing-value tokens in a column of numbers)", t->cols[c].name, t->cols[c].n_soft_missing);
+    if (split_col >= 0 && split_col != tcol)
+        as__report_warn(rep, "column 'split' is left out, as the seed script does (it names a split, not a feature); "
+                        "rename it to use it as a feature");
     if (no_target && impute != AS_IMPUTE_DROP)
         as__report_warn(rep, "%zu rows have no value in the target column '%s' and were left out", no_target,
                         params->target);

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xgboost/c_api.h>
 
 #include "ml/gbdt.h"
@@ -426,6 +427,32 @@ as_status as__gbdt_contributions(const as_gbdt *g, const double *X, size_t n, in
     return st;
 }
 
+as_status as__gbdt_contributions_fast(const as_gbdt *g, const double *X, size_t n, const int *cls, double *contrib,
+                                      as_error *err) {
+    if (!g) return as__err(err, AS_ERR_INVALID, "gbdt: no model (NULL)");
+    if (n == 0) return AS_OK;
+    if (!X || !contrib || (g->K > 2 && !cls)) return as__err(err, AS_ERR_INVALID, "gbdt: features or output missing (NULL)");
+    size_t w = g->p + 1, per_row = (g->K == 2 ? 1 : (size_t)g->K) * w;
+    if (n > SIZE_MAX / sizeof(float) / per_row) return as__err(err, AS_ERR_NOMEM, "gbdt: too many rows (%zu)", n);
+    for (size_t i = 0; g->K > 2 && i < n; i++)
+        if (cls[i] < 0 || cls[i] >= g->K)
+            return as__err(err, AS_ERR_INVALID, "gbdt: class %d out of range 0..%d", cls[i], g->K - 1);
+    DMatrixHandle d = NULL;
+    as_status st = make_dmatrix(X, n, g->p, PREDICT_THREADS, "scoring", &d, err);
+    if (st != AS_OK) return st;
+    const float *res = NULL;
+    /* type 3: xgboost's approximate contributions (Saabas: the change of each tree's expected value along the
+     * row's path, credited to the split feature) — one pass down each tree, like a prediction */
+    st = predict_raw(g->bst, d, 3, g->rounds, n * per_row, &res, err);
+    if (st == AS_OK)
+        for (size_t i = 0; i < n; i++) {
+            size_t off = g->K == 2 ? 0 : (size_t)cls[i] * w;
+            for (size_t j = 0; j < w; j++) contrib[i * w + j] = res[i * per_row + off + j];
+        }
+    XGDMatrixFree(d);
+    return st;
+}
+
 /* ---- importance ------------------------------------------------------------------------------------------ */
 
 as_status as__gbdt_importance(const as_gbdt *g, double *gain, as_error *err) {
@@ -522,6 +549,14 @@ as_status as__gbdt_from_json(const char *json, size_t len, size_t p, int K, int 
     as_gbdt *g = NULL;
     XGB(XGBoosterCreate(NULL, 0, &bst), "booster creation");
     XGB(XGBoosterSetParam(bst, "verbosity", "0"), "parameter verbosity");
+    {
+        /* scoring threads: as training's default, one on small machines where OpenMP spin-waiting costs more
+         * than the second core gives (predictions do not depend on the thread count) */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        char nt[16];
+        snprintf(nt, sizeof nt, "%ld", cores <= 2 ? 1L : cores - 1);
+        XGB(XGBoosterSetParam(bst, "nthread", nt), "parameter nthread");
+    }
     if (XGBoosterLoadModelFromBuffer(bst, json, (bst_ulong)len) != 0) {
         st = xgb_fail_code(err, AS_ERR_FORMAT, "model load");   /* the model file's text, not a library fault */
         goto done;

@@ -159,20 +159,19 @@ as_status as__model_predict(const as_model *m, const double *X, size_t n, double
         if ((st = as__gbdt_predict(m->gbdt, X, n, prob, err))) { as__free(src); return st; }
         if (contrib) {
             double *shap = as__reallocarray(NULL, n * (p + 1), sizeof *shap);
-            if (!shap) { as__free(src); return as__err(err, AS_ERR_NOMEM, "out of memory"); }
-            memset(contrib, 0, n * ni * sizeof *contrib);
-            /* Contributions toward the class each row is predicted as: one TreeSHAP pass per class needed. */
-            for (size_t k = (K > 2 ? 0 : 1); k < (K > 2 ? K : 2) && !st; k++) {
-                int needed = K <= 2;
-                for (size_t i = 0; i < n && !needed; i++) needed = argmax(prob + i * K, K) == k;
-                if (!needed) continue;
-                if ((st = as__gbdt_contributions(m->gbdt, X, n, (int)k, shap, err))) break;
-                for (size_t i = 0; i < n; i++) {
-                    if (K > 2 && argmax(prob + i * K, K) != k) continue;
-                    for (size_t j = 0; j < p; j++) contrib[i * ni + src[j]] += shap[i * (p + 1) + j];
-                }
+            int *cls = K > 2 ? as__reallocarray(NULL, n, sizeof *cls) : NULL;
+            if (!shap || (K > 2 && !cls)) {
+                as__free(shap); as__free(cls); as__free(src);
+                return as__err(err, AS_ERR_NOMEM, "out of memory");
             }
+            /* each row explained toward the class it is predicted as (class 1 when binary) */
+            for (size_t i = 0; cls && i < n; i++) cls[i] = (int)argmax(prob + i * K, K);
+            st = as__gbdt_contributions_fast(m->gbdt, X, n, cls, shap, err);
+            memset(contrib, 0, n * ni * sizeof *contrib);
+            for (size_t i = 0; !st && i < n; i++)
+                for (size_t j = 0; j < p; j++) contrib[i * ni + src[j]] += shap[i * (p + 1) + j];
             as__free(shap);
+            as__free(cls);
         }
         as__free(src);
         return st;
@@ -397,12 +396,13 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
     if (cJSON_IsString(v) && v->valuestring[0]) m->target = get_str(v, &st);
     if (st) return as__err(err, st, "%s: bad 'target'", path);
     size_t nc = 0;
-    if ((st = get_string_array(cJSON_GetObjectItemCaseSensitive(root, "classes"), &m->class_labels, &nc, path,
-                               "classes", err)))
-        return st;
+    m->n_classes = 0;   /* as_model_free frees class_labels by this count: it must match what is allocated */
+    st = get_string_array(cJSON_GetObjectItemCaseSensitive(root, "classes"), &m->class_labels, &nc, path,
+                          "classes", err);
+    m->n_classes = (int)nc;
+    if (st) return st;
     if (nc < 2 || nc > AS_MAX_CLASSES)
         return as__err(err, AS_ERR_FORMAT, "%s: 'classes' must list 2 to %d class labels", path, AS_MAX_CLASSES);
-    m->n_classes = (int)nc;
     if ((st = get_string_array(cJSON_GetObjectItemCaseSensitive(root, "na_tokens"), &m->na_tokens, &m->n_na_tokens,
                                path, "na_tokens", err)))
         return st;

@@ -148,7 +148,26 @@ typedef struct col_state {
     enum kind k;
     char *buf;
     size_t len, cap;
+    size_t *soft, n_soft, cap_soft;   /* rows holding one of pandas' missing-value tokens, in row order */
 } col_state;
+
+/* pandas 1.5's default na_values (pandas._libs.parsers.STR_NA_VALUES, the empty string aside). */
+static const char *const pandas_na[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                                        "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"};
+
+static int pandas_na_token(const char *s, size_t n) {
+    if (n > 8) return 0;
+    for (size_t k = 0; k < sizeof pandas_na / sizeof *pandas_na; k++)
+        if (strlen(pandas_na[k]) == n && memcmp(pandas_na[k], s, n) == 0) return 1;
+    return 0;
+}
+
+/* pandas' default true_values / false_values for a bool column: 1, 0, or −1 when s is neither. */
+static int bool_token(const char *s) {
+    if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true")) return 1;
+    if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false")) return 0;
+    return -1;
+}
 
 /* The type rules, one value at a time (in row order, so the result is that of the whole column): an integer
  * without a leading zero, a decimal number without one, or a timestamp; a column that has seen a timestamp takes
@@ -201,15 +220,23 @@ static as_status to_text(as_table *t, as_column *c, col_state *cs, size_t cap) {
         return AS_ERR_NOMEM;
     }
     if (cs->len) memcpy(base, cs->buf, cs->len);
-    size_t pos = 0;
+    size_t pos = 0, soft = 0;
     for (size_t i = 0; i < t->nrows; i++) {
-        if (isnan(c->num[i])) {
+        /* a pandas missing-value token in what turns out to be a text column is a value after all */
+        int is_soft = soft < cs->n_soft && cs->soft[soft] == i;
+        if (is_soft) soft++;
+        if (isnan(c->num[i]) && !is_soft) {
             text[i] = NULL;
         } else {
             text[i] = base + pos;
             pos += strlen(base + pos) + 1;   /* one sequential walk, cache-friendly, and only on a change of type */
         }
     }
+    c->n_missing -= cs->n_soft;
+    c->n_soft_missing = 0;
+    as__free(cs->soft);
+    cs->soft = NULL;
+    cs->n_soft = cs->cap_soft = 0;
     as__free(c->num);
     c->num = NULL;
     c->text = text;
@@ -256,10 +283,29 @@ static as_status finish_columns(as_table *t, col_state *cs) {
     for (size_t j = 0; j < t->ncols; j++) {
         as_column *c = &t->cols[j];
         size_t rows = t->nrows ? t->nrows : 1;
+        if (cs[j].k == K_NONE && cs[j].n_soft) {
+            /* nothing but pandas' tokens: they are the column's values */
+            if (to_text(t, c, &cs[j], t->nrows ? t->nrows : 1)) return AS_ERR_NOMEM;
+        }
         switch (cs[j].k) {
-        case K_TEXT:
+        case K_TEXT: {
             c->type = AS_COL_TEXT;
+            int all_bool = 1;
+            size_t seen = 0;
+            for (size_t i = 0; i < t->nrows && all_bool; i++)
+                if (c->text[i]) { all_bool = bool_token(c->text[i]) >= 0; seen++; }
+            if (all_bool && seen) {
+                double *num = as__reallocarray(NULL, rows, sizeof *num);
+                if (!num) return AS_ERR_NOMEM;
+                for (size_t i = 0; i < t->nrows; i++) num[i] = c->text[i] ? bool_token(c->text[i]) : NAN;
+                as__free((void *)c->text);
+                c->text = NULL;
+                c->num = num;
+                c->type = AS_COL_INT;
+                c->from_bool = 1;
+            }
             continue;
+        }
         case K_NONE: {
             const char **text = as__calloc(rows, sizeof *text);
             if (!text) return AS_ERR_NOMEM;
@@ -278,6 +324,8 @@ static as_status finish_columns(as_table *t, col_state *cs) {
         }
         as__free(cs[j].buf);
         cs[j].buf = NULL;
+        as__free(cs[j].soft);
+        cs[j].soft = NULL;
     }
     return AS_OK;
 }
@@ -330,6 +378,22 @@ static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_t
                 else c->num[row] = NAN;
                 continue;
             }
+            if (cs[j].k != K_TEXT && pandas_na_token(f[j].p, f[j].n)) {
+                /* missing while the column stays numeric; its text is kept in case it turns out to be text */
+                if (cs[j].n_soft == cs[j].cap_soft) {
+                    size_t nc = cs[j].cap_soft ? cs[j].cap_soft * 2 : 64;
+                    size_t *p = as__reallocarray(cs[j].soft, nc, sizeof *p);
+                    if (!p) goto nomem;
+                    cs[j].soft = p;
+                    cs[j].cap_soft = nc;
+                }
+                cs[j].soft[cs[j].n_soft++] = row;
+                c->n_missing++;
+                c->n_soft_missing++;
+                c->num[row] = NAN;
+                if (keep_text(&cs[j], f[j].p, f[j].n)) goto nomem;
+                continue;
+            }
             if (cs[j].k != K_TEXT) {
                 double v;
                 enum kind k = type_value(cs[j].k, f[j].p, f[j].n, &v);
@@ -356,7 +420,7 @@ nomem:
     st = as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table (%zu rows so far)", name, t->nrows);
 fail:
     if (cs)
-        for (size_t j = 0; j < t->ncols; j++) as__free(cs[j].buf);
+        for (size_t j = 0; j < t->ncols; j++) { as__free(cs[j].buf); as__free(cs[j].soft); }
     as__free(cs);
     as__table_free(t);
     return st;

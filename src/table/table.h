@@ -4,8 +4,11 @@
  * Types are inferred over the whole column, never from a first chunk: a column is INT when every
  * non-missing value is an integer without a leading zero, DOUBLE when every one is a decimal number, TIME when
  * every one is a timestamp (see as_time_parse), TEXT otherwise. An identifier with a leading zero ("02116")
- * makes the column TEXT so the code is kept as written. Only the empty field is missing unless the caller
- * names more missing-value tokens: the text "NA" is a country code, not a hole.
+ * makes the column TEXT so the code is kept as written. The empty field is missing, and so are the caller's
+ * missing-value tokens. pandas' default tokens (NA, N/A, NaN, null, NULL, #N/A, …) are missing only in a column
+ * whose other values are numbers or timestamps — there they can only be holes — while in a text column they
+ * stay values ("NA" is Namibia's country code). A column of True/False values (any of pandas' spellings, holes
+ * allowed) becomes INT 1/0, as pandas reads it as bool.
  */
 #ifndef AS_TABLE_H
 #define AS_TABLE_H
@@ -24,6 +27,8 @@ typedef struct as_column {
     double *num;          /* INT, DOUBLE, TIME (seconds): value per row; NaN where missing. NULL for TEXT */
     const char **text;    /* TEXT: NUL-terminated value per row (in the table's arena); NULL where missing */
     size_t n_missing;
+    size_t n_soft_missing;  /* of n_missing: pandas' default missing-value tokens in a numeric/time column */
+    int from_bool;          /* INT column read from True/False text */
 } as_column;
 
 typedef struct as_table {

@@ -267,6 +267,15 @@ static void test_gbdt(void) {
     CHECK(isnan(x[1]));
     CHECK_OK(as__model_predict(m, x, 1, &prob, contrib, &err), &err);
     CHECK(isfinite(contrib[0]) && isfinite(contrib[1]) && contrib[0] != 0);
+    /* the fast (path) contributions plus the bias add up to the margin */
+    double all[64];
+    if (m->p + 1 <= 64) {
+        CHECK_OK(as__gbdt_contributions_fast(m->gbdt, x, 1, NULL, all, &err), &err);
+        double sum = 0;
+        for (size_t j = 0; j <= m->p; j++) sum += all[j];
+        CHECK_NEAR(sum, log(prob / (1 - prob)), 1e-4);
+        CHECK_NEAR(contrib[0] + contrib[1] + contrib[2], sum - all[m->p], 1e-9);
+    }
     /* boosted trees refuse a penalty or PCA */
     tp.pca_variance = 0.9;
     as_model *bad = NULL;
@@ -306,6 +315,66 @@ static void test_bad_parameters(void) {
     CHECK(m == NULL);
 }
 
+/* Rows that cannot be scored keep their place and every field; a model file with one class is refused cleanly. */
+static void test_score_order_and_bad_model(void) {
+    char csv[512], in[512], out[512], mp[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse("random:0.2:42", &tp.split, &err);
+    tp.target = "y";
+    const char *drop[] = {"b", "w"};
+    tp.drop_columns = drop;
+    tp.n_drop_columns = 2;
+    tp.pca_variance = 0;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    snprintf(in, sizeof in, "%s/holes.csv", dir);
+    snprintf(out, sizeof out, "%s/holes_scores.csv", dir);
+    FILE *f = fopen(in, "w");
+    fprintf(f, "x1,x2,shop\n0.1,0.2,north\n0.5,,east\n0.9,0.1,west\n");
+    fclose(f);
+    as_score_stats ss;
+    CHECK_OK(as_score_csv(m, in, out, &ss, &err), &err);
+    CHECK(ss.lines == 2 && ss.skipped_missing == 1 && ss.n_classes == 3);
+    char *text = slurp(out);
+    CHECK(text != NULL);
+    if (text) {
+        /* header: row,predicted,probability_high,probability_low,probability_mid,top_reasons — 6 fields */
+        char *line = strchr(text, '\n') + 1;
+        CHECK(strncmp(line, "1,", 2) == 0);
+        line = strchr(line, '\n') + 1;
+        CHECK(strncmp(line, "2,,,,,\n", 7) == 0);
+        line = strchr(line, '\n') + 1;
+        CHECK(strncmp(line, "3,", 2) == 0);
+    }
+    free(text);
+    snprintf(mp, sizeof mp, "%s/one_class.json", dir);
+    CHECK_OK(as_model_save(m, mp, &err), &err);
+    as_model_free(m);
+    text = slurp(mp);
+    if (text) {
+        char *cl = strstr(text, "\"classes\": [");
+        CHECK(cl != NULL);
+        if (cl) {
+            char *end = strchr(cl, ']');
+            char fixed[64] = "\"classes\": [\"high\"";
+            size_t keep = (size_t)(end - cl);
+            memset(cl, ' ', keep);
+            memcpy(cl, fixed, strlen(fixed));
+        }
+        f = fopen(mp, "w");
+        fputs(text, f);
+        fclose(f);
+        free(text);
+        as_model *bad = NULL;
+        CHECK(as_model_load(mp, &bad, &err) == AS_ERR_FORMAT && bad == NULL);
+        CHECK_MSG(strstr(err.msg, "2 to 16 class labels"), "%s", err.msg);
+    }
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "fit");
     make_csv("data.csv", 600);
@@ -315,6 +384,7 @@ int main(void) {
     RUN(test_explanations);
     RUN(test_gbdt);
     RUN(test_bad_parameters);
+    RUN(test_score_order_and_bad_model);
     test_rmtree(dir);
     return test_report("test_fit");
 }

@@ -83,6 +83,40 @@ static void test_na_tokens(void) {
     as__table_free(t);
 }
 
+/* pandas' default missing-value tokens are holes in a numeric column and values in a text column; True/False
+ * columns read as 1/0 (pandas' bool). */
+static void test_pandas_tokens_and_bools(void) {
+    as_table *t = NULL;
+    as_error err;
+    const char *s = "age,code,only,flag,holed,late\n"
+                    "31,NA,NA,True,FALSE,1\n"
+                    "NA,NB,NA,False,,NaN\n"
+                    "45,NA,NA,true,true,2\n"
+                    "n/a,NC,NA,False,false,null\n"
+                    "50,ND,NA,True,TRUE,word\n";
+    CHECK_OK(read_str(s, NULL, &t, &err), &err);
+    if (!t) return;
+    const as_column *c = col(t, "age");
+    CHECK(c && c->type == AS_COL_INT && c->n_missing == 2 && c->n_soft_missing == 2);
+    if (c && c->num) CHECK(isnan(c->num[1]) && isnan(c->num[3]) && c->num[4] == 50);
+    c = col(t, "code");
+    CHECK(c && c->type == AS_COL_TEXT && c->n_missing == 0);
+    if (c && c->text) { CHECK_STR(c->text[0], "NA"); CHECK_STR(c->text[1], "NB"); }
+    c = col(t, "only");
+    CHECK(c && c->type == AS_COL_TEXT && c->n_missing == 0 && c->n_soft_missing == 0);
+    if (c && c->text) CHECK_STR(c->text[4], "NA");
+    c = col(t, "flag");
+    CHECK(c && c->type == AS_COL_INT && c->from_bool == 1);
+    if (c && c->num) CHECK(c->num[0] == 1 && c->num[1] == 0 && c->num[2] == 1 && c->num[3] == 0);
+    c = col(t, "holed");
+    CHECK(c && c->type == AS_COL_INT && c->n_missing == 1);
+    if (c && c->num) CHECK(c->num[0] == 0 && isnan(c->num[1]) && c->num[4] == 1);
+    c = col(t, "late");   /* numbers with tokens, then a word: text, and the tokens are values again */
+    CHECK(c && c->type == AS_COL_TEXT && c->n_missing == 0 && c->n_soft_missing == 0);
+    if (c && c->text) { CHECK_STR(c->text[1], "NaN"); CHECK_STR(c->text[3], "null"); CHECK_STR(c->text[4], "word"); }
+    as__table_free(t);
+}
+
 static void test_type_from_the_whole_column(void) {
     /* 300,000 integers, then one "a" in the last row: the whole column is TEXT. */
     size_t rows = 300000, cap = rows * 16 + 64, n = 0;
@@ -363,6 +397,7 @@ static void test_online_retail(void) {
 int main(void) {
     RUN(test_leading_zero_is_text);
     RUN(test_na_tokens);
+    RUN(test_pandas_tokens_and_bools);
     RUN(test_type_from_the_whole_column);
     RUN(test_inference);
     RUN(test_ragged);
