@@ -475,7 +475,8 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
     rep->opt_max_iter = params->max_iter;
     rep->opt_class_weight_balanced = params->class_weight_balanced;
     snprintf(rep->opt_weight_column, sizeof rep->opt_weight_column, "%s", params->weight_column ? params->weight_column : "");
-    snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_MEDIAN ? "median"
+    snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->source == AS_MODEL_SHOP ? "" /* no holes there */
+             : m->impute == AS_IMPUTE_MEDIAN ? "median"
              : m->impute == AS_IMPUTE_MOST_FREQUENT ? "most_frequent" : m->impute == AS_IMPUTE_KEEP ? "keep" : "drop");
     rep->opt_min_level_count = (int64_t)params->min_level_count;
     rep->opt_cv_shuffle = params->cv_shuffle;

@@ -305,6 +305,72 @@ int cli_join_path(const char *dir, const char *name, char *buf, size_t size) {
     return len >= 0 && (size_t)len < size;
 }
 
+/* The model file that the metrics.json of folder `dir` names ("model_file": "NAME", as the library writes it), into
+ * buf; 0 when there is none. A small search, not a JSON reader: it accepts only the writer's own form. */
+static int model_named_by_metrics(const char *dir, char *buf, size_t size) {
+    char path[4096];
+    if (!cli_join_path(dir, "metrics.json", path, sizeof path)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strstr(text, "\"model_file\"");
+    if (!p) return 0;
+    p += strlen("\"model_file\"");
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (*p++ != ':') return 0;
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (*p++ != '"') return 0;
+    size_t len = strcspn(p, "\"\\/");
+    if (len == 0 || p[len] != '"' || len >= 256) return 0;   /* escapes or a path: not this simple form */
+    char name[256];
+    memcpy(name, p, len);
+    name[len] = '\0';
+    if (strcmp(name, "metrics.json") == 0) return 0;
+    return cli_join_path(dir, name, buf, size) && access(buf, R_OK) == 0;
+}
+
+int cli_resolve_model(const char *cmd, const char *arg, char *buf, size_t size) {
+    if (!cli_is_dir(arg)) {
+        if (strlen(arg) >= size) return cli_usage_error(cmd, "--model path too long");
+        if (access(arg, R_OK) == 0) {
+            snprintf(buf, size, "%s", arg);
+            return CLI_EXIT_OK;
+        }
+        int e = errno;
+        if (e == ENOENT)
+            cli_errorf(cmd, "model '%s' not found: --model expects the model file that 'aftersales train --out MODEL' "
+                       "wrote (such as model/model.json), or the folder that holds it", arg);
+        else
+            cli_errorf(cmd, "cannot read model '%s': %s", arg, strerror(e));
+        return CLI_EXIT_IO;
+    }
+    /* A folder: its model.json, as `evaluate` reads its metrics.json; else the model its metrics.json names. */
+    if (!cli_join_path(arg, "model.json", buf, size)) return cli_usage_error(cmd, "--model path too long");
+    if (access(buf, R_OK) == 0) return CLI_EXIT_OK;
+    char named[4096];
+    if (model_named_by_metrics(arg, named, sizeof named) && strlen(named) < size) {
+        snprintf(buf, size, "%s", named);
+        return CLI_EXIT_OK;
+    }
+    cli_errorf(cmd, "folder '%s' holds no model: --model expects the model file that 'aftersales train --out MODEL' "
+               "wrote, or the folder that holds it as model.json (%s not found)", arg, buf);
+    return CLI_EXIT_IO;
+}
+
+void cli_model_hint(const char *arg) {
+    const char *slash = strrchr(arg, '/');
+    const char *base = slash ? slash + 1 : arg;
+    if (strcmp(base, "metrics.json") == 0)
+        fprintf(stderr, "('%s' is the metrics file of a training run; --model names the model file beside it, the "
+                "one 'aftersales train --out MODEL' wrote, or the folder that holds both)\n", arg);
+    else
+        fprintf(stderr, "(--model expects the model file that 'aftersales train --out MODEL' wrote, such as "
+                "model/model.json, or the folder that holds it)\n");
+}
+
 int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) {
     *out = NULL;
     if (must_exist && access(path, F_OK) != 0) {
@@ -518,6 +584,16 @@ const char *cli_amount(double x, int decimals) {
         out[o++] = plain[i];
     }
     snprintf(out + o, 48 - o, "%s", plain + int_len);
+    return out;
+}
+
+const char *cli_noun(int64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+const char *cli_nouns(int64_t n, const char *one, const char *many) {
+    static char ring[8][96];
+    static unsigned next;
+    char *out = ring[next++ % 8];
+    snprintf(out, sizeof ring[0], "%s %s", cli_count(n), cli_noun(n, one, many));
     return out;
 }
 

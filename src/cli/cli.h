@@ -104,6 +104,13 @@ void cli_undo_make_parent(const char *path, const char *created);
 int cli_sibling_path(const char *path, const char *name, char *buf, size_t size);
 /* dir + "/" + name into buf; returns 0 when it does not fit. */
 int cli_join_path(const char *dir, const char *name, char *buf, size_t size);
+/* The model file that a --model argument names, into buf: the file itself, or for a folder its model.json (else
+ * the model that the folder's metrics.json names), as `evaluate` reads it. When there is none, reports what was
+ * expected (a model file written by 'aftersales train', or the folder that holds it) and returns CLI_EXIT_IO;
+ * returns CLI_EXIT_USAGE when the path does not fit into buf; CLI_EXIT_OK on success. */
+int cli_resolve_model(const char *cmd, const char *arg, char *buf, size_t size);
+/* The hint printed after a model file could not be loaded or does not belong where it was named. */
+void cli_model_hint(const char *arg);
 
 /* Opens the database at `path`. With must_exist, a missing file is an I/O error with a hint to run
  * `aftersales ingest` first (as_db_open would otherwise create an empty database). Returns an exit code;
@@ -132,6 +139,10 @@ const char *cli_date(int64_t t);         /* "YYYY-MM-DD", or "-" for 0 */
 const char *cli_datetime(int64_t t);     /* "YYYY-MM-DD HH:MM:SS", or "-" for 0 */
 const char *cli_duration(double seconds);  /* "0.42 s", "12.3 s", "3 min 05 s" */
 const char *cli_amount(double x, int decimals);  /* 1234.5, 2 → "1,234.50"; NaN → "n/a" */
+/* A count with its noun in the right number: (1, "row", "rows") → "1 row", (1234, …) → "1,234 rows". */
+const char *cli_nouns(int64_t n, const char *one, const char *many);
+/* Just the noun for n: `one` when n is 1, else `many`. */
+const char *cli_noun(int64_t n, const char *one, const char *many);
 /* A metric for a table: like cli_num / cli_pct, but NaN (a value that is undefined, such as ROC-AUC when the
  * truth has one class) is shown as "undefined"; the table explains why below it. */
 const char *cli_metric(double x, int decimals);
@@ -169,8 +180,10 @@ const char *cli_class_label(const as_metrics_report *rep, int k);
 void cli_print_classes(const as_metrics_report *rep);
 /* Everything after the header that `train` and `evaluate` print about a training run, to stdout: the train /
  * test table (binary) or the multiclass tables (averages, per class, confusion matrix), the notes that explain
- * undefined values, the cross-validation table, the cost-based decision, the decision threshold, the model and
- * solver lines; with --verbose also the calibration table and the PCA explained-variance table.
+ * undefined values, the cross-validation table, the cost-based decision with its costs, the decision threshold and
+ * how it was chosen (rep->threshold_rule when the library gave one), the model and solver lines and one line of the
+ * options the model was trained with (rep->opt_*; "not recorded" for a metrics.json without them); with --verbose
+ * also the calibration table and the PCA explained-variance table.
  * Fields a reader could not recover are marked as unknown: iterations < 0, converged < 0. */
 void cli_print_report(const as_metrics_report *rep);
 /* 1 when the report holds a cost-based decision (a threshold chosen on validation rows). */

@@ -79,12 +79,13 @@ int cmd_build(int argc, char **argv) {
     double seconds = cli_now() - t0;
     double pos_rate = s.labelled > 0 ? (double)s.positives / (double)s.labelled : NAN;
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("build: %s purchase lines, %s labelled, %s positives (%s) in %s\n", cli_count(s.purchase_lines),
-               cli_count(s.labelled), cli_count(s.positives), cli_pct(pos_rate), cli_duration(seconds));
+        printf("build: %s, %s labelled, %s (%s) in %s\n",
+               cli_nouns(s.purchase_lines, "purchase line", "purchase lines"), cli_count(s.labelled),
+               cli_nouns(s.positives, "positive", "positives"), cli_pct(pos_rate), cli_duration(seconds));
         return CLI_EXIT_OK;
     }
     const char *row = "  %-22s %s\n";
-    printf("build: features and labels in %s (horizon %s days)\n", db_path, cli_count(bp.horizon_days));
+    printf("build: features and labels in %s (horizon %s)\n", db_path, cli_nouns(bp.horizon_days, "day", "days"));
     printf(row, "purchase lines", cli_count(s.purchase_lines));
     if (s.lines_without_customer > 0)
         printf("  %-22s %s (no customer to match returns to or build a history for: not feature rows)\n",

@@ -132,9 +132,10 @@ int cmd_demo(int argc, char **argv) {
     cli_progress_clear();
     if (st != AS_OK) return step_fail("simulate", st, &err);
     step_head(1, "simulate");
-    cli_printf("%s purchase lines in %s orders, %s cases; %s of %s products defective  (%s)\n",
-               cli_count(sims.order_lines), cli_count(sims.orders), cli_count(sims.cases),
-               cli_count(sims.defective_products), cli_count(sims.products), cli_duration(cli_now() - t));
+    cli_printf("%s in %s, %s; %s of %s defective  (%s)\n",
+               cli_nouns(sims.order_lines, "purchase line", "purchase lines"), cli_nouns(sims.orders, "order", "orders"),
+               cli_nouns(sims.cases, "case", "cases"), cli_count(sims.defective_products),
+               cli_nouns(sims.products, "product", "products"), cli_duration(cli_now() - t));
 
     /* 2. ingest into a fresh database */
     t = cli_now();
@@ -156,9 +157,10 @@ int cmd_demo(int argc, char **argv) {
         return step_fail("ingest", st, &err);
     }
     step_head(2, "ingest");
-    cli_printf("%s records loaded, %s rejected: %s purchases, %s cases, %s customers  (%s)\n",
-               cli_count(is.loaded), cli_count(is.rejected), cli_count(is.purchases), cli_count(is.cases),
-               cli_count(is.customers), cli_duration(cli_now() - t));
+    cli_printf("%s loaded, %s rejected: %s, %s, %s  (%s)\n", cli_nouns(is.loaded, "record", "records"),
+               cli_count(is.rejected), cli_nouns(is.purchases, "purchase", "purchases"),
+               cli_nouns(is.cases, "case", "cases"), cli_nouns(is.customers, "customer", "customers"),
+               cli_duration(cli_now() - t));
     for (int i = 0; i < is.n_reject_reasons && i < 8; i++)
         cli_vprintf("      rejected: %.*s: %s\n", (int)sizeof is.reject_reason[i], is.reject_reason[i],
                     cli_count(is.reject_count[i]));
@@ -177,10 +179,10 @@ int cmd_demo(int argc, char **argv) {
         return step_fail("build", st, &err);
     }
     step_head(3, "build");
-    cli_printf("%s purchase lines, %s labelled, %s came back (%s) within %s days  (%s)\n",
-               cli_count(bs.purchase_lines), cli_count(bs.labelled), cli_count(bs.positives),
-               cli_pct(bs.labelled > 0 ? (double)bs.positives / (double)bs.labelled : 0), cli_count(bp.horizon_days),
-               cli_duration(cli_now() - t));
+    cli_printf("%s, %s labelled, %s came back (%s) within %s  (%s)\n",
+               cli_nouns(bs.purchase_lines, "purchase line", "purchase lines"), cli_count(bs.labelled),
+               cli_count(bs.positives), cli_pct(bs.labelled > 0 ? (double)bs.positives / (double)bs.labelled : 0),
+               cli_nouns(bp.horizon_days, "day", "days"), cli_duration(cli_now() - t));
     cli_vprintf("      data %s to %s, labelled until %s\n", cli_datetime(bs.data_start), cli_datetime(bs.data_end),
                 cli_datetime(bs.label_until));
 
@@ -213,8 +215,8 @@ int cmd_demo(int argc, char **argv) {
     }
     int covered = cli_report_warnings(cmd, &rep);
     if (!rep.converged && !(covered & 1))
-        cli_warnf(cmd, "train: the solver stopped after %s iteration%s without converging (gradient norm %.3g)",
-                  cli_count(rep.iterations), rep.iterations == 1 ? "" : "s", rep.grad_norm);
+        cli_warnf(cmd, "train: the solver stopped after %s without converging (gradient norm %.3g)",
+                  cli_nouns(rep.iterations, "iteration", "iterations"), rep.grad_norm);
 
     /* 5. score the test window: what an after-sales team would have seen for those orders */
     t = cli_now();
@@ -232,10 +234,10 @@ int cmd_demo(int argc, char **argv) {
         return step_fail("score", st, &err);
     }
     step_head(5, "score");
-    cli_printf("%s purchase lines in %s orders from %s, mean risk %s; %s orders flagged at %s  (%s)\n",
-               cli_count(ss.lines), cli_count(ss.orders), sp.from ? cli_date(sp.from) : "the start",
-               cli_pct(ss.mean_risk), cli_count(ss.flagged_orders), cli_num(ss.threshold, 4),
-               cli_duration(cli_now() - t));
+    cli_printf("%s in %s from %s, mean risk %s; %s flagged at %s  (%s)\n",
+               cli_nouns(ss.lines, "purchase line", "purchase lines"), cli_nouns(ss.orders, "order", "orders"),
+               sp.from ? cli_date(sp.from) : "the start", cli_pct(ss.mean_risk),
+               cli_nouns(ss.flagged_orders, "order", "orders"), cli_num(ss.threshold, 4), cli_duration(cli_now() - t));
 
     /* 6. quality list */
     t = cli_now();
@@ -248,7 +250,7 @@ int cmd_demo(int argc, char **argv) {
     as_db_close(db);
     if (st != AS_OK) return step_fail("quality", st, &err);
     step_head(6, "quality");
-    cli_printf("%s products ranked, overall return rate %s  (%s)\n", cli_count(qs.products),
+    cli_printf("%s ranked, overall return rate %s  (%s)\n", cli_nouns(qs.products, "product", "products"),
                cli_pct(qs.overall_rate), cli_duration(cli_now() - t));
     if (cli_verbosity_level >= CLI_NORMAL) {
         printf("\n  Top %d products by shrunk return rate:\n", TOP_PRODUCTS);

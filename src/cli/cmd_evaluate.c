@@ -436,6 +436,34 @@ static void read_report(const char *root, const char *train, const char *test, a
         if (t && *t == '{') read_decision(t, &rep->decision_test);
     }
 
+    /* The options of the run, and how the threshold was chosen (absent from metrics.json of earlier versions:
+     * then everything stays 0 / empty, and the report says the options were not recorded). */
+    string_here(root, "threshold_rule", rep->threshold_rule, sizeof rep->threshold_rule);
+    const char *opt = member(root, "options");
+    if (opt && *opt == '{') {
+        if (!rep->threshold_rule[0]) string_here(opt, "threshold_rule", rep->threshold_rule, sizeof rep->threshold_rule);
+        double x = num_here(opt, "C");
+        rep->opt_C = isfinite(x) ? x : 0;
+        x = num_here(opt, "tol");
+        rep->opt_tol = isfinite(x) ? x : 0;
+        rep->opt_max_iter = (int)count_here(opt, "max_iter", 0);
+        char cw[32];
+        string_here(opt, "class_weight", cw, sizeof cw);
+        rep->opt_class_weight_balanced = strcmp(cw, "balanced") == 0 || flag_at(member(opt, "class_weight")) == 1;
+        string_here(opt, "weight_column", rep->opt_weight_column, sizeof rep->opt_weight_column);
+        string_here(opt, "impute", rep->opt_impute, sizeof rep->opt_impute);
+        rep->opt_min_level_count = count_here(opt, "min_level_count", 0);
+        rep->opt_cv_shuffle = flag_at(member(opt, "cv_shuffle")) == 1;
+        int64_t seed = count_here(opt, "cv_seed", 0);
+        rep->opt_cv_seed = seed >= 0 && seed <= 4294967295LL ? (uint32_t)seed : 0;
+        x = num_here(opt, "return_cost");
+        rep->opt_return_cost = isfinite(x) ? x : 0;
+        x = num_here(opt, "contact_cost");
+        rep->opt_contact_cost = isfinite(x) ? x : 0;
+        x = num_here(opt, "contact_success");
+        rep->opt_contact_success = isfinite(x) ? x : 0;
+    }
+
     const char *w = member(root, "warnings");
     size_t o = 0;
     for (int i = 0;; i++) {
@@ -545,7 +573,11 @@ int cmd_evaluate(int argc, char **argv) {
     int ok = cli_is_dir(model) ? cli_join_path(model, "metrics.json", path, sizeof path)
                                : cli_sibling_path(model, "metrics.json", path, sizeof path);
     if (!ok) return cli_usage_error(cmd, "--model path too long");
-    if (!cli_is_dir(model) && !cli_check_readable(cmd, "model file", model)) return CLI_EXIT_IO;
+    if (!cli_is_dir(model)) {
+        char resolved[4096];
+        int rc = cli_resolve_model(cmd, model, resolved, sizeof resolved);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
     if (!cli_check_readable(cmd, "metrics file", path)) {
         fprintf(stderr, "(metrics.json is written by 'aftersales train' beside the model file)\n");
         return CLI_EXIT_IO;
@@ -585,13 +617,13 @@ int cmd_evaluate(int argc, char **argv) {
 
     if (cli_verbosity_level == CLI_QUIET) {
         if (K >= 3)
-            printf("evaluate: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s test rows) from %s\n",
+            printf("evaluate: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s) from %s\n",
                    cli_pct(rep.test.accuracy), cli_num(rep.test.macro_f1, 4), cli_num(rep.test.roc_auc_ovr_macro, 4),
-                   rep.test.rows < 0 ? "n/a" : cli_count(rep.test.rows), path);
+                   rep.test.rows < 0 ? "test rows n/a" : cli_nouns(rep.test.rows, "test row", "test rows"), path);
         else
-            printf("evaluate: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s test rows) from %s\n",
+            printf("evaluate: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s) from %s\n",
                    cli_num(rep.test.roc_auc, 4), cli_num(rep.test.pr_auc, 4), cli_pct(rep.test.accuracy),
-                   rep.test.rows < 0 ? "n/a" : cli_count(rep.test.rows), path);
+                   rep.test.rows < 0 ? "test rows n/a" : cli_nouns(rep.test.rows, "test row", "test rows"), path);
         free(json);
         return CLI_EXIT_OK;
     }
@@ -601,8 +633,8 @@ int cmd_evaluate(int argc, char **argv) {
     if (window(root, "train_window", w[0], w[1]) && window(root, "test_window", w[2], w[3]))
         printf("  train %s to %s, test %s to %s\n", w[0], w[1], w[2], w[3]);
     if (rep.n_features_in > 0 && rep.n_components != rep.n_features_in)
-        printf("  features: %s after one-hot, %s PCA components\n", cli_count(rep.n_features_in),
-               cli_count(rep.n_components));
+        printf("  features: %s after one-hot, %s\n", cli_count(rep.n_features_in),
+               cli_nouns(rep.n_components, "PCA component", "PCA components"));
     else if (rep.n_features_in > 0)
         printf("  features: %s after one-hot\n", cli_count(rep.n_features_in));
     if (K >= 3)

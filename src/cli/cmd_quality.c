@@ -280,7 +280,7 @@ int cmd_quality(int argc, char **argv) {
     double ab = s.prior_alpha + s.prior_beta;
     double prior_mean = ab > 0 ? s.prior_alpha / ab : NAN;
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("quality: %s products ranked, overall return rate %s, wrote %s\n", cli_count(s.products),
+        printf("quality: %s ranked, overall return rate %s, wrote %s\n", cli_nouns(s.products, "product", "products"),
                cli_pct(s.overall_rate), qp.out_csv);
         return CLI_EXIT_OK;
     }
@@ -292,7 +292,11 @@ int cmd_quality(int argc, char **argv) {
     printf("  %-22s alpha %s, beta %s (mean %s, worth %s sales)\n", "beta prior", cli_num(s.prior_alpha, 3),
            cli_num(s.prior_beta, 3), cli_pct(prior_mean), cli_num(ab, 1));
     printf(row, "elapsed", cli_duration(seconds));
-    printf("\nTop %d products (from %s):\n", TOP_PRODUCTS, qp.out_csv);
+    int64_t top = s.products < TOP_PRODUCTS ? s.products : TOP_PRODUCTS;
+    if (top == s.products)
+        printf("\n%s (from %s):\n", top == 1 ? "The product" : "All products", qp.out_csv);
+    else
+        printf("\nTop %s (from %s):\n", cli_nouns(top, "product", "products"), qp.out_csv);
     cli_print_csv_head(cmd, qp.out_csv, TOP_PRODUCTS);
     printf("wrote %s\n", qp.out_csv);
     return CLI_EXIT_OK;

@@ -28,12 +28,20 @@ void cmd_score_usage(FILE *out) {
             "                     model's threshold), top_reasons\n"
             "  three or more      row, predicted (the most probable class), one probability_<label> column per\n"
             "                     class (in the model's class order; they sum to 1), top_reasons\n"
-            "  row is the data row's number in the input (1 = the first row after the header); top_reasons names\n"
-            "  the (up to) three input columns that raise the score (for several classes: the predicted class's)\n"
-            "  most, as 'column (+0.42)' or 'column=value (+0.42)' for a text value, separated by '; '. The\n"
-            "  contributions are on the log-odds scale, through standardization and PCA back to your columns\n"
-            "  (logistic regression), or TreeSHAP values (boosted trees). The --out-lines file of --db has a\n"
-            "  top_reasons column of the same form.\n"
+            "  row is the data row's number in the input (1 = the first row after the header).\n"
+            "\n"
+            "What top_reasons explains:\n"
+            "  two classes        the (up to) three input columns that push the probability of the positive class\n"
+            "                     (the one 'train' named, e.g. 'yes') up the most. It is the same question for every\n"
+            "                     row, also for rows predicted negative: there it names what raised the probability\n"
+            "                     even though it stayed below the threshold\n"
+            "  three or more      the (up to) three input columns that push the predicted class (the row's\n"
+            "                     'predicted' value) up the most\n"
+            "  Each reason reads 'column (+0.42)', or 'column=value (+0.42)' for a text value, separated by '; '.\n"
+            "  The contributions are on the log-odds scale: through standardization and PCA back to your columns\n"
+            "  (logistic regression), or each tree's change along the row's path credited to the column it splits\n"
+            "  on (boosted trees, xgboost's approximate contributions). The --out-lines file of --db has a\n"
+            "  top_reasons column of the same form (what raises the risk that the line comes back).\n"
             "\n"
             "Lines (and orders, by their riskiest line) whose risk reaches the decision threshold are flagged.\n"
             "The default is the model's own threshold, shown by 'train' and 'evaluate' (for --db models the\n"
@@ -42,7 +50,8 @@ void cmd_score_usage(FILE *out) {
             "predicted label of a binary model; a model of three or more classes predicts the most probable one.\n"
             "\n"
             "Options:\n"
-            "  --model MODEL      model file written by 'aftersales train' (required)\n"
+            "  --model MODEL      model file written by 'aftersales train', or the folder that holds it as\n"
+            "                     model.json (required)\n"
             "  --db FILE          database with features from 'aftersales build'\n"
             "  --from DATE        (--db) score purchases ordered at or after DATE (YYYY-MM-DD[ HH:MM[:SS]]);\n"
             "                     default: all\n"
@@ -122,7 +131,10 @@ int cmd_score(int argc, char **argv) {
                                "model's own threshold");
     if (csv_path && !out) return cli_usage_error(cmd, "--csv needs --out CSV (the scores file to write)");
 
-    if (!cli_check_readable(cmd, "model file", model_path)) return CLI_EXIT_IO;
+    char model_file[4096];
+    int rc_model = cli_resolve_model(cmd, model_path, model_file, sizeof model_file);
+    if (rc_model != CLI_EXIT_OK) return rc_model;
+    model_path = model_file;
     if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
     const char *outs[3] = {out_lines, out_orders, out};
     for (int i = 0; i < 3; i++)
@@ -133,7 +145,11 @@ int cmd_score(int argc, char **argv) {
     memset(&err, 0, sizeof err);
     as_model *model = NULL;
     as_status st = as_model_load(model_path, &model, &err);
-    if (st != AS_OK) return cli_fail(cmd, st, &err);
+    if (st != AS_OK) {
+        int rc = cli_fail(cmd, st, &err);
+        if (st == AS_ERR_PARSE || st == AS_ERR_FORMAT || st == AS_ERR_INVALID) cli_model_hint(model_path);
+        return rc;
+    }
 
     as_score_stats s;
     memset(&s, 0, sizeof s);
@@ -156,28 +172,36 @@ int cmd_score(int argc, char **argv) {
     if (st != AS_OK) return cli_fail(cmd, st, &err);
     double seconds = cli_now() - t0;
 
-    if (s.unseen_categories > 0)
-        cli_warnf(cmd, "%s %s a category value that the model's training rows never had; the model learned "
-                  "nothing about such values, so %s less reliable", cli_count(s.unseen_categories),
-                  s.unseen_categories == 1 ? (db_path ? "line has" : "row has")
-                                           : (db_path ? "lines have" : "rows have"),
-                  s.unseen_categories == 1 ? "its score is" : "their scores are");
+    if (s.unseen_categories > 0) {
+        /* "3 rows have a text value the model never saw in training (first: row 12: shop=atlantis); …" */
+        const int one = s.unseen_categories == 1;
+        char first[sizeof s.first_unseen + 16] = "";
+        if (s.first_unseen[0])
+            snprintf(first, sizeof first, " (%s%.*s)", one ? "" : "first: ", (int)sizeof s.first_unseen,
+                     s.first_unseen);
+        cli_warnf(cmd, "%s %s a text value the model never saw in training%s; %s as all zeros (the model learned "
+                  "nothing about such values), so %s less reliable",
+                  cli_nouns(s.unseen_categories, db_path ? "line" : "row", db_path ? "lines" : "rows"),
+                  one ? "has" : "have", first, one ? "it encodes" : "they encode",
+                  one ? "its score is" : "their scores are");
+    }
     char skipped[96] = "";
     if (s.skipped_missing > 0)
-        snprintf(skipped, sizeof skipped, ", %s %s not scored (missing values)", cli_count(s.skipped_missing),
-                 s.skipped_missing == 1 ? (db_path ? "line" : "row") : (db_path ? "lines" : "rows"));
+        snprintf(skipped, sizeof skipped, ", %s not scored (missing values)",
+                 cli_nouns(s.skipped_missing, db_path ? "line" : "row", db_path ? "lines" : "rows"));
 
     const int classes = s.n_classes > 2 ? s.n_classes : 0;   /* 0: binary */
     if (cli_verbosity_level == CLI_QUIET) {
         if (classes >= 3)
-            printf("score: %s rows, %d classes, mean probability of the predicted class %s%s, wrote %s\n",
-                   cli_count(s.lines), classes, cli_pct(s.mean_risk), skipped, out);
+            printf("score: %s, %d classes, mean probability of the predicted class %s%s, wrote %s\n",
+                   cli_nouns(s.lines, "row", "rows"), classes, cli_pct(s.mean_risk), skipped, out);
         else if (db_path)
-            printf("score: %s lines in %s orders, mean risk %s, %s lines / %s orders flagged at %s%s in %s\n",
-                   cli_count(s.lines), cli_count(s.orders), cli_pct(s.mean_risk), cli_count(s.flagged_lines),
-                   cli_count(s.flagged_orders), cli_num(s.threshold, 4), skipped, cli_duration(seconds));
+            printf("score: %s in %s, mean risk %s, %s / %s flagged at %s%s in %s\n",
+                   cli_nouns(s.lines, "line", "lines"), cli_nouns(s.orders, "order", "orders"), cli_pct(s.mean_risk),
+                   cli_nouns(s.flagged_lines, "line", "lines"), cli_nouns(s.flagged_orders, "order", "orders"),
+                   cli_num(s.threshold, 4), skipped, cli_duration(seconds));
         else
-            printf("score: %s rows, mean probability %s, %s flagged at %s%s, wrote %s\n", cli_count(s.lines),
+            printf("score: %s, mean probability %s, %s flagged at %s%s, wrote %s\n", cli_nouns(s.lines, "row", "rows"),
                    cli_pct(s.mean_risk), cli_count(s.flagged_lines), cli_num(s.threshold, 4), skipped, out);
     } else {
         const char *row = "  %-22s %s\n";

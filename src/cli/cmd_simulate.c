@@ -39,8 +39,9 @@ void cmd_simulate_usage(FILE *out) {
 /* What was simulated: a block, or one line with --quiet. */
 static void print_stats(const char *dir, const as_sim_stats *s, double seconds) {
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("simulate: %s purchase lines, %s orders, %s cases into %s in %s\n", cli_count(s->order_lines),
-               cli_count(s->orders), cli_count(s->cases), dir, cli_duration(seconds));
+        printf("simulate: %s, %s, %s into %s in %s\n", cli_nouns(s->order_lines, "purchase line", "purchase lines"),
+               cli_nouns(s->orders, "order", "orders"), cli_nouns(s->cases, "case", "cases"), dir,
+               cli_duration(seconds));
         return;
     }
     const char *row = "  %-22s %s\n";

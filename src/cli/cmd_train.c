@@ -144,7 +144,7 @@ static void describe_params(const as_train_params *p, char *buf, size_t size) {
     char pca[64], extra[160] = "";
     size_t o = 0;
     if (p->pca_variance >= 1)
-        snprintf(pca, sizeof pca, "PCA to %s components", cli_count((int64_t)p->pca_variance));
+        snprintf(pca, sizeof pca, "PCA to %s", cli_nouns((int64_t)p->pca_variance, "component", "components"));
     else if (p->pca_variance > 0)
         snprintf(pca, sizeof pca, "PCA to %s of variance", cli_pct(p->pca_variance));
     else
@@ -155,13 +155,16 @@ static void describe_params(const as_train_params *p, char *buf, size_t size) {
                               p->cv_shuffle ? " (shuffled)" : "");
     if (p->return_cost > 0 && o < sizeof extra)
         snprintf(extra + o, sizeof extra - o, ", cost-based threshold");
+    /* C weighs the penalty: without one it means nothing and is not shown. */
+    char c_text[48] = "";
+    if (p->penalty != AS_PENALTY_NONE) snprintf(c_text, sizeof c_text, ", C = %g", p->C);
     if (p->model_kind == AS_MODEL_GBDT)
-        snprintf(buf, size, "at most %s rounds, learning rate %g, depth %d, %s, %s%s", cli_count(p->gbdt_rounds),
-                 p->gbdt_learning_rate, p->gbdt_max_depth,
+        snprintf(buf, size, "at most %s, learning rate %g, depth %d, %s, %s%s",
+                 cli_nouns(p->gbdt_rounds, "round", "rounds"), p->gbdt_learning_rate, p->gbdt_max_depth,
                  p->gbdt_early_stopping > 0 ? "early stopping" : "no early stopping", pca, extra);
     else
-        snprintf(buf, size, "%s penalty, C = %g, solver %s, tol = %g, at most %s iterations, %s, %s%s",
-                 penalty_name(p->penalty), p->C, solver_name(p->solver), p->tol, cli_count(p->max_iter),
+        snprintf(buf, size, "%s penalty%s, solver %s, tol = %g, at most %s, %s, %s%s", penalty_name(p->penalty),
+                 c_text, solver_name(p->solver), p->tol, cli_nouns(p->max_iter, "iteration", "iterations"),
                  p->scale ? "standardized" : "not standardized", pca, extra);
 }
 
@@ -357,6 +360,11 @@ int cmd_train(int argc, char **argv) {
             break;
         }
         case OPT_MODEL:
+            /* train's --model is the kind of model; a path here is the file meant for --out. */
+            if ((strchr(optarg, '/') || strstr(optarg, ".json")) && strcmp(optarg, "logreg") != 0 &&
+                strcmp(optarg, "gbdt") != 0)
+                return cli_usage_error(cmd, "--model expects the kind of model, logreg or gbdt; got '%s', which looks "
+                                       "like a file: the model file to write is --out MODEL", optarg);
             if (!cli_parse_choice(cmd, "--model", optarg, model_names, model_values, &tp.model_kind))
                 return CLI_EXIT_USAGE;
             break;
@@ -572,24 +580,29 @@ int cmd_train(int argc, char **argv) {
                input, desc);
     int covered = cli_report_warnings(cmd, &rep);
     if (!gbdt && !rep.converged && !(covered & 1))
-        cli_warnf(cmd, "the solver stopped after %s iteration%s without converging (gradient norm %.3g); the model "
-                  "may be imprecise: raise --max-iter, loosen --tol or lower --C", cli_count(rep.iterations),
-                  rep.iterations == 1 ? "" : "s", rep.grad_norm);
-    if (!gbdt && rep.separated && !(covered & 2))
+        cli_warnf(cmd, "the solver stopped after %s without converging (gradient norm %.3g); the model may be "
+                  "imprecise: raise --max-iter, loosen --tol%s", cli_nouns(rep.iterations, "iteration", "iterations"),
+                  rep.grad_norm, tp.penalty == AS_PENALTY_NONE ? "" : " or lower --C");
+    if (!gbdt && rep.separated && !(covered & 2) && tp.penalty == AS_PENALTY_NONE)
+        cli_warnf(cmd, "the model separates the training classes completely: without a penalty nothing limits its "
+                  "weights, and its training probabilities are overconfident; check for a column that gives the "
+                  "answer away (a leak), or use a penalty (--penalty l2 with a small --C)");
+    else if (!gbdt && rep.separated && !(covered & 2))
         cli_warnf(cmd, "the model separates the training classes completely: its weights are limited only by "
                   "the penalty (C = %g), and its training probabilities are overconfident; check for a column "
                   "that gives the answer away (a leak) or lower --C", tp.C);
 
     if (cli_verbosity_level == CLI_QUIET) {
         if (K >= 3)
-            printf("train: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s train / %s test rows); wrote %s and %s\n",
+            printf("train: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s / %s); wrote %s and %s\n",
                    cli_metric_pct(rep.test.accuracy), cli_metric(rep.test.macro_f1, 4),
-                   cli_metric(rep.test.roc_auc_ovr_macro, 4), cli_count(rep.train.rows), cli_count(rep.test.rows),
-                   out, metrics_path);
+                   cli_metric(rep.test.roc_auc_ovr_macro, 4), cli_nouns(rep.train.rows, "train row", "train rows"),
+                   cli_nouns(rep.test.rows, "test row", "test rows"), out, metrics_path);
         else
-            printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s train / %s test rows); wrote %s and %s\n",
+            printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s / %s); wrote %s and %s\n",
                    cli_metric(rep.test.roc_auc, 4), cli_metric(rep.test.pr_auc, 4), cli_metric_pct(rep.test.accuracy),
-                   cli_count(rep.train.rows), cli_count(rep.test.rows), out, metrics_path);
+                   cli_nouns(rep.train.rows, "train row", "train rows"),
+                   cli_nouns(rep.test.rows, "test row", "test rows"), out, metrics_path);
         return CLI_EXIT_OK;
     }
     printf("  split: %s\n", rep.split_desc[0] ? rep.split_desc : "(not described)");
@@ -597,8 +610,8 @@ int cmd_train(int argc, char **argv) {
         printf("  train %s to %s, test %s to %s\n", cli_datetime(rep.train_start), cli_datetime(rep.train_end),
                cli_datetime(rep.test_start), cli_datetime(rep.test_end));
     if (rep.n_components != rep.n_features_in)
-        printf("  features: %s after one-hot, %s PCA components\n", cli_count(rep.n_features_in),
-               cli_count(rep.n_components));
+        printf("  features: %s after one-hot, %s\n", cli_count(rep.n_features_in),
+               cli_nouns(rep.n_components, "PCA component", "PCA components"));
     else
         printf("  features: %s after one-hot\n", cli_count(rep.n_features_in));
     /* The CSV flow's split description may already say how many rows were dropped: say it once. */
@@ -610,9 +623,6 @@ int cmd_train(int argc, char **argv) {
         printf("  positive class: '%.*s'\n", (int)sizeof rep.positive_class, rep.positive_class);
     if (rep.unseen_categories > 0 || cli_verbosity_level >= CLI_VERBOSE)
         printf("  test rows with a category unseen in training: %s\n", cli_count(rep.unseen_categories));
-    if (cli_report_has_decision(&rep))
-        printf("  costs: a return %s, a contact %s, a contact prevents %s of would-be returns\n",
-               cli_amount(tp.return_cost, 2), cli_amount(tp.contact_cost, 2), cli_pct(tp.contact_success));
     printf("\n");
     cli_print_report(&rep);
     printf("  time: %s training, %s in all\n", cli_duration(rep.seconds_train), cli_duration(seconds));

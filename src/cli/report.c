@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 /* ---- small helpers ------------------------------------------------------------------------------------- */
@@ -278,6 +279,10 @@ static void print_decision(const as_metrics_report *rep) {
     const char *row = "  %-28s %20s %20s\n";
     printf("  decision by expected savings (threshold chosen on the validation rows, then applied to the test "
            "rows):\n");
+    if (rep->opt_return_cost > 0 && rep->opt_contact_cost > 0)
+        printf("  costs: a return %s, a contact %s; a contact prevents %s of would-be returns\n",
+               cli_amount(rep->opt_return_cost, 2), cli_amount(rep->opt_contact_cost, 2),
+               rep->opt_contact_success > 0 ? cli_pct(rep->opt_contact_success) : "n/a");
     printf(row, "", "validation", "test");
     if (v->contacts == 0)
         printf(row, "threshold", "above every score", t->rows > 0 ? "(the same)" : "");
@@ -325,7 +330,7 @@ static void print_pca(const as_metrics_report *rep) {
     if (n <= 0) return;
     if (n > (int)(sizeof rep->pca_variance_ratio / sizeof rep->pca_variance_ratio[0]))
         n = (int)(sizeof rep->pca_variance_ratio / sizeof rep->pca_variance_ratio[0]);
-    printf("  PCA explained variance on the training rows (%d components; %s kept):\n", n,
+    printf("  PCA explained variance on the training rows (%s; %s kept):\n", cli_nouns(n, "component", "components"),
            cli_count(rep->n_components));
     printf("  %-10s %10s %12s\n", "component", "ratio", "cumulative");
     /* The kept components and a few more; the rest in one line. */
@@ -341,13 +346,70 @@ static void print_pca(const as_metrics_report *rep) {
                i < rep->n_components ? "  kept" : "");
     }
     if (shown < n)
-        printf("  (%d more components explain the remaining %s)\n", n - shown, cli_pct(rest));
+        printf("  (%s more %s the remaining %s)\n", cli_nouns(n - shown, "component", "components"),
+               n - shown == 1 ? "explains" : "explain", cli_pct(rest));
     printf("\n");
 }
 
 /* ---- model and solver ------------------------------------------------------------------------------------ */
 
 static int is_gbdt(const as_metrics_report *rep) { return strcmp(rep->model_kind, "gbdt") == 0; }
+
+/* A fixed-size text field of the report as a terminated string. */
+static const char *field(const char *text, size_t size) {
+    static char ring[4][128];
+    static unsigned next;
+    char *out = ring[next++ % 4];
+    snprintf(out, sizeof ring[0], "%.*s", (int)(size < sizeof ring[0] ? size : sizeof ring[0] - 1), text);
+    return out;
+}
+
+/* Appends ", " (unless first) and a formatted item to line[*o..size). */
+static void add(char *line, size_t size, size_t *o, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(char *line, size_t size, size_t *o, const char *fmt, ...) {
+    if (*o + 3 >= size) return;
+    if (*o) {
+        memcpy(line + *o, ", ", 3);
+        *o += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(line + *o, size - *o, fmt, ap);
+    va_end(ap);
+    if (w > 0) *o = *o + (size_t)w < size ? *o + (size_t)w : size - 1;
+}
+
+/* 1 when the report records the options of its run (metrics.json of earlier versions does not). */
+static int has_options(const as_metrics_report *rep) {
+    return rep->opt_C > 0 || rep->opt_tol > 0 || rep->opt_max_iter > 0 || rep->opt_impute[0];
+}
+
+/* "options: C 1, tol 1e-08, max-iter 200, class weight balanced, row weights from 'w', impute median, min-count 5":
+ * what the model was trained with, leaving out what does not apply to it (C without a penalty; C, tol and max-iter
+ * for boosted trees). The costs are shown with the decision. */
+static void print_options(const as_metrics_report *rep) {
+    if (!has_options(rep)) {
+        printf("  options: not recorded (a metrics.json of an earlier version)\n");
+        return;
+    }
+    char line[512] = "";
+    size_t o = 0;
+    if (!is_gbdt(rep)) {
+        const char *penalty = rep->penalty[0] ? field(rep->penalty, sizeof rep->penalty) : "l2";
+        if (strcmp(penalty, "none") != 0 && rep->opt_C > 0) add(line, sizeof line, &o, "C %g", rep->opt_C);
+        if (rep->opt_tol > 0) add(line, sizeof line, &o, "tol %g", rep->opt_tol);
+        if (rep->opt_max_iter > 0) add(line, sizeof line, &o, "max-iter %d", rep->opt_max_iter);
+    }
+    add(line, sizeof line, &o, "class weight %s", rep->opt_class_weight_balanced ? "balanced" : "none");
+    if (rep->opt_weight_column[0])
+        add(line, sizeof line, &o, "row weights from '%s'",
+            field(rep->opt_weight_column, sizeof rep->opt_weight_column));
+    if (rep->opt_impute[0]) add(line, sizeof line, &o, "impute %s", field(rep->opt_impute, sizeof rep->opt_impute));
+    add(line, sizeof line, &o, "min-count %lld", (long long)rep->opt_min_level_count);
+    if (rep->cv_folds > 0 && rep->opt_cv_shuffle)
+        add(line, sizeof line, &o, "CV folds shuffled with seed %u", (unsigned)rep->opt_cv_seed);
+    printf("  options: %s\n", line);
+}
 
 static void print_model(const as_metrics_report *rep, int K) {
     char classes[48];
@@ -375,7 +437,8 @@ static void print_model(const as_metrics_report *rep, int K) {
                 snprintf(nz, sizeof nz, ", %s of %s coefficients not zero", cli_count(rep->nonzero_coefficients),
                          cli_count(total));
             else
-                snprintf(nz, sizeof nz, ", %s coefficients not zero", cli_count(rep->nonzero_coefficients));
+                snprintf(nz, sizeof nz, ", %s not zero",
+                         cli_nouns(rep->nonzero_coefficients, "coefficient", "coefficients"));
         }
         printf("  model: logistic regression (%s%s), penalty %s%s\n", K >= 3 ? "multinomial, " : "", classes, penalty,
                nz);
@@ -383,14 +446,16 @@ static void print_model(const as_metrics_report *rep, int K) {
             char work[160] = "";
             size_t o = 0;
             if (rep->hessian_formations > 0)
-                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s Hessians formed", o ? ", " : "",
-                                      cli_count(rep->hessian_formations));
+                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s formed", o ? ", " : "",
+                                      cli_nouns(rep->hessian_formations, "Hessian", "Hessians"));
             if (rep->hessian_products > 0 && o < sizeof work)
-                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s Hessian-vector products", o ? ", " : "",
-                                      cli_count(rep->hessian_products));
+                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s", o ? ", " : "",
+                                      cli_nouns(rep->hessian_products, "Hessian-vector product",
+                                                "Hessian-vector products"));
             if (rep->function_evaluations > 0 && o < sizeof work)
-                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s function evaluations", o ? ", " : "",
-                                      cli_count(rep->function_evaluations));
+                o += (size_t)snprintf(work + o, sizeof work - o, "%s%s", o ? ", " : "",
+                                      cli_nouns(rep->function_evaluations, "function evaluation",
+                                                "function evaluations"));
             char obj[64] = "";
             if (!isnan(rep->objective)) snprintf(obj, sizeof obj, ", objective %.6g", rep->objective);
             printf("  solver: %s%s%s iteration%s%s%s%s, gradient norm %.3g%s, %s\n", rep->solver[0] ? rep->solver : "",
@@ -409,6 +474,7 @@ static void print_model(const as_metrics_report *rep, int K) {
     if (rep->imputed_values > 0) printf("  missing values filled in: %s\n", cli_count(rep->imputed_values));
     if (rep->pooled_levels > 0)
         printf("  rare text values pooled into '(other)': %s\n", cli_count(rep->pooled_levels));
+    print_options(rep);
 }
 
 /* ---- the whole report ------------------------------------------------------------------------------------ */
@@ -450,13 +516,17 @@ void cli_print_report(const as_metrics_report *rep) {
     if (verbose && K == 2) print_calibration(&rep->test, &rep->train);
     if (verbose) print_pca(rep);
 
+    const char *rule = field(rep->threshold_rule, sizeof rep->threshold_rule);
     if (K >= 3) {
         printf("  predicted class: the most probable one\n");
     } else if (decision && rep->decision_validation.contacts == 0) {
-        printf("  decision threshold for flags: above every score (no contact pays at these costs)\n");
+        printf("  decision threshold for flags: above every score (%s%sno contact pays at these costs)\n", rule,
+               rule[0] ? "; " : "");
     } else if (isfinite(rep->threshold) && rep->threshold > 0 && rep->threshold < 1) {
         const char *origin = NULL;
-        if (decision && fabs(rep->threshold - rep->decision_validation.threshold) <= 1e-12)
+        if (rule[0])
+            origin = rule;   /* the library's own words for how it chose the threshold */
+        else if (decision && fabs(rep->threshold - rep->decision_validation.threshold) <= 1e-12)
             origin = "the best expected savings on the validation rows";
         else
             origin = cli_threshold_origin(rep->threshold, rep->train.best_f1_threshold);

@@ -546,5 +546,83 @@ contains io/out "decision by expected savings" "train with costs shows the decis
 json_check dc/metrics.json "m['decision']['validation']['rows'] > 0 and 'test' in m['decision'] and
      m['validation_rows'] > 0" "metrics.json holds the decision"
 
+# ---- options recorded and shown, --model as a folder, wording of counts and unseen values ---------------------
+expect 0 "train with options" train --csv small.csv --target y --impute median --class-weight balanced \
+    --min-count 2 --pca 1 --out opt/model.json
+contains io/out "options: C 1, tol 1e-08, max-iter 200, class weight balanced, impute median, min-count 2" \
+    "train prints the options line"
+times io/out "options:" 1 "train prints one options line"
+contains io/out "1 PCA component" "train: one PCA component"
+lacks io/out "1 PCA components" "train: no '1 PCA components'"
+json_check opt/metrics.json "m['options']['C'] == 1 and m['options']['tol'] == 1e-08 and
+     m['options']['max_iter'] == 200 and m['options']['class_weight'] == 'balanced' and
+     m['options']['weight_column'] is None and m['options']['impute'] == 'median' and
+     m['options']['min_level_count'] == 2 and m['options']['cv_shuffle'] is False and
+     all(k in m['options'] for k in ('cv_seed','return_cost','contact_cost','contact_success')) and
+     isinstance(m['threshold_rule'], str) and m['threshold_rule'] != ''" \
+    "metrics.json records the options and the threshold rule"
+expect 0 "evaluate a model trained with options" evaluate --model opt/model.json
+contains io/out "options: C 1, tol 1e-08, max-iter 200, class weight balanced, impute median, min-count 2" \
+    "evaluate prints the options line read back from metrics.json"
+contains io/out "1 PCA component" "evaluate: one PCA component"
+lacks io/out "1 PCA components" "evaluate: no '1 PCA components'"
+if [ -x "$PY" ]; then
+    rule=$("$PY" -c "import json; print(json.load(open('opt/metrics.json'))['threshold_rule'])")
+    contains io/out "decision threshold for flags: 0.5000 ($rule)" "evaluate shows how the threshold was chosen"
+fi
+expect 0 "evaluate a metrics.json without options" evaluate --model mc/model.json
+contains io/out "options: not recorded" "evaluate of an older metrics.json says the options were not recorded"
+
+expect 0 "train without a penalty" train --csv small.csv --target y --penalty none --C 0.5 --out nopen/model.json
+contains io/err "--penalty none ignores --C" "train --penalty none --C notes that C is ignored"
+lacks io/out "C = " "train --penalty none prints no C in the header"
+lacks io/out "options: C" "train --penalty none prints no C in the options line"
+contains io/out "options: tol 1e-08, max-iter 200" "train --penalty none shows tol and max-iter"
+expect 0 "train boosted trees with options" train --csv small.csv --target y --model gbdt --rounds 5 \
+    --cv 3:shuffle:7 --out gbopt/model.json
+contains io/out "options: class weight none, impute keep, min-count 0, CV folds shuffled with seed 7" \
+    "boosted trees' options line has no C, tol or max-iter"
+
+expect 0 "score --model FOLDER (model.json in it)" score --csv small.csv --model opt --out opt/scores.csv
+contains io/out "opt/model.json" "score --model FOLDER names the model file it used"
+if [ -s opt/scores.csv ]; then pass=$((pass + 1)); else failed "score --model FOLDER wrote no scores"; fi
+expect 0 "score --model FOLDER/ (model named by metrics.json)" score --csv small.csv --model csvmodel/ \
+    --out csvmodel/scores.csv
+contains io/out "csvmodel/m.json" "score --model FOLDER finds the model its metrics.json names"
+mkdir -p nomodel
+expect 4 "score --model a folder without a model" score --csv small.csv --model nomodel --out x.csv
+contains io/err "nomodel/model.json" "score --model FOLDER says which file it expected"
+expect 4 "score --model a missing path" score --csv small.csv --model nowhere/model.json --out x.csv
+contains io/err "aftersales train --out" "score --model a missing path says what --model expects"
+expect 3 "score --model a file that is not a model" score --csv small.csv --model small.csv --out x.csv
+contains io/err "--model expects the model file" "score --model not a model says what --model expects"
+expect 3 "score --model metrics.json" score --csv small.csv --model opt/metrics.json --out x.csv
+contains io/err "metrics file" "score --model metrics.json says it is the metrics file"
+expect 4 "evaluate --model a missing path" evaluate --model nowhere/model.json
+contains io/err "aftersales train --out" "evaluate --model a missing path says what --model expects"
+expect 2 "train --model given a model file" train --csv small.csv --target y --model opt/model.json --out o/m.json
+contains io/err "--out" "train --model PATH points to --out"
+
+{
+    echo "x,color,y"
+    echo "1,red,yes"
+    echo "2,purple,no"
+    echo "3,pink,no"
+    echo "4,purple,no"
+} >unseen.csv
+expect 0 "score rows with unseen text values" score --csv unseen.csv --model opt --out opt/unseen.csv
+contains io/err "3 rows have a text value the model never saw in training (first: row 2: color=purple)" \
+    "score names the first unseen value"
+contains io/err "they encode as all zeros" "score says how unseen values encode"
+head -n 3 unseen.csv >unseen1.csv
+expect 0 "score one row with an unseen text value" score --csv unseen1.csv --model opt --out opt/unseen1.csv
+contains io/err "1 row has a text value the model never saw in training (row 2: color=purple)" \
+    "score: one unseen row in the singular"
+
+expect 0 "score --help" score --help
+for t in "positive class" "also for rows predicted negative" "predicted class"; do
+    contains io/out "$t" "score --help says what top_reasons explains: $t"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
