@@ -248,6 +248,18 @@ static as_status carve_validation(const as_dataset *d, const size_t *rows, size_
     return AS_OK;
 }
 
+/* A model that shares m's encoding (vocabularies, imputed values, classes) and has nothing fitted yet: it fits
+ * its own scaler, PCA and classifier. Release only its fitted parts (as__model_free_fitted), never the shell. */
+static as_model model_shell(const as_model *m) {
+    as_model s = *m;
+    s.mean = s.scale = s.coef = s.intercepts = NULL;
+    s.gbdt = NULL;
+    s.has_pca = 0;
+    s.dim = s.n_out = 0;
+    memset(&s.pca, 0, sizeof s.pca);
+    return s;
+}
+
 static void fold_from_metrics(const as_metrics *mt, int64_t train_rows, as_cv_fold *f) {
     f->train_rows = train_rows;
     f->test_rows = mt->rows;
@@ -329,11 +341,7 @@ static as_status cross_validate(const as_model *m, const as_dataset *d, const si
                 else tr[ntr++] = train[i];
             }
         }
-        as_model fm = *m;                  /* shares the encoding; fits its own scaler, PCA and classifier */
-        fm.mean = fm.scale = fm.coef = fm.intercepts = NULL;
-        fm.gbdt = NULL;
-        fm.has_pca = 0;
-        memset(&fm.pca, 0, sizeof fm.pca);
+        as_model fm = model_shell(m);
         size_t *fit = NULL, *val = NULL, n_fit = ntr, n_val = 0;
         fit_info fi;
         if (m->kind == AS_MODEL_GBDT && params->gbdt_early_stopping > 0) {
@@ -496,11 +504,7 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
              : "0.5, as scikit-learn's predict");
     if (costs) {
         as_costs c = {params->return_cost, params->contact_cost, params->contact_success};
-        as_model vm = *m, *chooser = m;
-        vm.mean = vm.scale = vm.coef = vm.intercepts = NULL;
-        vm.gbdt = NULL;
-        vm.has_pca = 0;
-        memset(&vm.pca, 0, sizeof vm.pca);
+        as_model vm = model_shell(m), *chooser = m;
         if (m->kind != AS_MODEL_GBDT) {
             /* logistic regression: a model fitted without the validation rows chooses the threshold; the final
              * model (all training rows) keeps it */
