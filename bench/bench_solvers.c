@@ -37,6 +37,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../tests/tools/matrix_io.h"
 #include "ml/ml.h"
 
 #ifdef AS_HAVE_LIBLINEAR
@@ -54,29 +55,11 @@ static void *xmalloc(size_t n) {
     return p;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- data ---- */
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-static double uniform(void) {   /* splitmix64 → (0, 1) */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-static double normal(void) { return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform()); }
+static double uniform(void) { return mio_uniform(&rng_state); }
+static double normal(void) { return mio_normal(&rng_state); }
 
 static void synthetic(size_t n, size_t p, double *X, double *y) {
     double *beta = xmalloc(p * sizeof *beta), *load = xmalloc(4 * p * sizeof *load);
@@ -99,48 +82,16 @@ static void synthetic(size_t n, size_t p, double *X, double *y) {
 
 /* Numeric CSV, optional header, last column the 0/1 label. */
 static void read_csv(const char *path, double **Xo, double **yo, size_t *no, size_t *po) {
-    FILE *f = fopen(path, "r");
-    if (!f) die("cannot open ", path);
-    size_t cap = 1 << 20, len = 0, cols = 0, rows = 0;
-    double *d = xmalloc(cap * sizeof *d);
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t got;
-    int first = 1;
-    while ((got = getline(&line, &lcap, f)) != -1) {
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
-        if (got == 0) continue;
-        size_t c = 0, start = len;
-        int numeric = 1;
-        for (char *s = line;;) {
-            char *end;
-            double v = strtod(s, &end);
-            if (end == s || (*end != ',' && *end != '\0')) {
-                numeric = 0;
-                break;
-            }
-            if (len == cap) {
-                cap *= 2;
-                if (!(d = realloc(d, cap * sizeof *d))) die("out of memory", NULL);
-            }
-            d[len++] = v;
-            c++;
-            if (!*end) break;
-            s = end + 1;
-        }
-        if (!numeric) {
-            if (!first) die("non-numeric line in ", path);
-            len = start;
-            first = 0;
-            continue;
-        }
-        first = 0;
-        if (!cols) cols = c;
-        if (c != cols) die("ragged rows in ", path);
-        rows++;
+    double *d;
+    size_t rows, cols;
+    mio_error e;
+    switch (mio_read_csv(path, MIO_EOL_ALL, &d, &rows, &cols, &e)) {
+    case MIO_OK: break;
+    case MIO_ERR_OPEN: die("cannot open ", path); break;
+    case MIO_ERR_NOMEM: die("out of memory", NULL); break;
+    case MIO_ERR_NOT_NUMERIC: die("non-numeric line in ", path); break;
+    case MIO_ERR_RAGGED: die("ragged rows in ", path); break;
     }
-    free(line);
-    fclose(f);
     if (cols < 2 || rows < 2) die("need at least 2 rows and 2 columns in ", path);
     size_t p = cols - 1;
     double *X = xmalloc(rows * p * sizeof *X), *y = xmalloc(rows * sizeof *y);
@@ -209,9 +160,9 @@ static void fit_ours(const char *name, int solver, const double *X, const double
     for (int k = 0; k < repeat; k++) {
         as_logreg_info info;
         as_error err;
-        double t0 = now(), c0 = cpu_now();
+        double t0 = mio_now(), c0 = mio_cpu_now();
         as_status st = as__logreg_fit(X, n, p, y, NULL, &prm, w, &b, &info, &err);
-        double secs = now() - t0, cpu = cpu_now() - c0;
+        double secs = mio_now() - t0, cpu = mio_cpu_now() - c0;
         if (st != AS_OK) {
             fprintf(stderr, "bench_solvers: %s: %s\n", name, err.msg);
             return;
@@ -264,9 +215,9 @@ static void fit_liblinear(const char *name, const double *X, const double *y, si
     r->seconds = 1e300;
     for (int k = 0; k < repeat; k++) {
         ll_iterations = 0;
-        double t0 = now(), c0 = cpu_now();
+        double t0 = mio_now(), c0 = mio_cpu_now();
         struct model *m = train(&prob, &par);
-        double secs = now() - t0, cpu = cpu_now() - c0;
+        double secs = mio_now() - t0, cpu = mio_cpu_now() - c0;
         if (secs < r->seconds) r->seconds = secs, r->cpu = cpu;
         r->iterations = ll_iterations;
         /* w is the decision function of label[0]; our class 1 is the positive one */
@@ -344,7 +295,7 @@ int main(int argc, char **argv) {
     }
 
     double *X, *y;
-    double t0 = now();
+    double t0 = mio_now();
     if (csv) {
         read_csv(csv, &X, &y, &n, &p);
     } else {
@@ -359,7 +310,7 @@ int main(int argc, char **argv) {
     size_t minority = pos < n - pos ? pos : n - pos;
     double eps_matched = tol * (double)n / (double)(minority > 1 ? minority : 1);
     printf("bench_solvers: %s %zu x %zu, %zu positives (%.1f %%), standardized; C = %g, tol = %g; prepared in %.2f s\n",
-           csv ? csv : "synthetic", n, p, pos, 100.0 * (double)pos / (double)n, C, tol, now() - t0);
+           csv ? csv : "synthetic", n, p, pos, 100.0 * (double)pos / (double)n, C, tol, mio_now() - t0);
     if (npy) write_npy(npy, X, y, n, p);
     if (libsvm) write_libsvm(libsvm, X, y, n, p);
 
@@ -370,7 +321,7 @@ int main(int argc, char **argv) {
 #ifdef AS_HAVE_LIBLINEAR
     if (use_liblinear) {
         set_print_string_function(count_iterations);
-        double c0 = now();
+        double c0 = mio_now();
         ll_nodes = xmalloc(n * (p + 2) * sizeof *ll_nodes);
         ll_rows = xmalloc(n * sizeof *ll_rows);
         ll_y = xmalloc(n * sizeof *ll_y);
@@ -384,7 +335,7 @@ int main(int argc, char **argv) {
             ll_rows[i] = r;
             ll_y[i] = y[i] > 0 ? 1 : -1;
         }
-        double convert = now() - c0;
+        double convert = mio_now() - c0;
         char name[48];
         fit_liblinear("liblinear -s 0 (eps 0.01, default)", X, y, n, p, C, 0.01, repeat, w, convert);
         snprintf(name, sizeof name, "liblinear -s 0 (eps %.3g, matched)", eps_matched);

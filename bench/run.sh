@@ -82,3 +82,11 @@ PY
 else
   echo "NOTE: $retail is absent; the Online Retail benchmarks are skipped"
 fi
+
+echo
+echo "== logistic-regression solvers against LIBLINEAR and scikit-learn (1,000,000 x 30, same matrix) =="
+if [ -x "$build/bench_solvers" ]; then
+  "$here/solvers.sh" "$build" || echo "  solvers.sh failed"
+else
+  echo "  $build/bench_solvers is missing (needs liblinear-dev: scripts/install-deps.sh bench)"
+fi

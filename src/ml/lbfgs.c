@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "ml/logreg_internal.h"   /* as__lr_vdot, as__lr_next_iteration */
+
 /* Line-search constants: sufficient decrease (Armijo) and curvature (strong Wolfe) as L-BFGS-B's
  * (ftol 1e-3 there; 1e-4 is the textbook value and the one scikit-learn's other solvers use), the relative
  * interval width below which Moré–Thuente gives up refining, and the evaluation budgets (scikit-learn: maxls 20). */
@@ -21,12 +23,6 @@
 /* OWL-QN backtracks (Andrew & Gao): halving, with more room since a projected step may need many halvings
  * before the orthant constraint stops cutting it. */
 #define OWL_MAX_EVAL 40
-
-static double vdot(const double *a, const double *b, size_t d) {
-    double s = 0;
-    for (size_t j = 0; j < d; j++) s += a[j] * b[j];
-    return s;
-}
 
 double as__lbfgs_pseudo_gradient(const double *x, const double *g, const double *l1, size_t d, double *pg) {
     double s = 0;
@@ -223,7 +219,7 @@ static int line_search_mt(lb_ws *W, double stp, double dg0, double *df) {
     for (int k = 0; k < LS_MAX_EVAL; k++) {
         at = stp;
         f = ls_eval(W, stp);
-        double g = vdot(W->gn, W->dir, W->d);
+        double g = as__lr_vdot(W->gn, W->dir, W->d);
         if (!isfinite(f) || !isfinite(g)) {
             /* overflow far out along dir: never go that far again, retreat towards the best point */
             cap = stp;
@@ -253,7 +249,7 @@ static int line_search_owl(lb_ws *W, double stp, double *df) {
     const size_t d = W->d;
     for (int k = 0; k < OWL_MAX_EVAL; k++, stp *= 0.5) {
         double f = ls_eval(W, stp);
-        double slope = vdot(W->pg, W->step, d);
+        double slope = as__lr_vdot(W->pg, W->step, d);
         int moved = 0;
         for (size_t j = 0; j < d && !moved; j++) moved = W->step[j] != 0;
         if (!moved) return 0;   /* the projection cut the whole step: no progress in this direction */
@@ -282,29 +278,22 @@ as_status as__lbfgs_minimize(const as_lbfgs_fun *fn, double *x, double *g, const
     const double gnorm0 = o->gnorm0 > 0 ? o->gnorm0 : gnorm;
     size_t npairs = 0, head = 0;   /* pairs in S, Y: the oldest at head, the newest at head + npairs − 1 (mod m) */
     int retried = 0;
-    while (1) {
-        if (gnorm <= o->tol * gnorm0) {
-            res->converged = 1;
-            break;
-        }
-        if (res->iterations >= o->max_iter) break;
-        res->iterations++;
-
+    while (as__lr_next_iteration(gnorm, gnorm0, o->tol, o->max_iter, &res->iterations, &res->converged)) {
         /* two-loop recursion: dir = −H pg, H the L-BFGS inverse Hessian with the usual scaling sᵀy / yᵀy */
         for (size_t j = 0; j < d; j++) W.dir[j] = -W.pg[j];
         for (size_t k = npairs; k-- > 0;) {
             size_t i = (head + k) % m;
-            alpha[i] = rho[i] * vdot(S + i * d, W.dir, d);
+            alpha[i] = rho[i] * as__lr_vdot(S + i * d, W.dir, d);
             for (size_t j = 0; j < d; j++) W.dir[j] -= alpha[i] * Y[i * d + j];
         }
         if (npairs) {
             size_t i = (head + npairs - 1) % m;
-            double gam = vdot(S + i * d, Y + i * d, d) / vdot(Y + i * d, Y + i * d, d);
+            double gam = as__lr_vdot(S + i * d, Y + i * d, d) / as__lr_vdot(Y + i * d, Y + i * d, d);
             for (size_t j = 0; j < d; j++) W.dir[j] *= gam;
         }
         for (size_t k = 0; k < npairs; k++) {
             size_t i = (head + k) % m;
-            double beta = rho[i] * vdot(Y + i * d, W.dir, d);
+            double beta = rho[i] * as__lr_vdot(Y + i * d, W.dir, d);
             for (size_t j = 0; j < d; j++) W.dir[j] += (alpha[i] - beta) * S[i * d + j];
         }
         /* OWL-QN: a penalized coordinate at 0 may only leave it in the direction −pg chooses (with a zero
@@ -318,7 +307,7 @@ as_status as__lbfgs_minimize(const as_lbfgs_fun *fn, double *x, double *g, const
         if (o->l1)
             for (size_t j = 0; j < d; j++)
                 if (o->l1[j] > 0 && x[j] == 0 && W.dir[j] * W.pg[j] >= 0) W.dir[j] = 0;
-        double dg = vdot(W.dir, W.pg, d);
+        double dg = as__lr_vdot(W.dir, W.pg, d);
         if (!(dg < 0)) {
             /* the quasi-Newton direction is no descent direction (lost to rounding): restart from −pg */
             if (npairs == 0) break;
@@ -327,7 +316,7 @@ as_status as__lbfgs_minimize(const as_lbfgs_fun *fn, double *x, double *g, const
             continue;
         }
         /* first step of a fresh memory: unit length, as L-BFGS-B; afterwards the quasi-Newton step itself */
-        double stp = npairs ? 1.0 : fmin(1.0 / sqrt(vdot(W.dir, W.dir, d)), LS_STPMAX);
+        double stp = npairs ? 1.0 : fmin(1.0 / sqrt(as__lr_vdot(W.dir, W.dir, d)), LS_STPMAX);
         double df = 0;
         int ok = o->l1 ? line_search_owl(&W, stp, &df) : line_search_mt(&W, stp, dg, &df);
         if (!ok) {

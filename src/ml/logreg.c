@@ -44,17 +44,7 @@
 #include "ml/logreg_internal.h"
 #include "ml/ml.h"
 
-/* Trust-region constants from the paper (η0, η1, η2 and the σ's bounding the radius update). */
-#define ETA0 1e-4
-#define ETA1 0.25
-#define ETA2 0.75
-#define SIGMA1 0.25
-#define SIGMA2 0.5
-#define SIGMA3 4.0
-/* CG stops when ‖r‖ ≤ η ‖∇f‖ with η ≤ XI (the paper's forcing term; see the loop for η). */
-#define XI 0.1
-/* Mixed preconditioner M = (1 − α) I + α diag(H) (Hsia et al.; α = 0.01 there). */
-#define PRECOND_ALPHA 0.01
+/* TRON's constants from the paper (AS_LR_ETA0 .. AS_LR_PRECOND_ALPHA): logreg_internal.h. */
 /* Rows per partial sum: sums over a few hundred rows are added into the total, so rounding error grows with
  * the number of blocks rather than the number of rows (near the optimum the gradient is a difference of two
  * large sums, and its tiny value is what the stopping test reads). */
@@ -163,12 +153,6 @@ static inline void axpy2(double a, double h, const double *restrict x, double *r
         y2[j + 3] += h * x3 * x3;
     }
     for (; j < p; j++) y[j] += a * x[j], y2[j] += h * x[j] * x[j];
-}
-
-static double vdot(const double *a, const double *b, size_t d) {
-    double s = 0;
-    for (size_t j = 0; j < d; j++) s += a[j] * b[j];
-    return s;
 }
 
 /* ℓ(m) = log(1 + e^{−m}) without overflow for large |m| and without losing the tiny value for large m. */
@@ -340,17 +324,6 @@ static void hess_vec(lr_ws *L, const double *vv, double *out) {
         for (size_t j = 0; j < p; j++) out[j] += vv[j];
 }
 
-/* ‖a + τ b‖_M = Δ for τ ≥ 0, in the form that avoids cancellation. */
-static double boundary_step(const double *a, const double *b, const double *M, size_t d, double delta) {
-    double ab = 0, bb = 0, aa = 0;
-    for (size_t j = 0; j < d; j++) ab += M[j] * a[j] * b[j], bb += M[j] * b[j] * b[j], aa += M[j] * a[j] * a[j];
-    double gap = delta * delta - aa;
-    if (gap < 0) gap = 0;
-    if (bb <= 0) return 0;
-    double rad = sqrt(ab * ab + bb * gap);
-    return ab >= 0 ? gap / (ab + rad) : (rad - ab) / bb;
-}
-
 /* Steihaug's truncated (preconditioned) CG on min gᵀs + ½ sᵀHs, ‖s‖_M ≤ Δ. Leaves s and the residual
  * r = −g − Hs; returns the number of Hessian-vector products. */
 static int trcg(lr_ws *L, double delta, double cgtol, int *hit_boundary) {
@@ -364,16 +337,16 @@ static int trcg(lr_ws *L, double delta, double cgtol, int *hit_boundary) {
         u[j] = r[j] / M[j];
         dir[j] = u[j];
     }
-    double ru = vdot(r, u, d);
+    double ru = as__lr_vdot(r, u, d);
     int it = 0, max_it = (int)(2 * d + 20);   /* exact CG ends within d steps; rounding may need a few more */
     while (it < max_it) {
-        if (sqrt(vdot(r, r, d)) <= cgtol) break;
+        if (sqrt(as__lr_vdot(r, r, d)) <= cgtol) break;
         hess_vec(L, dir, Hd);
         it++;
-        double dHd = vdot(dir, Hd, d);
+        double dHd = as__lr_vdot(dir, Hd, d);
         if (!(dHd > 0)) {
             /* zero (or rounding-negative) curvature along dir: the model decreases all the way to the boundary */
-            double tau = boundary_step(s, dir, M, d, delta);
+            double tau = as__lr_boundary_step(s, dir, M, d, delta);
             for (size_t j = 0; j < d; j++) s[j] += tau * dir[j], r[j] -= tau * Hd[j];
             *hit_boundary = 1;
             break;
@@ -385,13 +358,13 @@ static int trcg(lr_ws *L, double delta, double cgtol, int *hit_boundary) {
             snew2 += M[j] * t * t;
         }
         if (snew2 > delta * delta) {
-            double tau = boundary_step(s, dir, M, d, delta);
+            double tau = as__lr_boundary_step(s, dir, M, d, delta);
             for (size_t j = 0; j < d; j++) s[j] += tau * dir[j], r[j] -= tau * Hd[j];
             *hit_boundary = 1;
             break;
         }
         for (size_t j = 0; j < d; j++) s[j] += alpha * dir[j], r[j] -= alpha * Hd[j], u[j] = r[j] / M[j];
-        double ru_new = vdot(r, u, d);
+        double ru_new = as__lr_vdot(r, u, d);
         double beta = ru_new / ru;
         ru = ru_new;
         for (size_t j = 0; j < d; j++) dir[j] = u[j] + beta * dir[j];
@@ -412,23 +385,17 @@ static double finish_trial(lr_ws *L, const double *step) {
             dreg += L->v[j] * step[j] + 0.5 * step[j] * step[j];
         }
     for (size_t j = 0; j < L->d; j++) {
-        double m = (1 - PRECOND_ALPHA) + PRECOND_ALPHA * L->Mt[j];
+        double m = (1 - AS_LR_PRECOND_ALPHA) + AS_LR_PRECOND_ALPHA * L->Mt[j];
         L->Mt[j] = m > 0 ? m : 1.0;
     }
     return dreg;
 }
 
-static void swap_ptr(double **a, double **b) {
-    double *t = *a;
-    *a = *b;
-    *b = t;
-}
-
 /* The trial point becomes the current one: its per-row values, gradient, preconditioner and Hessian. */
 static void accept(lr_ws *L) {
-    swap_ptr(&L->z, &L->zt), swap_ptr(&L->q, &L->qt), swap_ptr(&L->D, &L->Dt);
-    swap_ptr(&L->g, &L->gt), swap_ptr(&L->M, &L->Mt);
-    swap_ptr(&L->H, &L->Hc);
+    as__lr_swap_ptr(&L->z, &L->zt), as__lr_swap_ptr(&L->q, &L->qt), as__lr_swap_ptr(&L->D, &L->Dt);
+    as__lr_swap_ptr(&L->g, &L->gt), as__lr_swap_ptr(&L->M, &L->Mt);
+    as__lr_swap_ptr(&L->H, &L->Hc);
 }
 
 /* f at the current point from the cached margins (no pass over X), and min_i y_i z_i over rows of positive
@@ -451,7 +418,7 @@ static double objective(const lr_ws *L, double *min_margin, double *max_margin) 
     }
     *min_margin = minm;
     if (max_margin) *max_margin = maxm;
-    double reg = L->l2 ? 0.5 * vdot(L->v, L->v, L->p) : 0.0;
+    double reg = L->l2 ? 0.5 * as__lr_vdot(L->v, L->v, L->p) : 0.0;
     if (L->l1 > 0)
         for (size_t j = 0; j < L->p; j++) reg += L->l1 * fabs(L->v[j]);
     return L->C * obj + reg;
@@ -465,7 +432,7 @@ static double reevaluate(lr_ws *L, int dense, double *zero) {
     trial_pass(L, zero);
     finish_trial(L, zero);
     accept(L);
-    return sqrt(vdot(L->g, L->g, L->d));
+    return sqrt(as__lr_vdot(L->g, L->g, L->d));
 }
 
 /* ---- TRON ---- */
@@ -482,13 +449,7 @@ static int tron_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, int 
     for (size_t j = 0; j < d; j++) delta += L->g[j] * L->g[j] / L->M[j];
     delta = sqrt(delta);
     int first = 1, to_newton = 0;
-    while (1) {
-        if (gnorm <= prm->tol * gnorm0) {
-            inf->converged = 1;
-            break;
-        }
-        if (inf->iterations >= prm->max_iter) break;
-        inf->iterations++;
+    while (as__lr_next_iteration(gnorm, gnorm0, prm->tol, prm->max_iter, &inf->iterations, &inf->converged)) {
         int boundary;
         /* CG accuracy: the paper's fixed ξ = 0.1 gives linear convergence, so reaching 1e-8 takes many outer
          * iterations (one extra data pass each). min(ξ, √(‖g‖/‖g0‖)) tightens as the gradient shrinks (the
@@ -496,11 +457,11 @@ static int tron_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, int 
          * residual, so there is no point in a residual far below the stopping target: the floor is a tenth of it
          * (the tenth leaves room for the second-order term, and lands the coefficients well inside 1e-6 of the
          * optimum on the parity data; half of it measured 2–4e-7 there). */
-        double eta = fmax(fmin(XI, sqrt(gnorm / gnorm0)), 0.1 * prm->tol * gnorm0 / gnorm);
+        double eta = fmax(fmin(AS_LR_XI, sqrt(gnorm / gnorm0)), 0.1 * prm->tol * gnorm0 / gnorm);
         int cg = trcg(L, delta, eta * gnorm, &boundary);
         inf->hessian_products += cg;
         if (switch_cg > 0 && cg >= switch_cg) to_newton = 1;   /* after this step is taken or refused */
-        double gs = vdot(L->g, L->s, d), sr = vdot(L->s, L->r, d);
+        double gs = as__lr_vdot(L->g, L->s, d), sr = as__lr_vdot(L->s, L->r, d);
         double prered = -0.5 * (gs - sr);   /* −(gᵀs + ½ sᵀHs), using Hs = −g − r */
         double snorm = 0;
         for (size_t j = 0; j < d; j++) snorm += L->M[j] * L->s[j] * L->s[j];
@@ -510,25 +471,18 @@ static int tron_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, int 
         double dloss = trial_pass(L, L->s);
         double dreg = finish_trial(L, L->s);
         double actred = -(L->C * dloss + dreg);   /* f(v) − f(v + s), accurate even when tiny */
-        double gtn = sqrt(vdot(L->gt, L->gt, d));
+        double gtn = sqrt(as__lr_vdot(L->gt, L->gt, d));
 
         if (first) delta = delta < snorm ? delta : snorm;
         first = 0;
         if (!isfinite(actred) || !isfinite(gtn)) {
             /* overflow at the trial point (absurd step): reject and shrink hard */
-            delta = SIGMA1 * (delta < snorm ? delta : snorm);
+            delta = AS_LR_SIGMA1 * (delta < snorm ? delta : snorm);
             continue;
         }
-        /* α minimizes the quadratic through f(v), the slope gᵀs and f(v + s) along s (Lin & Moré); it
-         * proposes the new radius α‖s‖, clamped by the ratio-dependent bounds of the paper. */
-        double curv = -actred - gs;
-        double alpha = curv <= 0 ? SIGMA3 : fmax(SIGMA1, -0.5 * gs / curv);
-        if (actred < ETA0 * prered) delta = fmin(alpha * snorm, SIGMA2 * delta);
-        else if (actred < ETA1 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA2 * delta));
-        else if (actred < ETA2 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA3 * delta));
-        else delta = fmax(delta, fmin(alpha * snorm, SIGMA3 * delta));
+        delta = as__lr_tron_radius(delta, snorm, gs, actred, prered);
 
-        if (actred > ETA0 * prered) {
+        if (actred > AS_LR_ETA0 * prered) {
             for (size_t j = 0; j < d; j++) L->v[j] += L->s[j];
             accept(L);
             gnorm = gtn;
@@ -577,7 +531,7 @@ static int newton_step(lr_ws *L, double lambda, int fresh, double *dmax_io, doub
         for (size_t j = 0; j < d; j++) L->s[j] = -L->g[j];
         if (LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'U', (lapack_int)d, 1, H, (lapack_int)d, L->s, (lapack_int)d) != 0)
             continue;
-        double gs = vdot(L->g, L->s, d), ss = vdot(L->s, L->s, d);
+        double gs = as__lr_vdot(L->g, L->s, d), ss = as__lr_vdot(L->s, L->s, d);
         if (gs < 0 && isfinite(ss)) {
             *shift = sigma;
             return 0;
@@ -604,33 +558,27 @@ static int newton_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, do
     double minm, fval = objective(L, &minm, NULL);   /* only to recognize changes at the rounding level */
     double lambda = 0, dmax = 0;
     int fresh = 1, refused = 0, fallback = 0;
-    while (1) {
-        if (gnorm <= prm->tol * gnorm0) {
-            inf->converged = 1;
-            break;
-        }
-        if (inf->iterations >= prm->max_iter) break;
-        inf->iterations++;
+    while (as__lr_next_iteration(gnorm, gnorm0, prm->tol, prm->max_iter, &inf->iterations, &inf->converged)) {
         double sigma;
         if (newton_step(L, lambda, fresh, &dmax, &sigma) != 0) {
             fallback = 1;
             break;
         }
         fresh = 0;
-        double gs = vdot(L->g, L->s, d), ss = vdot(L->s, L->s, d);
+        double gs = as__lr_vdot(L->g, L->s, d), ss = as__lr_vdot(L->s, L->s, d);
         double prered = 0.5 * (sigma * ss - gs);   /* −gᵀs − ½sᵀHs with sᵀHs = −gᵀs − σ‖s‖² */
         double dloss = trial_pass(L, L->s);
         double dreg = finish_trial(L, L->s);
         inf->hessian_formations++;
         double actred = -(L->C * dloss + dreg);   /* f(v) − f(v + s), accurate even when tiny */
-        double gtn = sqrt(vdot(L->gt, L->gt, d));
+        double gtn = sqrt(as__lr_vdot(L->gt, L->gt, d));
         int finite = isfinite(actred) && isfinite(gtn);
         /* Changes of f below ~16 ulps of f are rounding (the per-row loss changes are accurate, their sum is not
          * better than the ulps of its largest terms): when both the promised and the actual change are that small,
          * the gradient decides, as in scikit-learn's newton-cholesky. */
         double noise = 16 * DBL_EPSILON * fabs(fval);
         int rounding = fabs(actred) <= noise && prered <= noise;
-        if (finite && (actred > ETA0 * prered || (rounding && gtn < gnorm))) {
+        if (finite && (actred > AS_LR_ETA0 * prered || (rounding && gtn < gnorm))) {
             for (size_t j = 0; j < d; j++) L->v[j] += L->s[j];
             accept(L);
             gnorm = gtn;
@@ -639,8 +587,8 @@ static int newton_solve(lr_ws *L, const as_logreg_params *prm, double gnorm0, do
             refused = 0;
             double rho = actred / prered;
             /* below 1e-6 the damping is lost next to the penalty's curvature 1: back to the plain Newton step */
-            if (rho > ETA2) lambda = lambda < 1e-5 ? 0 : lambda / 10;
-            else if (rho < ETA1) lambda = fmax(4 * lambda, 1e-3 * fmax(dmax, 1.0));
+            if (rho > AS_LR_ETA2) lambda = lambda < 1e-5 ? 0 : lambda / 10;
+            else if (rho < AS_LR_ETA1) lambda = fmax(4 * lambda, 1e-3 * fmax(dmax, 1.0));
         } else {
             if (prered <= noise || ++refused > 40) break;   /* rounding has the last word */
             lambda = fmax(10 * lambda, 1e-3 * fmax(dmax, 1.0));

@@ -1,6 +1,6 @@
 /*
  * logreg_internal — what the logistic-regression files (logreg.c binary, logreg_multi.c multinomial,
- * logreg_l1.c proximal Newton) share. Not part of the logreg contract (logreg.h).
+ * logreg_l1.c proximal Newton, lbfgs.c L-BFGS / OWL-QN) share. Not part of the logreg contract (logreg.h).
  */
 #ifndef AS_ML_LOGREG_INTERNAL_H
 #define AS_ML_LOGREG_INTERNAL_H
@@ -45,6 +45,70 @@ static inline double as__lr_expm1(double x) {
 static inline double as__lr_log1p(double x) {
     if (fabs(x) > 1e-3) return log1p(x);
     return x * (1 - x * (1.0 / 2 - x * (1.0 / 3 - x * (1.0 / 4 - x * (1.0 / 5 - x * (1.0 / 6))))));
+}
+
+/* TRON's constants (Lin, Weng & Keerthi 2008; the preconditioner of Hsia, Chiang & Lin), for logreg.c's and
+ * logreg_multi.c's tron_solve: η0, η1, η2 and the σ's bounding the radius update; CG stops when ‖r‖ ≤ η ‖∇f‖ with
+ * η ≤ XI (the paper's forcing term); mixed preconditioner M = (1 − α) I + α diag(H) (α = 0.01 there). */
+#define AS_LR_ETA0 1e-4
+#define AS_LR_ETA1 0.25
+#define AS_LR_ETA2 0.75
+#define AS_LR_SIGMA1 0.25
+#define AS_LR_SIGMA2 0.5
+#define AS_LR_SIGMA3 4.0
+#define AS_LR_XI 0.1
+#define AS_LR_PRECOND_ALPHA 0.01
+
+/* The outer test of every solver loop here (TRON, Newton–Cholesky, L-BFGS / OWL-QN, proximal Newton): returns 0
+ * when ‖∇f‖ ≤ tol · ‖∇f(start)‖ (and sets *converged = 1) or when max_iter iterations are done; else counts the
+ * iteration about to run on *iterations and returns 1. */
+static inline int as__lr_next_iteration(double gnorm, double gnorm0, double tol, int max_iter, int *iterations,
+                                        int *converged) {
+    if (gnorm <= tol * gnorm0) {
+        *converged = 1;
+        return 0;
+    }
+    if (*iterations >= max_iter) return 0;
+    (*iterations)++;
+    return 1;
+}
+
+/* TRON's new trust-region radius after a trial step s (finite actual and predicted reductions actred, prered;
+ * gs = gᵀs, snorm = ‖s‖_M): α minimizes the quadratic through f(v), the slope gᵀs and f(v + s) along s (Lin &
+ * Moré); it proposes the radius α‖s‖, clamped by the ratio-dependent bounds of the paper. */
+static inline double as__lr_tron_radius(double delta, double snorm, double gs, double actred, double prered) {
+    double curv = -actred - gs;
+    double alpha = curv <= 0 ? AS_LR_SIGMA3 : fmax(AS_LR_SIGMA1, -0.5 * gs / curv);
+    if (actred < AS_LR_ETA0 * prered) return fmin(alpha * snorm, AS_LR_SIGMA2 * delta);
+    if (actred < AS_LR_ETA1 * prered) return fmax(AS_LR_SIGMA1 * delta, fmin(alpha * snorm, AS_LR_SIGMA2 * delta));
+    if (actred < AS_LR_ETA2 * prered) return fmax(AS_LR_SIGMA1 * delta, fmin(alpha * snorm, AS_LR_SIGMA3 * delta));
+    return fmax(delta, fmin(alpha * snorm, AS_LR_SIGMA3 * delta));
+}
+
+/* aᵀb, summed in order. */
+static inline double as__lr_vdot(const double *a, const double *b, size_t d) {
+    double s = 0;
+    for (size_t j = 0; j < d; j++) s += a[j] * b[j];
+    return s;
+}
+
+/* ‖a + τ b‖_M = Δ for τ ≥ 0 (M diagonal), in the form that avoids cancellation (TRON's step to the trust-region
+ * boundary). */
+static inline double as__lr_boundary_step(const double *a, const double *b, const double *M, size_t d,
+                                          double delta) {
+    double ab = 0, bb = 0, aa = 0;
+    for (size_t j = 0; j < d; j++) ab += M[j] * a[j] * b[j], bb += M[j] * b[j] * b[j], aa += M[j] * a[j] * a[j];
+    double gap = delta * delta - aa;
+    if (gap < 0) gap = 0;
+    if (bb <= 0) return 0;
+    double rad = sqrt(ab * ab + bb * gap);
+    return ab >= 0 ? gap / (ab + rad) : (rad - ab) / bb;
+}
+
+static inline void as__lr_swap_ptr(double **a, double **b) {
+    double *t = *a;
+    *a = *b;
+    *b = t;
 }
 
 /* Number of coefficients that are not exactly 0. */

@@ -146,14 +146,7 @@ as_status as__lr_prox_newton(const as_lbfgs_fun *fn, double *(*hessian)(void *ct
 
     double gnorm = as__lbfgs_pseudo_gradient(x, g, l1, d, pg);
     const double gnorm0 = o->gnorm0 > 0 ? o->gnorm0 : gnorm;
-    while (1) {
-        if (gnorm <= o->tol * gnorm0) {
-            res->converged = 1;
-            break;
-        }
-        if (res->iterations >= o->max_iter) break;
-        res->iterations++;
-
+    while (as__lr_next_iteration(gnorm, gnorm0, o->tol, o->max_iter, &res->iterations, &res->converged)) {
         /* the Hessian at x, made symmetric in full so column j is contiguous for the coordinate updates */
         double *H = hessian(fn->ctx);
         double hmax = 0;

@@ -41,15 +41,7 @@
 #define PROX_MAX_NV 1024
 #define HBLOCK_DOUBLES ((size_t)1 << 15)
 
-/* TRON constants, the same as logreg.c's (Lin, Weng & Keerthi 2008; preconditioner of Hsia, Chiang & Lin). */
-#define ETA0 1e-4
-#define ETA1 0.25
-#define ETA2 0.75
-#define SIGMA1 0.25
-#define SIGMA2 0.5
-#define SIGMA3 4.0
-#define XI 0.1
-#define PRECOND_ALPHA 0.01
+/* TRON's constants are logreg.c's (AS_LR_ETA0 .. AS_LR_PRECOND_ALPHA, logreg_internal.h). */
 
 enum { MPASS_DIAG = 0, MPASS_GRAD = 1 };
 
@@ -73,19 +65,7 @@ typedef struct mn_ws {
     int nfev, formations;
 } mn_ws;
 
-static double vdot(const double *a, const double *b, size_t d) {
-    double s = 0;
-    for (size_t j = 0; j < d; j++) s += a[j] * b[j];
-    return s;
-}
-
 static inline double weight(const mn_ws *L, size_t i) { return L->sw ? L->sw[i] : 1.0; }
-
-static void swap_ptr(double **a, double **b) {
-    double *t = *a;
-    *a = *b;
-    *b = t;
-}
 
 /* Removes the directions the objective does not see: the mean over classes of the intercepts, and without a
  * penalty also of every column of W. Applied to CG's preconditioned residual, it keeps TRON's iterates on
@@ -214,15 +194,15 @@ static double finish_trial(mn_ws *L, const double *step) {
             dreg += L->v[j] * step[j] + 0.5 * step[j] * step[j];
         }
     for (size_t j = 0; j < L->nv; j++) {
-        double m = (1 - PRECOND_ALPHA) + PRECOND_ALPHA * L->Mt[j];
+        double m = (1 - AS_LR_PRECOND_ALPHA) + AS_LR_PRECOND_ALPHA * L->Mt[j];
         L->Mt[j] = m > 0 ? m : 1.0;
     }
     return dreg;
 }
 
 static void accept(mn_ws *L) {
-    swap_ptr(&L->Z, &L->Zt), swap_ptr(&L->P, &L->Pt), swap_ptr(&L->lse, &L->lset);
-    swap_ptr(&L->g, &L->gt), swap_ptr(&L->M, &L->Mt);
+    as__lr_swap_ptr(&L->Z, &L->Zt), as__lr_swap_ptr(&L->P, &L->Pt), as__lr_swap_ptr(&L->lse, &L->lset);
+    as__lr_swap_ptr(&L->g, &L->gt), as__lr_swap_ptr(&L->M, &L->Mt);
 }
 
 /* out = H vv = R vv + C Σ_i s_i ((diag(P_i) − P_i P_iᵀ) A_i) x̃_iᵀ with A_i = W_vv x̃_i + b_vv, one pass over X:
@@ -293,16 +273,6 @@ static double objective(const mn_ws *L, double *min_gap, double *max_gap) {
 
 /* ---- TRON (as logreg.c's, on the multinomial products) ---- */
 
-static double boundary_step(const double *a, const double *b, const double *M, size_t d, double delta) {
-    double ab = 0, bb = 0, aa = 0;
-    for (size_t j = 0; j < d; j++) ab += M[j] * a[j] * b[j], bb += M[j] * b[j] * b[j], aa += M[j] * a[j] * a[j];
-    double gap = delta * delta - aa;
-    if (gap < 0) gap = 0;
-    if (bb <= 0) return 0;
-    double rad = sqrt(ab * ab + bb * gap);
-    return ab >= 0 ? gap / (ab + rad) : (rad - ab) / bb;
-}
-
 /* Steihaug's truncated preconditioned CG on min gᵀs + ½ sᵀHs, ‖s‖_M ≤ Δ; the preconditioned residual is
  * projected (project) so every iterate stays where the objective has curvature. Returns the products. */
 static int trcg(mn_ws *L, double delta, double cgtol) {
@@ -312,13 +282,13 @@ static int trcg(mn_ws *L, double delta, double cgtol) {
     for (size_t j = 0; j < d; j++) s[j] = 0, r[j] = -L->g[j], u[j] = r[j] / M[j];
     project(L, u);
     memcpy(dir, u, d * sizeof(double));
-    double ru = vdot(r, u, d);
+    double ru = as__lr_vdot(r, u, d);
     int it = 0, max_it = (int)(2 * d + 20);
     while (it < max_it) {
-        if (sqrt(vdot(r, r, d)) <= cgtol) break;
+        if (sqrt(as__lr_vdot(r, r, d)) <= cgtol) break;
         hess_vec(L, dir, Hd);
         it++;
-        double dHd = vdot(dir, Hd, d);
+        double dHd = as__lr_vdot(dir, Hd, d);
         double alpha = ru / dHd, snew2 = 0;
         if (dHd > 0)
             for (size_t j = 0; j < d; j++) {
@@ -327,13 +297,13 @@ static int trcg(mn_ws *L, double delta, double cgtol) {
             }
         if (!(dHd > 0) || snew2 > delta * delta) {
             /* no curvature along dir, or the step leaves the region: to the boundary */
-            double tau = boundary_step(s, dir, M, d, delta);
+            double tau = as__lr_boundary_step(s, dir, M, d, delta);
             for (size_t j = 0; j < d; j++) s[j] += tau * dir[j], r[j] -= tau * Hd[j];
             break;
         }
         for (size_t j = 0; j < d; j++) s[j] += alpha * dir[j], r[j] -= alpha * Hd[j], u[j] = r[j] / M[j];
         project(L, u);
-        double ru_new = vdot(r, u, d);
+        double ru_new = as__lr_vdot(r, u, d);
         double beta = ru_new / ru;
         ru = ru_new;
         for (size_t j = 0; j < d; j++) dir[j] = u[j] + beta * dir[j];
@@ -348,17 +318,11 @@ static void tron_solve(mn_ws *L, const as_logreg_params *prm, double gnorm0, dou
     for (size_t j = 0; j < d; j++) delta += L->g[j] * L->g[j] / L->M[j];
     delta = sqrt(delta);
     int first = 1;
-    while (1) {
-        if (gnorm <= prm->tol * gnorm0) {
-            inf->converged = 1;
-            break;
-        }
-        if (inf->iterations >= prm->max_iter) break;
-        inf->iterations++;
+    while (as__lr_next_iteration(gnorm, gnorm0, prm->tol, prm->max_iter, &inf->iterations, &inf->converged)) {
         /* the forcing sequence and its floor of logreg.c's tron_solve */
-        double eta = fmax(fmin(XI, sqrt(gnorm / gnorm0)), 0.1 * prm->tol * gnorm0 / gnorm);
+        double eta = fmax(fmin(AS_LR_XI, sqrt(gnorm / gnorm0)), 0.1 * prm->tol * gnorm0 / gnorm);
         inf->hessian_products += trcg(L, delta, eta * gnorm);
-        double gs = vdot(L->g, L->s, d), sr = vdot(L->s, L->r, d);
+        double gs = as__lr_vdot(L->g, L->s, d), sr = as__lr_vdot(L->s, L->r, d);
         double prered = -0.5 * (gs - sr);
         double snorm = 0;
         for (size_t j = 0; j < d; j++) snorm += L->M[j] * L->s[j] * L->s[j];
@@ -368,20 +332,15 @@ static void tron_solve(mn_ws *L, const as_logreg_params *prm, double gnorm0, dou
         double dloss = trial_pass(L, L->s);
         double dreg = finish_trial(L, L->s);
         double actred = -(L->C * dloss + dreg);
-        double gtn = sqrt(vdot(L->gt, L->gt, d));
+        double gtn = sqrt(as__lr_vdot(L->gt, L->gt, d));
         if (first) delta = delta < snorm ? delta : snorm;
         first = 0;
         if (!isfinite(actred) || !isfinite(gtn)) {
-            delta = SIGMA1 * (delta < snorm ? delta : snorm);
+            delta = AS_LR_SIGMA1 * (delta < snorm ? delta : snorm);
             continue;
         }
-        double curv = -actred - gs;
-        double alpha = curv <= 0 ? SIGMA3 : fmax(SIGMA1, -0.5 * gs / curv);
-        if (actred < ETA0 * prered) delta = fmin(alpha * snorm, SIGMA2 * delta);
-        else if (actred < ETA1 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA2 * delta));
-        else if (actred < ETA2 * prered) delta = fmax(SIGMA1 * delta, fmin(alpha * snorm, SIGMA3 * delta));
-        else delta = fmax(delta, fmin(alpha * snorm, SIGMA3 * delta));
-        if (actred > ETA0 * prered) {
+        delta = as__lr_tron_radius(delta, snorm, gs, actred, prered);
+        if (actred > AS_LR_ETA0 * prered) {
             for (size_t j = 0; j < d; j++) L->v[j] += L->s[j];
             accept(L);
             gnorm = gtn;
@@ -582,7 +541,7 @@ as_status as__logreg_fit_multinomial(const double *X, size_t n, size_t p, const 
     trial_pass(&L, L.s);
     finish_trial(&L, L.s);
     accept(&L);
-    double gnorm = sqrt(vdot(L.g, L.g, nv));
+    double gnorm = sqrt(as__lr_vdot(L.g, L.g, nv));
     if (!isfinite(gnorm)) {
         st = as__err(err, AS_ERR_NUMERIC,
                      "multinomial logistic regression: the features hold non-finite values (NaN or infinity)");

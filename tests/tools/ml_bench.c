@@ -16,23 +16,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "matrix_io.h"
 #include "ml/ml.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static double uniform(void) {   /* splitmix64 → (0, 1) */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-static double normal(void) { return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform()); }
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double uniform(void) { return mio_uniform(&rng_state); }
+static double normal(void) { return mio_normal(&rng_state); }
 
 int main(int argc, char **argv) {
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : 235000, p = argc > 2 ? (size_t)atol(argv[2]) : 60;
@@ -91,13 +80,13 @@ int main(int argc, char **argv) {
     }
     as_error err;
     as_logreg_info info;
-    double b, t0 = now();
+    double b, t0 = mio_now();
     clock_t c0 = clock();   /* CPU time too: on a loaded machine the wall clock overstates the cost */
     if (as__logreg_fit(X, n, p, y, NULL, &prm, w, &b, &info, &err) != AS_OK) {
         fprintf(stderr, "ml_bench: %s\n", err.msg);
         return 1;
     }
-    double secs = now() - t0, cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    double secs = mio_now() - t0, cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
     printf("logreg %zu x %zu (%zu rare) C=%g tol=%g %s: %.3f s (cpu %.3f s), %d iterations, "
            "%d Hessian-vector products, %d Hessians formed, converged %d, |g| %.3g, objective %.12g, "
            "quasi_separated %d\n", n, p, rare, prm.C, prm.tol, info.solver == 2 ? "newton-cholesky" : "tron", secs, cpu,

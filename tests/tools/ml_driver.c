@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "matrix_io.h"
 #include "ml/ml.h"
 
 static void die(const char *what, const as_error *err) {
@@ -27,72 +28,20 @@ static void *xmalloc(size_t n) {
     return p;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Reads the whole CSV into a row-major matrix; returns the number of columns (label included). */
 static size_t read_csv(const char *path, double **out, size_t *rows) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        exit(2);
+    size_t cols;
+    mio_error e;
+    switch (mio_read_csv(path, MIO_EOL_ONCE, out, rows, &cols, &e)) {
+    case MIO_OK: return cols;
+    case MIO_ERR_OPEN: perror(path); break;
+    case MIO_ERR_NOMEM: die("out of memory", NULL); break;
+    case MIO_ERR_NOT_NUMERIC: fprintf(stderr, "ml_driver: %s: line %zu is not numeric\n", path, e.rows + 2); break;
+    case MIO_ERR_RAGGED:
+        fprintf(stderr, "ml_driver: %s: row %zu has %zu fields, expected %zu\n", path, e.rows + 1, e.fields, e.cols);
+        break;
     }
-    size_t cap = 1 << 16, len = 0, cols = 0, nrow = 0;
-    double *data = xmalloc(cap * sizeof *data);
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t got;
-    int first = 1;
-    while ((got = getline(&line, &lcap, f)) != -1) {
-        if (got > 0 && line[got - 1] == '\n') line[--got] = '\0';
-        if (got > 0 && line[got - 1] == '\r') line[--got] = '\0';
-        if (got == 0) continue;
-        size_t c = 0;
-        char *s = line;
-        int numeric = 1;
-        size_t start = len;
-        for (;;) {
-            char *end;
-            double v = strtod(s, &end);
-            if (end == s || (*end != ',' && *end != '\0')) {
-                numeric = 0;
-                break;
-            }
-            if (len == cap) {
-                cap *= 2;
-                data = realloc(data, cap * sizeof *data);
-                if (!data) die("out of memory", NULL);
-            }
-            data[len++] = v;
-            c++;
-            if (*end == '\0') break;
-            s = end + 1;
-        }
-        if (!numeric) {
-            if (first) {   /* header line */
-                len = start;
-                first = 0;
-                continue;
-            }
-            fprintf(stderr, "ml_driver: %s: line %zu is not numeric\n", path, nrow + 2);
-            exit(2);
-        }
-        first = 0;
-        if (cols == 0) cols = c;
-        if (c != cols) {
-            fprintf(stderr, "ml_driver: %s: row %zu has %zu fields, expected %zu\n", path, nrow + 1, c, cols);
-            exit(2);
-        }
-        nrow++;
-    }
-    free(line);
-    fclose(f);
-    *out = data;
-    *rows = nrow;
-    return cols;
+    exit(2);
 }
 
 static void put_num(double v) {
@@ -138,9 +87,9 @@ static void fit_and_report(const double *Xtr, size_t ntr, const double *Xte, siz
     as_error err;
     double *w = xmalloc(p * sizeof *w), b = 0;
     as_logreg_info info;
-    double t0 = now();
+    double t0 = mio_now();
     if (as__logreg_fit(Xtr, ntr, p, ytr, NULL, prm, w, &b, &info, &err) != AS_OK) die("logistic regression", &err);
-    double secs = now() - t0;
+    double secs = mio_now() - t0;
     double *prob = xmalloc(nte * sizeof *prob);
     as__logreg_predict(Xte, nte, p, w, b, prob);
     as_metrics m;
@@ -213,9 +162,9 @@ int main(int argc, char **argv) {
 
     as_pca pca;
     as_error err;
-    double t0 = now();
+    double t0 = mio_now();
     as_status st = as__pca_fit(Xtr, ntr, p, variance, &pca, &err);
-    double secs = now() - t0;
+    double secs = mio_now() - t0;
     if (st != AS_OK) {
         printf(",\"pca\":{\"error\":%d}}\n", (int)st);
         return 0;

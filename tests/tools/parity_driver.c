@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "matrix_io.h"
 #include "ml/ml.h"
 
 static void die(const char *fmt, const char *what) {
@@ -43,12 +44,6 @@ static void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
     if (!p) die("%s", "out of memory");
     return p;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- input ---- */
@@ -87,53 +82,16 @@ static size_t read_npy(const char *path, double **out, size_t *rows) {
 
 /* Reads a numeric CSV (optional header line) into a row-major matrix; returns the number of columns. */
 static size_t read_csv(const char *path, double **out, size_t *rows) {
-    size_t len0 = strlen(path);
+    size_t len0 = strlen(path), cols;
     if (len0 > 4 && !strcmp(path + len0 - 4, ".npy")) return read_npy(path, out, rows);
-    FILE *f = fopen(path, "r");
-    if (!f) die("cannot open %s", path);
-    size_t cap = 1 << 12, len = 0, cols = 0, nrow = 0;
-    double *data = xmalloc(cap * sizeof *data);
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t got;
-    int first = 1;
-    while ((got = getline(&line, &lcap, f)) != -1) {
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
-        if (got == 0) continue;
-        size_t c = 0, start = len;
-        int numeric = 1;
-        for (char *s = line;;) {
-            char *end;
-            double v = strtod(s, &end);
-            if (end == s || (*end != ',' && *end != '\0')) {
-                numeric = 0;
-                break;
-            }
-            if (len == cap) {
-                cap *= 2;
-                data = realloc(data, cap * sizeof *data);
-                if (!data) die("%s", "out of memory");
-            }
-            data[len++] = v;
-            c++;
-            if (*end == '\0') break;
-            s = end + 1;
-        }
-        if (!numeric) {
-            if (!first) die("non-numeric line in %s", path);
-            len = start;
-            first = 0;
-            continue;
-        }
-        first = 0;
-        if (!cols) cols = c;
-        if (c != cols) die("ragged rows in %s", path);
-        nrow++;
+    mio_error e;
+    switch (mio_read_csv(path, MIO_EOL_ALL, out, rows, &cols, &e)) {
+    case MIO_OK: break;
+    case MIO_ERR_OPEN: die("cannot open %s", path); break;
+    case MIO_ERR_NOMEM: die("%s", "out of memory"); break;
+    case MIO_ERR_NOT_NUMERIC: die("non-numeric line in %s", path); break;
+    case MIO_ERR_RAGGED: die("ragged rows in %s", path); break;
     }
-    free(line);
-    fclose(f);
-    *out = data;
-    *rows = nrow;
     return cols;
 }
 
@@ -283,7 +241,7 @@ static int cmd_permutation(int argc, char **argv) {
 
 static int cmd_split(int argc, char **argv) {
     if (argc != 5) die("%s", "usage: split N FRACTION SEED");
-    size_t n = parse_ulong(argv[2]), ntr, nte;
+    size_t n = parse_ulong(argv[2]), ntr = 0, nte = 0;
     size_t *tr = xmalloc(n * sizeof *tr), *te = xmalloc(n * sizeof *te);
     as__random_split(n, atof(argv[3]), (uint32_t)parse_ulong(argv[4]), tr, &ntr, te, &nte);
     printf("{");
@@ -297,7 +255,7 @@ static int cmd_split(int argc, char **argv) {
 
 static int cmd_stratified_split(int argc, char **argv) {
     if (argc != 5) die("%s", "usage: stratified_split LABELS FRACTION SEED");
-    size_t n, ntr, nte;
+    size_t n, ntr = 0, nte = 0;
     int K;
     int *cls = read_labels(argv[2], &n, &K);
     size_t *tr = xmalloc(n * sizeof *tr), *te = xmalloc(n * sizeof *te);
@@ -384,9 +342,9 @@ static int cmd_pca(int argc, char **argv) {
     size_t n, p = read_csv(argv[2], &X, &n);
     as_pca pca;
     as_error err;
-    double t0 = now();
+    double t0 = mio_now();
     as_status st = as__pca_fit(X, n, p, atof(argv[3]), &pca, &err);
-    double secs = now() - t0;
+    double secs = mio_now() - t0;
     if (st != AS_OK) {
         free(X);
         return put_error(st, &err);
@@ -527,7 +485,7 @@ static as_status fit_model(const double *X, size_t n, size_t p, const int *cls, 
     f->K = K;
     f->p = p;
     as_status st;
-    double t0 = now();
+    double t0 = mio_now();
     if (K == 2) {
         f->W = xmalloc(p * sizeof *f->W);
         f->b = xmalloc(sizeof *f->b);
@@ -540,7 +498,7 @@ static as_status fit_model(const double *X, size_t n, size_t p, const int *cls, 
         f->b = xmalloc((size_t)K * sizeof *f->b);
         st = as__logreg_fit_multinomial(X, n, p, cls, K, sw, &o->prm, f->W, f->b, &f->info, err);
     }
-    f->seconds = now() - t0;
+    f->seconds = mio_now() - t0;
     free(sw);
     return st;
 }
@@ -635,7 +593,7 @@ static int cmd_pipeline(int argc, char **argv) {
     unsigned long seed = 42;
     if (o.split && strcmp(o.split, "none") && sscanf(o.split, "%31[a-z]:%lf:%lu", kind, &fraction, &seed) != 3)
         die("bad --split %s", o.split);
-    size_t *tr = xmalloc(n * sizeof *tr), *te = xmalloc(n * sizeof *te), ntr, nte;
+    size_t *tr = xmalloc(n * sizeof *tr), *te = xmalloc(n * sizeof *te), ntr = 0, nte = 0;
     as_error err;
     as_status st;
     if (o.split && !strcmp(o.split, "none")) {   /* fit and evaluate on every row, in order */
