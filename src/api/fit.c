@@ -151,8 +151,11 @@ static as_status fit_core(as_model *m, const as_dataset *d, const size_t *fit, s
     if (params->pca_variance > 0) {
         if ((st = as__pca_fit(X, n_fit, p, params->pca_variance, &m->pca, err))) {
             /* constant training columns are a property of the data, not a numerical failure */
-            if (st == AS_ERR_NUMERIC && strstr(err->msg, "constant"))
-                st = as__err(err, AS_ERR_NODATA, "%s; train without PCA (--pca 0) or with columns that vary", err->msg);
+            if (st == AS_ERR_NUMERIC && err && strstr(err->msg, "constant")) {
+                char why[sizeof err->msg];
+                snprintf(why, sizeof why, "%s", err->msg);   /* as__err writes into err->msg */
+                st = as__err(err, AS_ERR_NODATA, "%s; train without PCA (--pca 0) or with columns that vary", why);
+            }
             goto out;
         }
         m->has_pca = 1;
@@ -410,14 +413,15 @@ static void report_fit(as_model *m, const fit_info *fi, as_metrics_report *rep, 
                         params->scale ? "" : ", or standardize the columns (drop --no-scale)");
     if (unbounded)
         as__report_warn(rep, "the training classes are (quasi-)separated and there is no penalty: no finite optimum "
-                        "exists, so the coefficients stopped growing only at the iteration limit (%d); their size "
-                        "means nothing — use --penalty l2 (or l1)", in->iterations);
+                        "exists, so the solver did not converge — the coefficients kept growing until it stopped after "
+                        "%d iterations, and more iterations would only make them larger; their size means nothing: "
+                        "use --penalty l2 (or l1)", in->iterations);
     else if (in->quasi_separated && params->penalty == AS_PENALTY_NONE)
         as__report_warn(rep, "some training rows are predicted with probability 0 or 1 to double precision: the "
                         "classes are close to separated, the optimum was found but its probabilities are overconfident");
     else if (in->quasi_separated)
-        as__report_warn(rep, "the training classes are (quasi-)separated: the coefficients' size is set by C alone and "
-                        "training probabilities are overconfident");
+        as__report_warn(rep, "the training classes are (quasi-)separated: the coefficients' size is set by C alone "
+                        "(a larger C gives larger coefficients and more extreme probabilities)");
     if (params->penalty == AS_PENALTY_L1 && in->nonzero == 0)
         as__report_warn(rep, "the L1 penalty set every coefficient to 0: the model predicts the base rate; raise --C");
 }

@@ -281,6 +281,11 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
     as_table *t = NULL;
     as_status st = as__table_read_csv(csv_path, &topt, &t, err);
     if (st) return st;
+    if (t->nrows == 0) {
+        st = as__err(err, AS_ERR_NODATA, "%s has a header but no data rows to score", csv_path);
+        as__table_free(t);
+        return st;
+    }
     stats->threshold = m->threshold;
     size_t ni = m->n_num + m->n_cat, pw = as__model_prob_width(m);
     int *num_col = as__calloc(m->n_num + 1, sizeof *num_col), *cat_col = as__calloc(m->n_cat + 1, sizeof *cat_col);

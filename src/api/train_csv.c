@@ -175,9 +175,10 @@ static const char *closest(const as_table *t, const char *name) {
         }
         if (prev[lb] < best_d) { best_d = prev[lb]; best = a; }
     }
-    /* only a near miss is a suggestion: at most a third of the name's letters wrong (and at least one allowed) */
+    /* only a near miss is a suggestion: at most a third of the letters wrong (at least one), and never a name
+     * that shares nothing with the one asked for ("t" is not a typo of "b") */
     size_t len = strlen(name), limit = len / 3 > 1 ? len / 3 : 1;
-    return best_d <= limit ? best : NULL;
+    return best_d <= limit && best_d < len ? best : NULL;
 }
 
 static const char *split_name(as_split_kind k) { return k == AS_SPLIT_STRATIFIED ? "stratified" : "random"; }

@@ -73,7 +73,7 @@ void cmd_train_usage(FILE *out) {
             "                     rows first with SEED (not by time) (default: no cross-validation)\n"
             "  --validation F     share of the training rows held out for early stopping (--model gbdt) and for\n"
             "                     the cost-based threshold: the latest by time with --db, a seeded random part\n"
-            "                     with --csv (0 < F < 1, default: %g)\n"
+            "                     with --csv (0 < F <= 0.5, default: %g)\n"
             "  Example: aftersales train --csv iris.csv --target species --split stratified:0.2:42 --cv 5 \\\n"
             "             --out model/model.json\n"
             "\n"
@@ -418,9 +418,9 @@ int cmd_train(int argc, char **argv) {
         case OPT_VALIDATION:
             if (!cli_parse_double(cmd, "--validation", optarg, 0.0, 1.0, &tp.validation_fraction))
                 return CLI_EXIT_USAGE;
-            if (!(tp.validation_fraction > 0 && tp.validation_fraction < 1))
-                return cli_usage_error(cmd, "--validation is a share of the training rows strictly between 0 and 1 "
-                                       "(e.g. 0.15), got %s", optarg);
+            if (!(tp.validation_fraction > 0 && tp.validation_fraction <= 0.5))
+                return cli_usage_error(cmd, "--validation is a share of the training rows above 0 and at most 0.5 "
+                                       "(e.g. 0.15; the rest is what the model learns from), got %s", optarg);
             validation_given = 1;
             break;
         case OPT_ROUNDS:

@@ -150,6 +150,12 @@ static void test_pooling_and_unseen(void) {
     as_score_stats ss;
     CHECK_OK(as_score_csv(m, score_in, out, &ss, &err), &err);
     CHECK(ss.lines == 3 && ss.unseen_categories == 1 && ss.skipped_missing == 0);
+    CHECK_STR(ss.first_unseen, "row 2: shop=atlantis");
+    f = fopen(score_in, "w");
+    fprintf(f, "x1,x2,shop\n");
+    fclose(f);
+    CHECK(as_score_csv(m, score_in, out, &ss, &err) == AS_ERR_NODATA);
+    CHECK_MSG(strstr(err.msg, "no data rows"), "%s", err.msg);
     char *text = slurp(out);
     CHECK(text && strncmp(text, "row,probability,predicted,top_reasons\n", 38) == 0);
     free(text);
@@ -308,6 +314,28 @@ static void test_bad_parameters(void) {
     tp.n_drop_columns = 1;
     CHECK(as_train_csv(csv, &tp, &m, &rep, &err) == AS_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "two-class"), "%s", err.msg);
+    /* a constant feature under PCA is a data error that names the cause and the way out */
+    {
+        char cpath[512];
+        snprintf(cpath, sizeof cpath, "%s/const.csv", dir);
+        FILE *f = fopen(cpath, "w");
+        fprintf(f, "c,t\n");
+        for (int i = 0; i < 40; i++) fprintf(f, "5,%d\n", i % 2);
+        fclose(f);
+        as_train_params tc = as_train_params_default();
+        as_split_parse("random:0.2:42", &tc.split, &err);
+        tc.target = "t";
+        tc.pca_variance = 0.95;
+        CHECK(as_train_csv(cpath, &tc, &m, &rep, &err) == AS_ERR_NODATA && m == NULL);
+        CHECK_MSG(strstr(err.msg, "constant") && strstr(err.msg, "--pca 0"), "%s", err.msg);
+        /* a file with a header and no rows: for training and for scoring */
+        snprintf(cpath, sizeof cpath, "%s/empty.csv", dir);
+        f = fopen(cpath, "w");
+        fprintf(f, "c,t\n");
+        fclose(f);
+        CHECK(as_train_csv(cpath, &tc, &m, &rep, &err) == AS_ERR_NODATA);
+        CHECK_MSG(strstr(err.msg, "no data rows"), "%s", err.msg);
+    }
     as_split_spec sp;
     CHECK(as_split_parse("stratified:0.3:7", &sp, &err) == AS_OK && sp.kind == AS_SPLIT_STRATIFIED &&
           sp.test_fraction == 0.3 && sp.seed == 7);
