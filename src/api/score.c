@@ -58,6 +58,19 @@ static void top_reasons(const as_model *m, const double *contrib, const char *co
     }
 }
 
+/* The first text column of a row whose value the model's vocabulary does not hold (the row is known to have one:
+ * as__model_encode counted it). Only called for the first such row of a run, so a linear scan is fine. */
+static size_t first_unseen_column(const as_model *m, const char *const *cat) {
+    for (size_t c = 0; c < m->n_cat; c++) {
+        const as_catvar *v = &m->cats[c];
+        int known = !cat[c];
+        for (size_t l = 0; l < v->n_levels && !known; l++) known = strcmp(v->levels[l], cat[c]) == 0;
+        for (size_t l = 0; l < v->n_pooled && !known; l++) known = strcmp(v->pooled[l], cat[c]) == 0;
+        if (!known) return c;
+    }
+    return 0;
+}
+
 /* One chunk of shop rows waiting for prediction. */
 typedef struct shop_chunk {
     size_t n;
@@ -200,18 +213,10 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         for (int c = 0; c < nc; c++) ch->cat[i][c] = dup_col(&ch->arena, q, 6 + c);
         for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
         if (as__model_encode(m, num, ch->cat[i], X + i * m->p, NULL) > 0 && !stats->unseen_categories++) {
-            for (int c = 0; c < nc; c++) {
-                const as_catvar *v = &m->cats[c];
-                const char *val = ch->cat[i][c];
-                int known = !val;
-                for (size_t l = 0; l < v->n_levels && !known; l++) known = strcmp(v->levels[l], val) == 0;
-                for (size_t l = 0; l < v->n_pooled && !known; l++) known = strcmp(v->pooled[l], val) == 0;
-                if (!known) {
-                    snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s line %lld: %s=%.60s",
-                             ch->oid[i] ? ch->oid[i] : "", (long long)ch->line[i], v->name, val);
-                    break;
-                }
-            }
+            size_t c = first_unseen_column(m, ch->cat[i]);
+            snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s line %lld: %s=%.60s",
+                     ch->oid[i] ? ch->oid[i] : "", (long long)ch->line[i], m->cats[c].name,
+                     ch->cat[i][c] ? ch->cat[i][c] : "");
         }
         if (++ch->n == SCORE_CHUNK && (st = score_chunk(m, ch, X, prob, contrib, fl, fo, thr, &o, stats, &sum, err)))
             break;
@@ -355,20 +360,10 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
             else { snprintf(buf, 32, "%.17g", col->num[i]); cat[c] = buf; }
         }
         double *x = X + nb * m->p;
-        if (as__model_encode(m, num, cat, x, NULL) > 0) {
-            if (!stats->unseen_categories++) {
-                for (size_t c = 0; c < m->n_cat; c++) {
-                    const as_catvar *v = &m->cats[c];
-                    int known = !cat[c];
-                    for (size_t l = 0; l < v->n_levels && !known; l++) known = strcmp(v->levels[l], cat[c]) == 0;
-                    for (size_t l = 0; l < v->n_pooled && !known; l++) known = strcmp(v->pooled[l], cat[c]) == 0;
-                    if (!known) {
-                        snprintf(stats->first_unseen, sizeof stats->first_unseen, "row %zu: %s=%.80s", i + 1, v->name,
-                                 cat[c]);
-                        break;
-                    }
-                }
-            }
+        if (as__model_encode(m, num, cat, x, NULL) > 0 && !stats->unseen_categories++) {
+            size_t c = first_unseen_column(m, cat);
+            snprintf(stats->first_unseen, sizeof stats->first_unseen, "row %zu: %s=%.80s", i + 1, m->cats[c].name,
+                     cat[c] ? cat[c] : "");
         }
         int miss = 0;
         if (m->kind != AS_MODEL_GBDT)
