@@ -34,10 +34,11 @@ as_train_params as_train_params_default(void) {
     p.cv_seed = 42;
     p.contact_success = 1.0;
     p.validation_fraction = 0.15;
-    p.gbdt_rounds = 500;
-    p.gbdt_learning_rate = 0.1;
-    p.gbdt_max_depth = 6;
-    p.gbdt_early_stopping = 20;
+    as_gbdt_params g = as__gbdt_params_default();   /* one place for the boosted trees' defaults */
+    p.gbdt_rounds = g.rounds;
+    p.gbdt_learning_rate = g.learning_rate;
+    p.gbdt_max_depth = g.max_depth;
+    p.gbdt_early_stopping = g.early_stopping;
     return p;
 }
 
