@@ -84,16 +84,24 @@ static void check_roundtrip(as_model *m, const char *csv, const char *tag) {
     as_model_free(m2);
 }
 
+/* The columns each test leaves out, and the parameters every test starts from. */
+static const char *const drop_bw[] = {"b", "w"}, *const drop_yw[] = {"y", "w"}, *const drop_y[] = {"y"};
+
+static as_train_params csv_params(const char *split, const char *target, const char *const *drop, size_t n_drop) {
+    as_error err;
+    as_train_params tp = as_train_params_default();
+    as_split_parse(split, &tp.split, &err);
+    tp.target = target;
+    tp.drop_columns = drop;
+    tp.n_drop_columns = n_drop;
+    return tp;
+}
+
 static void test_multinomial(void) {
     char csv[512];
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("stratified:0.25:42", &tp.split, &err);
-    tp.target = "y";
-    const char *drop[] = {"b", "w"};
-    tp.drop_columns = drop;
-    tp.n_drop_columns = 2;
+    as_train_params tp = csv_params("stratified:0.25:42", "y", drop_bw, 2);
     tp.impute = AS_IMPUTE_MEDIAN;
     tp.pca_variance = 0;
     as_model *m = NULL;
@@ -124,12 +132,7 @@ static void test_pooling_and_unseen(void) {
     char csv[512], score_in[512], out[512];
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("random:0.2:42", &tp.split, &err);
-    tp.target = "b";
-    const char *drop[] = {"y", "w"};
-    tp.drop_columns = drop;
-    tp.n_drop_columns = 2;
+    as_train_params tp = csv_params("random:0.2:42", "b", drop_yw, 2);
     tp.impute = AS_IMPUTE_MOST_FREQUENT;
     tp.min_level_count = 2;
     tp.pca_variance = 0;
@@ -182,12 +185,7 @@ static void test_cv_and_costs(void) {
     char csv[512];
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("random:0.2:42", &tp.split, &err);
-    tp.target = "b";
-    const char *drop[] = {"y"};
-    tp.drop_columns = drop;
-    tp.n_drop_columns = 1;
+    as_train_params tp = csv_params("random:0.2:42", "b", drop_y, 1);
     tp.weight_column = "w";
     tp.cv_folds = 5;
     tp.return_cost = 20;
@@ -223,12 +221,7 @@ static void test_explanations(void) {
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
     for (int pca = 0; pca < 2; pca++) {
-        as_train_params tp = as_train_params_default();
-        as_split_parse("random:0.2:42", &tp.split, &err);
-        tp.target = pca ? "y" : "b";
-        const char *drop[] = {pca ? "b" : "y", "w"};
-        tp.drop_columns = drop;
-        tp.n_drop_columns = 2;
+        as_train_params tp = csv_params("random:0.2:42", pca ? "y" : "b", pca ? drop_bw : drop_yw, 2);
         tp.impute = AS_IMPUTE_MEDIAN;
         tp.pca_variance = pca ? 0.9 : 0;
         as_model *m = NULL;
@@ -262,12 +255,7 @@ static void test_gbdt(void) {
     char csv[512];
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("random:0.2:42", &tp.split, &err);
-    tp.target = "b";
-    const char *drop[] = {"y", "w"};
-    tp.drop_columns = drop;
-    tp.n_drop_columns = 2;
+    as_train_params tp = csv_params("random:0.2:42", "b", drop_yw, 2);
     tp.model_kind = AS_MODEL_GBDT;
     tp.gbdt_rounds = 200;
     tp.threads = 1;
@@ -311,9 +299,7 @@ static void test_bad_parameters(void) {
     as_error err;
     as_metrics_report rep;
     as_model *m = NULL;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("random:0.2:42", &tp.split, &err);
-    tp.target = "b";
+    as_train_params tp = csv_params("random:0.2:42", "b", NULL, 0);
     tp.impute = AS_IMPUTE_KEEP;   /* logistic regression cannot keep NaN */
     CHECK(as_train_csv(csv, &tp, &m, &rep, &err) == AS_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "--impute keep"), "%s", err.msg);
@@ -364,12 +350,7 @@ static void test_score_order_and_bad_model(void) {
     char csv[512], in[512], out[512], mp[512];
     snprintf(csv, sizeof csv, "%s/data.csv", dir);
     as_error err;
-    as_train_params tp = as_train_params_default();
-    as_split_parse("random:0.2:42", &tp.split, &err);
-    tp.target = "y";
-    const char *drop[] = {"b", "w"};
-    tp.drop_columns = drop;
-    tp.n_drop_columns = 2;
+    as_train_params tp = csv_params("random:0.2:42", "y", drop_bw, 2);
     tp.pca_variance = 0;
     as_model *m = NULL;
     as_metrics_report rep;
