@@ -4,7 +4,7 @@
 # As root it runs `apt-get update` once, then `apt-get install -y`; otherwise it names the packages to install.
 set -euo pipefail
 what=${1:-build}
-build_pkgs=(gcc make cmake pkg-config libsqlite3-dev zlib1g-dev liblapacke-dev libopenblas-dev libcjson-dev libxgboost-dev)
+build_pkgs=(gcc make cmake pkg-config libsqlite3-dev zlib1g-dev liblapacke-dev libopenblas-dev libcjson-dev libxgboost-dev libsodium-dev)
 test_pkgs=(clang sqlite3 python3-sklearn python3-pandas)
 bench_pkgs=(liblinear-tools liblinear-dev time)
 pkgs=("${build_pkgs[@]}")

@@ -94,11 +94,18 @@ void as_db_close(as_db *db);
  * ------------------------------------------------------------------------------------------------------- */
 
 typedef struct as_ingest_params {
-    const char *preset;              /* "online-retail" or "canonical" (a folder of canonical CSVs) */
+    const char *preset;              /* "online-retail", "canonical" (a folder of canonical CSVs), "olist" (a folder
+                                      * of the Olist export) or "mapping" (path names a mapping file, docs/mapping.md) */
     const char *const *na_tokens;    /* extra missing-value tokens besides the empty field; may be NULL */
     size_t n_na_tokens;
     as_progress_fn progress;
     void *progress_user;
+    /* ---- appended with schema 2 (issue 4) ---- */
+    const char *key_file;            /* pseudonymization key (32 random bytes, hex) for columns declared personal;
+                                      * NULL = "<database path>.key". Created (mode 0600) when absent; keep it to
+                                      * get the same pseudonyms on the next ingest, delete it to unlink them. */
+    const char *data_dir;            /* preset "mapping": folder the mapping's file names are relative to; NULL =
+                                      * the mapping file's own folder */
 } as_ingest_params;
 
 typedef struct as_ingest_stats {
@@ -112,7 +119,14 @@ typedef struct as_ingest_stats {
     char reject_reason[8][96];
     int64_t reject_count[8];
     int64_t updated;                 /* records already present whose values changed: the new values replace them */
-    int64_t orphan_lines;            /* canonical preset: order lines whose order is not in orders.csv */
+    int64_t orphan_lines;            /* order lines whose order is not (yet) in the orders table */
+    /* ---- appended with schema 2 (issue 4) ---- */
+    int64_t reviews;                 /* review records loaded */
+    int64_t pseudonymized;           /* values of personal-data columns replaced by keyed pseudonyms */
+    int64_t pii_dropped;             /* values of personal-data columns dropped (not loaded) */
+    int64_t scrubbed;                /* e-mail addresses / phone numbers replaced inside free text */
+    int key_created;                 /* 1 when this ingest created the key file */
+    char key_path[512];              /* the key file used ("" when no column was declared personal) */
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);
@@ -126,12 +140,28 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
  * Build: labels and point-in-time features (one row per purchase line, table `features`)
  * ------------------------------------------------------------------------------------------------------- */
 
+/* When a score is meant to be used: at the purchase (default; nothing about the order's own delivery is known)
+ * or after delivery (the order's own delivery facts — days to delivery, days late — become features). */
+typedef enum as_moment { AS_MOMENT_ORDER = 0, AS_MOMENT_DELIVERY = 1 } as_moment;
+
 typedef struct as_build_params {
     int horizon_days;                /* a purchase is positive when a matching case opens within this many days */
     double prior_strength;           /* pseudo-count of the shrinkage prior for smoothed return rates */
     as_progress_fn progress;
     void *progress_user;
+    /* ---- appended with schema 2 (issue 4) ---- */
+    int moment;                      /* as_moment */
+    int hash_buckets;                /* hashed word features per text source (descriptions, reasons); 0 = none */
 } as_build_params;
+
+#define AS_MAX_TARGET_CLASSES 12
+
+/* Class balance of one target: class names and counts over the labelled rows. */
+typedef struct as_class_balance {
+    int n;
+    char name[AS_MAX_TARGET_CLASSES][32];
+    int64_t count[AS_MAX_TARGET_CLASSES];
+} as_class_balance;
 
 typedef struct as_build_stats {
     int64_t purchase_lines;          /* feature rows written */
@@ -140,6 +170,12 @@ typedef struct as_build_stats {
     int64_t data_start, data_end;    /* first and last event timestamp */
     int64_t label_until;             /* purchases at or before this instant are labelled */
     int64_t lines_without_customer;  /* purchase lines whose order names no customer: not feature rows */
+    /* ---- appended with schema 2 (issue 4) ---- */
+    int n_features;                  /* model-input columns of the line table (numeric + categorical) */
+    int64_t orders, orders_labelled, order_positives;   /* the order-level table (order_features) */
+    as_class_balance line_kind, line_reason;            /* multiclass line targets: case kind, reason class */
+    as_class_balance order_kind, order_reason;          /* the same for orders */
+    double seconds;                  /* wall time of the build */
 } as_build_stats;
 
 as_build_params as_build_params_default(void);
@@ -229,7 +265,19 @@ typedef struct as_train_params {
     int gbdt_max_depth;
     int gbdt_early_stopping;         /* stop after this many rounds without a better validation log loss */
     int threads;                     /* boosted trees' threads (0 = automatic: 1 with up to 2 cores, else cores − 1) */
+    /* ---- appended with schema 2 (issue 4): shop flow only ---- */
+    int target_level;                /* as_target_level: one row per purchase line (default) or per order */
+    int target_label;                /* as_target_label: any case (binary, default), case kind or reason class */
+    int feature_set;                 /* as_feature_set: the whole feature library (default) or the main job's set */
 } as_train_params;
+
+typedef enum as_target_level { AS_TARGET_LINE = 0, AS_TARGET_ORDER = 1 } as_target_level;
+/* Binary: a case within the horizon. Kind: "none" or the kind of the first case within the horizon (return,
+ * exchange, repair, refund, complaint, cancel). Reason: "none" or the reason class of that case. */
+typedef enum as_target_label { AS_LABEL_ANY = 0, AS_LABEL_KIND = 1, AS_LABEL_REASON = 2 } as_target_label;
+/* ALL: every model-input column build wrote (feature_numeric / feature_categorical in meta). MAIN: the main
+ * job's columns of the first version (the 36 numeric features + category), for comparisons. */
+typedef enum as_feature_set { AS_FEATURES_ALL = 0, AS_FEATURES_MAIN = 1 } as_feature_set;
 
 as_train_params as_train_params_default(void);
 
@@ -336,6 +384,10 @@ typedef struct as_metrics_report {
     uint32_t opt_cv_seed;
     double opt_return_cost, opt_contact_cost, opt_contact_success;   /* 0 = no cost-based decision */
     char threshold_rule[96];         /* how the flag threshold was chosen, in words */
+    /* ---- appended with schema 2 (issue 4) ---- */
+    int target_level, target_label, feature_set;
+    char target_desc[128];           /* the target in words: "order line: any case within 90 days" */
+    as_class_balance balance_train, balance_test;   /* class counts of the training and test rows */
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.

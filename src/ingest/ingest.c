@@ -183,8 +183,10 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     memset(stats, 0, sizeof *stats);
     const char *preset = params->preset ? params->preset : "online-retail";
     int retail = strcmp(preset, "online-retail") == 0, canonical = strcmp(preset, "canonical") == 0;
-    if (!retail && !canonical)
-        return as__err(err, AS_ERR_INVALID, "unknown preset '%s'; use online-retail or canonical", preset);
+    int olist = strcmp(preset, "olist") == 0, mapping = strcmp(preset, "mapping") == 0;
+    if (!retail && !canonical && !olist && !mapping)
+        return as__err(err, AS_ERR_INVALID, "unknown preset '%s'; use online-retail, olist, canonical or mapping "
+                       "(--mapping FILE)", preset);
 
     as_ingest_ctx cx = {.db = db, .params = params, .stats = stats, .source = base_name(path)};
     /* One database holds one shop: mixing two exports would mix their customers, products and label rules. */
@@ -197,8 +199,14 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     if (st) return st;
     st = as__db_prepare(db, "INSERT OR REPLACE INTO rejects(source, line, reason, raw) VALUES(?,?,?,?)",
                         &cx.ins_reject, err);
-    if (!st) st = retail ? as__ingest_online_retail(&cx, path, err) : as__ingest_canonical(&cx, path, err);
+    if (!st) {
+        if (retail) st = as__ingest_online_retail(&cx, path, err);
+        else if (canonical) st = as__ingest_canonical(&cx, path, err);
+        else if (olist) st = as__ingest_olist(&cx, path, err);
+        else st = as__ingest_mapping(&cx, path, err);
+    }
     sqlite3_finalize(cx.ins_reject);
+    as__buf_free(&cx.scratch);
     if (!st) {
         char v[64];
         snprintf(v, sizeof v, "%s", preset);
@@ -213,4 +221,20 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     }
     if (params->progress) params->progress(params->progress_user, "ingest", 1, 1);
     return st;
+}
+
+/* Placeholders until privacy lands (issue 4). */
+as_status as__ingest_pii_key(as_ingest_ctx *cx, const as_pii_key **key, as_error *err) {
+    (void)cx; *key = NULL;
+    return as__err(err, AS_ERR_IO, "pseudonymization is not supported yet");
+}
+as_status as__ingest_pseudonym(as_ingest_ctx *cx, const char *domain, const char *value, size_t n, char *out,
+                               as_error *err) {
+    (void)cx; (void)domain; (void)value; (void)n; out[0] = '\0';
+    return as__err(err, AS_ERR_IO, "pseudonymization is not supported yet");
+}
+as_status as__ingest_scrub(as_ingest_ctx *cx, const char *text, size_t n, const char **out, size_t *out_n,
+                           as_error *err) {
+    (void)cx; (void)err; *out = text; *out_n = n;
+    return AS_OK;
 }

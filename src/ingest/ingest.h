@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "io/csv.h"
+#include "privacy/pii.h"
 #include "store/store.h"
 
 /* State shared by the presets while one ingest runs. */
@@ -16,6 +17,14 @@ typedef struct as_ingest_ctx {
     as_ingest_stats *stats;
     const char *source;          /* file name recorded with rejects and rows */
     sqlite3_stmt *ins_reject;
+    /* Personal data (privacy/pii.h). The key is loaded on first use by as__ingest_pii_key. A preset that reads a
+     * source with declared personal columns sets reject_mask to one flag per header field (1 = personal) while it
+     * reads that source, so as__ingest_reject never stores those fields' raw values; NULL = none declared. */
+    as_pii_key pii_key;
+    int pii_loaded;
+    const unsigned char *reject_mask;
+    size_t reject_mask_n;
+    as_buf scratch;              /* reusable output of as__ingest_scrub / pseudonyms */
 } as_ingest_ctx;
 
 /* Records a rejected record: the rejects row keeps the raw text and the detailed reason; the stats group
@@ -51,7 +60,24 @@ as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stm
 /* Opens path and reads its header record into *f / *nf; AS_ERR_NODATA for a file with no header. */
 as_status as__ingest_open(const char *path, as_csv_reader **r, as_csv_field **f, size_t *nf, as_error *err);
 
+/* The pseudonymization key of this ingest: loaded (or created) on first use from params->key_file or
+ * "<db path>.key"; records stats->key_path and key_created. */
+as_status as__ingest_pii_key(as_ingest_ctx *cx, const as_pii_key **key, as_error *err);
+/* The pseudonym of a personal value in the canonical field's domain, written into out (AS_PII_PSEUDONYM_LEN + 1
+ * bytes); counts stats->pseudonymized. An empty value gives "" (nothing counted). */
+as_status as__ingest_pseudonym(as_ingest_ctx *cx, const char *domain, const char *value, size_t n, char *out,
+                               as_error *err);
+/* Free text with e-mail addresses and phone numbers replaced: *out points at text itself when nothing was
+ * replaced, else into cx->scratch (valid until the next call); counts stats->scrubbed. */
+as_status as__ingest_scrub(as_ingest_ctx *cx, const char *text, size_t n, const char **out, size_t *out_n,
+                           as_error *err);
+
 as_status as__ingest_online_retail(as_ingest_ctx *cx, const char *path, as_error *err);
+/* A shop described by a mapping file (docs/mapping.md); file names inside it are relative to
+ * cx->params->data_dir, or to the mapping file's folder. */
+as_status as__ingest_mapping(as_ingest_ctx *cx, const char *mapping_path, as_error *err);
+/* The Olist export folder (docs/presets.md#olist): an embedded mapping plus Olist's own rules. */
+as_status as__ingest_olist(as_ingest_ctx *cx, const char *dir, as_error *err);
 as_status as__ingest_canonical(as_ingest_ctx *cx, const char *dir, as_error *err);
 
 /* 1 when an Online Retail stock code is a charge or adjustment (postage, fees, discounts, vouchers, manual

@@ -10,16 +10,17 @@ const char *const as__schema_sql =
     "CREATE TABLE IF NOT EXISTS products(product_id TEXT PRIMARY KEY, description TEXT, category TEXT,"
     " supplier TEXT, list_price REAL);\n"
     "CREATE TABLE IF NOT EXISTS orders(order_id TEXT PRIMARY KEY, customer_id TEXT, ordered_at INTEGER NOT NULL,"
-    " channel TEXT, country TEXT, payment TEXT, promised_at INTEGER, delivered_at INTEGER);\n"
+    " channel TEXT, country TEXT, payment TEXT, promised_at INTEGER, delivered_at INTEGER, carrier TEXT, status TEXT);\n"
     "CREATE TABLE IF NOT EXISTS order_lines(order_id TEXT NOT NULL, line_no INTEGER NOT NULL,"
     " product_id TEXT NOT NULL, quantity REAL NOT NULL, unit_price REAL, discount REAL, source TEXT,"
-    " source_line INTEGER, PRIMARY KEY(order_id, line_no)) WITHOUT ROWID;\n"
+    " source_line INTEGER, seller_id TEXT, freight REAL, PRIMARY KEY(order_id, line_no)) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS cases(case_id TEXT PRIMARY KEY, order_id TEXT, customer_id TEXT, product_id TEXT,"
     " kind TEXT NOT NULL, reason TEXT, opened_at INTEGER NOT NULL, quantity REAL, amount REAL, source TEXT,"
-    " source_line INTEGER);\n"
+    " source_line INTEGER, reason_class TEXT);\n"
     "CREATE TABLE IF NOT EXISTS charges(order_id TEXT NOT NULL, line_no INTEGER NOT NULL, code TEXT,"
     " description TEXT, quantity REAL, amount REAL, at INTEGER, PRIMARY KEY(order_id, line_no));\n"
-    "CREATE TABLE IF NOT EXISTS reviews(order_id TEXT, score INTEGER, text TEXT, created_at INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS reviews(order_id TEXT, score INTEGER, text TEXT, created_at INTEGER, review_id TEXT,"
+    " source TEXT, source_line INTEGER);\n"
     "CREATE TABLE IF NOT EXISTS rejects(source TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,"
     " raw TEXT, PRIMARY KEY(source, line));\n"
     "CREATE TABLE IF NOT EXISTS truth_products(product_id TEXT PRIMARY KEY, category TEXT, defective INTEGER,"
@@ -44,6 +45,17 @@ as_status as__db_prepare(as_db *db, const char *sql, sqlite3_stmt **st, as_error
     if (sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) != SQLITE_OK)
         return as__err(err, AS_ERR_DB, "%s: %s (in: %.80s)", db->path, sqlite3_errmsg(db->sql), sql);
     return AS_OK;
+}
+
+/* Version 2 (issue 4) added columns only: carriers and order status, sellers and freight per line, a reason
+ * class per case, review ids and their source. A version-1 database gains them (empty) in place. */
+static as_status migrate_1_to_2(as_db *db, as_error *err) {
+    return as__db_exec(db,
+        "BEGIN; ALTER TABLE orders ADD COLUMN carrier TEXT; ALTER TABLE orders ADD COLUMN status TEXT;"
+        " ALTER TABLE order_lines ADD COLUMN seller_id TEXT; ALTER TABLE order_lines ADD COLUMN freight REAL;"
+        " ALTER TABLE cases ADD COLUMN reason_class TEXT; ALTER TABLE reviews ADD COLUMN review_id TEXT;"
+        " ALTER TABLE reviews ADD COLUMN source TEXT; ALTER TABLE reviews ADD COLUMN source_line INTEGER;"
+        " INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '2'); COMMIT;", err);
 }
 
 as_status as_db_open(const char *path, as_db **out, as_error *err) {
@@ -76,11 +88,12 @@ as_status as_db_open(const char *path, as_db **out, as_error *err) {
         char v[32];
         as_error e2;
         if (as__db_meta_get(db, "schema_version", v, sizeof v, &e2) == AS_OK) {
-            if (strcmp(v, "1") != 0)
-                st = as__err(err, AS_ERR_FORMAT, "%s has schema version %s; this build understands version %d",
+            if (strcmp(v, "1") == 0) st = migrate_1_to_2(db, err);
+            else if (strcmp(v, "2") != 0)
+                st = as__err(err, AS_ERR_FORMAT, "%s has schema version %s; this build understands versions 1 and %d",
                              path, v, AS_SCHEMA_VERSION);
         } else {
-            st = as__db_meta_set(db, "schema_version", "1", err);
+            st = as__db_meta_set(db, "schema_version", AS_SCHEMA_VERSION_TEXT, err);
         }
     }
     if (st) { as_db_close(db); return st; }

@@ -8,7 +8,8 @@
 
 #include "core/core.h"
 
-#define AS_SCHEMA_VERSION 1
+#define AS_SCHEMA_VERSION 2
+#define AS_SCHEMA_VERSION_TEXT "2"
 
 struct as_db {
     sqlite3 *sql;
@@ -19,14 +20,17 @@ struct as_db {
  *   customers(customer_id TEXT PK, country TEXT, first_seen INTEGER)
  *   products(product_id TEXT PK, description TEXT, category TEXT, supplier TEXT, list_price REAL)
  *   orders(order_id TEXT PK, customer_id TEXT NULL, ordered_at INTEGER NOT NULL, channel TEXT, country TEXT,
- *          payment TEXT, promised_at INTEGER, delivered_at INTEGER)
+ *          payment TEXT, promised_at INTEGER, delivered_at INTEGER, carrier TEXT, status TEXT)
  *   order_lines(order_id TEXT, line_no INTEGER, product_id TEXT NOT NULL, quantity REAL NOT NULL,
- *               unit_price REAL, discount REAL, source TEXT, source_line INTEGER, PK(order_id, line_no))
+ *               unit_price REAL, discount REAL, source TEXT, source_line INTEGER, seller_id TEXT, freight REAL,
+ *               PK(order_id, line_no))   freight: shipping charged for the line (Olist's freight_value)
  *   cases(case_id TEXT PK, order_id TEXT NULL, customer_id TEXT NULL, product_id TEXT NULL, kind TEXT NOT NULL,
- *         reason TEXT, opened_at INTEGER NOT NULL, quantity REAL, amount REAL, source TEXT, source_line INTEGER)
+ *         reason TEXT, opened_at INTEGER NOT NULL, quantity REAL, amount REAL, source TEXT, source_line INTEGER,
+ *         reason_class TEXT)
  *         kind ∈ return, exchange, repair, refund, complaint, cancel
+ *         reason_class: the reason text's class (quality/reasons.h) set at ingest, NULL without a reason
  *   charges(order_id, line_no, code, description, quantity, amount, at) — non-product lines (postage, fees…)
- *   reviews(order_id, score, text, created_at)
+ *   reviews(order_id, score, text, created_at, review_id, source, source_line)
  *   rejects(source TEXT, line INTEGER, reason TEXT, raw TEXT, PK(source, line)) — nothing is silently lost
  *   truth_products(product_id PK, category, defective INTEGER, onset INTEGER, base_rate REAL, defect_rate REAL)
  *   truth_customers(customer_id PK, propensity REAL) — planted ground truth of the simulated shop
