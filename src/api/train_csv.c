@@ -157,28 +157,12 @@ static const char *text_fill(const as_column *c, const size_t *rows, const size_
 
 /* The closest column name by edit distance, for "did you mean". */
 static const char *closest(const as_table *t, const char *name) {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t c = 0; c < t->ncols; c++) {
-        const char *a = t->cols[c].name;
-        size_t la = strlen(a), lb = strlen(name), prev[256], cur[256];
-        if (la > 250 || lb > 250) continue;
-        for (size_t j = 0; j <= lb; j++) prev[j] = j;
-        for (size_t i = 1; i <= la; i++) {
-            cur[0] = i;
-            for (size_t j = 1; j <= lb; j++) {
-                size_t sub = prev[j - 1] + ((a[i - 1] | 32) != (name[j - 1] | 32));
-                size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-                cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            }
-            memcpy(prev, cur, (lb + 1) * sizeof *prev);
-        }
-        if (prev[lb] < best_d) { best_d = prev[lb]; best = a; }
-    }
-    /* only a near miss is a suggestion: at most a third of the letters wrong (at least one), and never a name
-     * that shares nothing with the one asked for ("t" is not a typo of "b") */
-    size_t len = strlen(name), limit = len / 3 > 1 ? len / 3 : 1;
-    return best_d <= limit && best_d < len ? best : NULL;
+    const char **names = as__calloc(t->ncols ? t->ncols : 1, sizeof *names);
+    if (!names) return NULL;
+    for (size_t c = 0; c < t->ncols; c++) names[c] = t->cols[c].name;
+    size_t k = as__closest_name(name, strlen(name), names, NULL, t->ncols);
+    as__free(names);
+    return k == (size_t)-1 ? NULL : t->cols[k].name;
 }
 
 static const char *split_name(as_split_kind k) { return k == AS_SPLIT_STRATIFIED ? "stratified" : "random"; }

@@ -71,6 +71,12 @@ int as__parse_double(const char *s, size_t n, double *out);
 /* ---- "1,234,567": a count with thousands separators for messages people read; buf needs 32 bytes ---- */
 const char *as__fmt_count(int64_t v, char *buf, size_t size);
 
+/* ---- "did you mean": case-insensitive edit distance ((size_t)−1 for names over 250 bytes), and the index of
+ * the name closest to `want` among names[0..n) (lengths in name_n, or NULL for NUL-terminated names), or
+ * (size_t)−1 when none is a near miss (at most a third of the letters wrong). ---- */
+size_t as__edit_distance(const char *a, size_t la, const char *b, size_t lb);
+size_t as__closest_name(const char *want, size_t want_n, const char *const *names, const size_t *name_n, size_t n);
+
 /* ---- string hash (FNV-1a, 64-bit) ---- */
 uint64_t as__hash64(const void *p, size_t n);
 

@@ -52,26 +52,12 @@ static int find_file(const char *dir, const char *stem, char *path, size_t size)
 
 /* The closest header name to a missing canonical column, for "did you mean". */
 static const char *closest_header(const as_csv_field *f, size_t nf, const char *want, char *buf, size_t size) {
-    size_t best = (size_t)-1, lb = strlen(want);
-    const char *hit = NULL;
-    size_t hit_n = 0;
-    for (size_t i = 0; i < nf; i++) {
-        size_t la = f[i].n, prev[128], cur[128];
-        if (la > 120 || lb > 120) continue;
-        for (size_t j = 0; j <= lb; j++) prev[j] = j;
-        for (size_t a = 1; a <= la; a++) {
-            cur[0] = a;
-            for (size_t j = 1; j <= lb; j++) {
-                size_t sub = prev[j - 1] + ((f[i].p[a - 1] | 32) != (want[j - 1] | 32));
-                size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-                cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            }
-            memcpy(prev, cur, (lb + 1) * sizeof *prev);
-        }
-        if (prev[lb] < best) { best = prev[lb]; hit = f[i].p; hit_n = la; }
-    }
-    if (!hit || best > lb / 2 + 2) return NULL;     /* nothing close: no suggestion is better than a wild one */
-    snprintf(buf, size, "%.*s", (int)hit_n, hit);
+    const char *names[256];
+    size_t lens[256], n = nf < 256 ? nf : 256;
+    for (size_t i = 0; i < n; i++) { names[i] = f[i].p; lens[i] = f[i].n; }
+    size_t k = as__closest_name(want, strlen(want), names, lens, n);
+    if (k == (size_t)-1) return NULL;     /* nothing close: no suggestion is better than a wild one */
+    snprintf(buf, size, "%.*s", (int)lens[k], names[k]);
     return buf;
 }
 
