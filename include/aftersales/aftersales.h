@@ -127,6 +127,7 @@ typedef struct as_ingest_stats {
     int64_t scrubbed;                /* e-mail addresses / phone numbers replaced inside free text */
     int key_created;                 /* 1 when this ingest created the key file */
     char key_path[512];              /* the key file used ("" when no column was declared personal) */
+    int key_world_readable;          /* 1 when the key file is readable by its group or by others */
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);

@@ -11,34 +11,6 @@ as_ingest_params as_ingest_params_default(void) {
     return p;
 }
 
-as_status as__ingest_reject(as_ingest_ctx *cx, int64_t line, const char *reason_key, const char *detail,
-                            const char *raw, size_t raw_len, as_error *err) {
-    as_ingest_stats *s = cx->stats;
-    s->rejected++;
-    int i;
-    for (i = 0; i < s->n_reject_reasons; i++)
-        if (strcmp(s->reject_reason[i], reason_key) == 0) break;
-    if (i == s->n_reject_reasons) {
-        if (i < 8) {
-            snprintf(s->reject_reason[i], sizeof s->reject_reason[i], "%s", reason_key);
-            s->n_reject_reasons++;
-        } else {
-            i = 7;   /* the eighth slot collects every further reason */
-            snprintf(s->reject_reason[i], sizeof s->reject_reason[i], "%s", "other reasons");
-        }
-    }
-    s->reject_count[i]++;
-    sqlite3_stmt *st = cx->ins_reject;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, cx->source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, line);
-    sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, raw, (int)raw_len, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return as__err(err, AS_ERR_DB, "%s: writing a reject: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
-    return AS_OK;
-}
-
 int as__ingest_is_missing(const as_ingest_ctx *cx, const as_csv_field *f) {
     if (f->n == 0) return 1;
     for (size_t i = 0; i < cx->params->n_na_tokens; i++) {
@@ -223,18 +195,182 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     return st;
 }
 
-/* Placeholders until privacy lands (issue 4). */
+/* ---- personal data ------------------------------------------------------------------------------------ */
+
 as_status as__ingest_pii_key(as_ingest_ctx *cx, const as_pii_key **key, as_error *err) {
-    (void)cx; *key = NULL;
-    return as__err(err, AS_ERR_IO, "pseudonymization is not supported yet");
+    if (!cx->pii_loaded) {
+        char def[4200];
+        const char *path = cx->params->key_file;
+        if (!path || !*path) {
+            snprintf(def, sizeof def, "%s.key", cx->db->path);
+            path = def;
+        }
+        int created = 0, readable = 0;
+        as_status st = as__pii_key_load(path, 1, &cx->pii_key, &created, &readable, err);
+        if (st) return st;
+        snprintf(cx->stats->key_path, sizeof cx->stats->key_path, "%s", path);
+        cx->stats->key_created = created;
+        cx->stats->key_world_readable = readable;
+        cx->pii_loaded = 1;
+    }
+    *key = &cx->pii_key;
+    return AS_OK;
 }
+
 as_status as__ingest_pseudonym(as_ingest_ctx *cx, const char *domain, const char *value, size_t n, char *out,
                                as_error *err) {
-    (void)cx; (void)domain; (void)value; (void)n; out[0] = '\0';
-    return as__err(err, AS_ERR_IO, "pseudonymization is not supported yet");
+    out[0] = '\0';
+    if (n == 0) return AS_OK;
+    const as_pii_key *key;
+    as_status st = as__ingest_pii_key(cx, &key, err);
+    if (st) return st;
+    as__pii_pseudonym(key, domain, value, n, out);
+    cx->stats->pseudonymized++;
+    return AS_OK;
 }
+
+/* Scrubs text into buf; *out is text itself when nothing needed replacing (the common case: one scan, no key,
+ * no copy). */
+static as_status scrub_into(as_ingest_ctx *cx, const char *text, size_t n, as_buf *buf, const char **out,
+                            size_t *out_n, as_error *err) {
+    *out = text;
+    *out_n = n;
+    if (as__pii_scrub(NULL, text, n, NULL) == 0) return AS_OK;
+    const as_pii_key *key;
+    as_status st = as__ingest_pii_key(cx, &key, err);
+    if (st) return st;
+    long found = as__pii_scrub(key, text, n, buf);
+    if (found < 0 || as__buf_cstr(buf)) return as__err(err, AS_ERR_NOMEM, "out of memory while scrubbing text");
+    cx->stats->scrubbed += found;
+    *out = buf->data;
+    *out_n = buf->len;
+    return AS_OK;
+}
+
 as_status as__ingest_scrub(as_ingest_ctx *cx, const char *text, size_t n, const char **out, size_t *out_n,
                            as_error *err) {
-    (void)cx; (void)err; *out = text; *out_n = n;
-    return AS_OK;
+    return scrub_into(cx, text, n, &cx->scratch, out, out_n, err);
+}
+
+/* A field written back into CSV: quoted when it holds the delimiter, a quote or a line end. */
+static as_status put_field(as_buf *b, const char *p, size_t n, char delim) {
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++) quote = p[i] == delim || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+    if (!quote) return as__buf_append(b, p, n);
+    as_status st = as__buf_putc(b, '"');
+    for (size_t i = 0; i < n && !st; i++) st = p[i] == '"' ? as__buf_append(b, "\"\"", 2) : as__buf_putc(b, p[i]);
+    return st ? st : as__buf_putc(b, '"');
+}
+
+/* A piece of a record that cannot be personal data: empty, a date, or a number too short to be a phone number
+ * (personal numbers — phones, ids of people — have 8 digits or more). */
+static int harmless_piece(const char *p, size_t n) {
+    while (n && (*p == ' ' || *p == '"')) { p++; n--; }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '"')) n--;
+    if (n == 0) return 1;
+    int64_t t;
+    if (as__time_parse_n(p, n, &t)) return 1;
+    double d;
+    if (!as__parse_double(p, n, &d)) return 0;
+    int digits = 0;
+    for (size_t i = 0; i < n; i++) digits += p[i] >= '0' && p[i] <= '9';
+    return digits < 8;
+}
+
+/* The raw record with its personal fields replaced (cx->reject_mask), written into b. */
+static as_status mask_record(as_ingest_ctx *cx, const char *raw, size_t raw_n, as_buf *b, as_error *err) {
+    char delim = cx->reject_delimiter ? cx->reject_delimiter : ',';
+    as_csv_options copt = as__csv_options_default();
+    copt.delimiter = delim;
+    as_csv_reader *r = NULL;
+    as_csv_field *f = NULL;
+    size_t nf = 0;
+    as_error perr;
+    as_status st = as__csv_open_mem(raw, raw_n, cx->source, &copt, &r, err);
+    if (st) return st;
+    as_status ps = as__csv_next(r, &f, &nf, &perr);
+    size_t used;
+    int split = ps == AS_OK && nf == cx->reject_mask_n && (as__csv_raw(r, &used), used == raw_n);
+    if (split) {
+        for (size_t i = 0; i < nf && !st; i++) {
+            if (i) st = as__buf_putc(b, delim);
+            unsigned char m = cx->reject_mask[i];
+            if (st || f[i].n == 0 || m == AS_PII_KEEP) {
+                if (!st) st = put_field(b, f[i].p, f[i].n, delim);
+            } else if (m == AS_PII_PSEUDONYMIZE) {
+                char ps_out[AS_PII_PSEUDONYM_LEN + 1];
+                const char *dom = cx->reject_domain && cx->reject_domain[i] ? cx->reject_domain[i] : "personal";
+                const as_pii_key *key;
+                if ((st = as__ingest_pii_key(cx, &key, err))) break;
+                as__pii_pseudonym(key, dom, f[i].p, f[i].n, ps_out);
+                st = as__buf_append(b, ps_out, AS_PII_PSEUDONYM_LEN);
+            } else {
+                st = as__buf_append(b, "[dropped]", 9);
+            }
+        }
+    }
+    as__csv_close(r);
+    if (split || st) return st == AS_ERR_NOMEM || st == AS_ERR_INVALID ? as__err(err, AS_ERR_NOMEM, "out of memory") : st;
+    /* Not the header's fields: which piece is which column is unknown, so every piece that could be personal
+     * is withheld. Quotes are ignored on purpose (a stray quote is often why the record was rejected). */
+    size_t start = 0;
+    for (size_t i = 0; i <= raw_n && !st; i++) {
+        if (i < raw_n && raw[i] != delim && raw[i] != '\n' && raw[i] != '\r') continue;
+        if (harmless_piece(raw + start, i - start)) st = as__buf_append(b, raw + start, i - start);
+        else st = as__buf_append(b, "[withheld]", 10);
+        if (!st && i < raw_n) st = as__buf_putc(b, raw[i]);
+        start = i + 1;
+    }
+    return st ? as__err(err, AS_ERR_NOMEM, "out of memory") : AS_OK;
+}
+
+as_status as__ingest_reject(as_ingest_ctx *cx, int64_t line, const char *reason_key, const char *detail,
+                            const char *raw, size_t raw_len, as_error *err) {
+    as_ingest_stats *s = cx->stats;
+    s->rejected++;
+    int i;
+    for (i = 0; i < s->n_reject_reasons; i++)
+        if (strcmp(s->reject_reason[i], reason_key) == 0) break;
+    if (i == s->n_reject_reasons) {
+        if (i < 8) {
+            snprintf(s->reject_reason[i], sizeof s->reject_reason[i], "%s", reason_key);
+            s->n_reject_reasons++;
+        } else {
+            i = 7;   /* the eighth slot collects every further reason */
+            snprintf(s->reject_reason[i], sizeof s->reject_reason[i], "%s", "other reasons");
+        }
+    }
+    s->reject_count[i]++;
+    /* Rejects are rare, so their buffers are allocated per reject. Personal fields go first (they are known
+     * by position only in the record as read), then e-mails and phones anywhere in what is left and in the
+     * detail, which may quote a field's value. */
+    as_buf masked, clean, clean_detail;
+    as__buf_init(&masked, 0);
+    as__buf_init(&clean, 0);
+    as__buf_init(&clean_detail, 0);
+    const char *text = raw, *why = detail;
+    size_t text_n = raw_len, why_n = strlen(detail);
+    as_status st = AS_OK;
+    if (cx->reject_mask) {
+        st = mask_record(cx, raw, raw_len, &masked, err);
+        text = masked.data ? masked.data : "";
+        text_n = masked.len;
+    }
+    if (!st) st = scrub_into(cx, text, text_n, &clean, &text, &text_n, err);
+    if (!st) st = scrub_into(cx, detail, why_n, &clean_detail, &why, &why_n, err);
+    if (!st) {
+        sqlite3_stmt *q = cx->ins_reject;
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, cx->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, line);
+        sqlite3_bind_text(q, 3, why, (int)why_n, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, text, (int)text_n, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = as__err(err, AS_ERR_DB, "%s: writing a reject: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
+        sqlite3_reset(q);
+    }
+    as__buf_free(&masked);
+    as__buf_free(&clean);
+    as__buf_free(&clean_detail);
+    return st;
 }

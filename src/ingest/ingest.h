@@ -25,10 +25,20 @@ typedef struct as_ingest_ctx {
     const unsigned char *reject_mask;
     size_t reject_mask_n;
     as_buf scratch;              /* reusable output of as__ingest_scrub / pseudonyms */
+    /* Optional, beside reject_mask: the pseudonym domain of each field whose mask is AS_PII_PSEUDONYMIZE (the
+     * canonical field it feeds, so a reject shows the same pseudonym as the loaded rows; NULL = "personal"), and
+     * the delimiter of the source (0 = ','), needed to split a rejected record into its fields again. A mask
+     * value of AS_PII_DROP writes "[dropped]" in place of a non-empty value. */
+    const char *const *reject_domain;
+    char reject_delimiter;
 } as_ingest_ctx;
 
 /* Records a rejected record: the rejects row keeps the raw text and the detailed reason; the stats group
- * rejects by `reason_key` (a short, stable phrase). Returns AS_OK or AS_ERR_DB. */
+ * rejects by `reason_key` (a short, stable phrase). E-mail addresses and phone numbers in the raw text and the
+ * detail are replaced by pseudonyms; while cx->reject_mask is set, the record's personal fields are replaced
+ * (see as_ingest_ctx), and a record that cannot be split into the header's fields is stored with every field
+ * withheld except empty ones, dates and numbers of fewer than 8 digits (docs/presets.md, "Personal data").
+ * Returns AS_OK, AS_ERR_DB, AS_ERR_NOMEM or a key-file error. */
 as_status as__ingest_reject(as_ingest_ctx *cx, int64_t line, const char *reason_key, const char *detail,
                             const char *raw, size_t raw_len, as_error *err);
 /* A field equal to one of the user's missing-value tokens counts as empty. */

@@ -44,7 +44,9 @@ size_t as__pii_pseudonym(const as_pii_key *key, const char *domain, const char *
  * pseudonym. Returns the number of replacements (0: out holds the text unchanged), or −1 when out of memory.
  * Phone numbers: 8 to 15 digits with optional leading +, country code in parentheses, and single spaces, dots,
  * hyphens or slashes between digit groups; dates (2011-12-09), times, amounts with decimals and runs that are
- * part of a longer token (order numbers such as A123456789) are not phone numbers. */
+ * part of a longer token (order numbers such as A123456789) are not phone numbers.
+ * With key NULL (or out NULL) nothing is replaced: the return value counts what would be, so a caller can skip
+ * loading a key for text that holds no personal data; out, when given, receives the text unchanged. */
 long as__pii_scrub(const as_pii_key *key, const char *text, size_t n, as_buf *out);
 
 /* 1 when a column name looks personal by itself (name, first_name, surname, e-mail, email, phone, telephone,
