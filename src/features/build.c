@@ -1,20 +1,25 @@
 /*
- * build: one time-ordered pass over purchases and cases that writes the features table.
+ * build: one time-ordered pass over purchases, cases and deliveries that writes the features table (one row per
+ * purchase line) and the order_features table (one row per order).
  *
  * Purchases are read sorted by (ordered_at, order_id, line_no) and cases by opened_at. Before the purchases
- * of instant t are featurized, every case opened before t and every purchase made before t has been folded
- * into the running histories; the purchases of instant t are folded in only after all of them are written.
- * That ordering is the whole point-in-time guarantee, and tests/unit/test_build.c checks it by changing the
- * future and comparing.
+ * of instant t are featurized, every case opened before t, every purchase made before t and every delivery
+ * made before t (of an order placed before t) has been folded into the running histories; the purchases of
+ * instant t are folded in only after all of them are written. That ordering is the whole point-in-time
+ * guarantee, and tests/unit/test_build.c checks it by changing the future and comparing.
+ *
+ * The column library is documented in docs/features.md; the first 36 numeric columns are the main job's set
+ * and keep their names and definitions.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "features/features.h"
+#include "features/features_internal.h"
 #include "ingest/strmap.h"
-
+#include "quality/reasons.h"
 /* Counts, amounts and durations enter as log1p, and smoothed rates as logits: their tails are long (a
  * wholesaler's thousandth order, a 0.5 % against a 40 % return rate) and a linear model on the raw scale lets
  * a few rows dominate. "recent" histories weight each event by exp(−age / 30 days), so they follow a customer
@@ -47,6 +52,8 @@ as_build_params as_build_params_default(void) {
     memset(&p, 0, sizeof p);
     p.horizon_days = 90;
     p.prior_strength = 20;
+    p.moment = AS_MOMENT_ORDER;
+    p.hash_buckets = 16;
     return p;
 }
 
@@ -71,8 +78,16 @@ typedef struct prod_state {
     double price_sum;
     int64_t price_n, first_t;
     decayed recent_sales, recent_returns;
+    /* the library's additions: attributes from the products table (ids + 1; 0 = none) and text slots */
+    uint32_t cat1, supplier1, reason_slot1;
+    double list_price;
 } prod_state;
-typedef struct cat_state { int64_t sales, returns; } cat_state;   /* also used for countries */
+/* Categories and countries. price_* only for categories (their earlier mean unit price). */
+typedef struct cat_state { int64_t sales, returns; double price_sum; int64_t price_n; } cat_state;
+/* Delivery history of a carrier or seller: orders (lines for sellers) delivered so far and their days late. */
+typedef struct late_state { double late_sum; int64_t n; } late_state;
+/* A customer's delivered orders and the late ones among them. */
+typedef struct cust_delivery { int32_t delivered, late; } cust_delivery;
 
 typedef struct entity_table {
     as_strmap index;     /* key → position in items */
@@ -100,14 +115,37 @@ static void *entity(entity_table *t, const char *key, size_t n) {
 
 static void entity_free(entity_table *t) { as__strmap_free(&t->index); as__free(t->items); }
 
+/* ---- small name lists for the multiclass targets (case kinds, reason classes); entry 0 is "none" ---- */
+typedef struct name_list { int n; char name[AS_MAX_TARGET_CLASSES][32]; } name_list;
+
+/* Index of s, added when new; when the list is full every further name shares the last entry, "other". */
+static uint8_t name_id(name_list *l, const char *s) {
+    for (int i = 0; i < l->n; i++) if (strcmp(l->name[i], s) == 0) return (uint8_t)i;
+    if (l->n == AS_MAX_TARGET_CLASSES - 1) snprintf(l->name[l->n++], sizeof l->name[0], "other");
+    if (l->n == AS_MAX_TARGET_CLASSES) {
+        for (int i = 0; i < l->n; i++) if (strcmp(l->name[i], "other") == 0) return (uint8_t)i;
+        return (uint8_t)(l->n - 1);
+    }
+    snprintf(l->name[l->n], sizeof l->name[0], "%s", s);
+    return (uint8_t)l->n++;
+}
+
 /* ---- cases, grouped by matching key for label look-ups ---- */
-typedef struct case_ev { int64_t group, at; } case_ev;
-typedef struct case_hist { char *cust, *prod; int64_t at; int has_order; } case_hist;
+typedef struct case_ev { int64_t group, at; int64_t idx; } case_ev;
+/* One case as the histories and labels need it. seller: the seller of the line the case names, else the
+ * product's supplier; country: the country of the order it names. */
+typedef struct case_hist {
+    char *cust, *prod, *seller, *country, *reason;
+    int64_t at;
+    int has_order;
+    uint8_t kind, reason_class;
+} case_hist;
 
 static int cmp_case_ev(const void *a, const void *b) {
     const case_ev *x = a, *y = b;
     if (x->group != y->group) return x->group < y->group ? -1 : 1;
-    return (x->at > y->at) - (x->at < y->at);
+    if (x->at != y->at) return x->at < y->at ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 typedef struct label_index {
@@ -117,7 +155,7 @@ typedef struct label_index {
     int64_t *start;      /* group g's events are ev[start[g] .. start[g+1]) */
 } label_index;
 
-static as_status label_add(label_index *li, const char *key, size_t n, int64_t at) {
+static as_status label_add(label_index *li, const char *key, size_t n, int64_t at, int64_t idx) {
     int64_t *g = as__strmap_upsert(&li->groups, key, n, (int64_t)li->groups.count, NULL);
     if (!g) return AS_ERR_NOMEM;
     if (li->n == li->cap) {
@@ -127,7 +165,7 @@ static as_status label_add(label_index *li, const char *key, size_t n, int64_t a
         li->ev = p;
         li->cap = cap;
     }
-    li->ev[li->n++] = (case_ev){*g, at};
+    li->ev[li->n++] = (case_ev){*g, at, idx};
     return AS_OK;
 }
 
@@ -141,16 +179,16 @@ static as_status label_finish(label_index *li) {
     return AS_OK;
 }
 
-/* 1 when the group named by key has an event in [lo, hi]. */
-static int label_hit(const label_index *li, const char *key, size_t n, int64_t lo, int64_t hi) {
+/* The first event (its idx) of the group named by key in [lo, hi], or −1. */
+static int64_t label_first(const label_index *li, const char *key, size_t n, int64_t lo, int64_t hi) {
     int64_t *g = as__strmap_get(&li->groups, key, n);
-    if (!g) return 0;
+    if (!g) return -1;
     size_t a = (size_t)li->start[*g], b = (size_t)li->start[*g + 1];
     while (a < b) {                       /* first event at or after lo */
         size_t m = a + (b - a) / 2;
         if (li->ev[m].at < lo) a = m + 1; else b = m;
     }
-    return a < (size_t)li->start[*g + 1] && li->ev[a].at <= hi;
+    return a < (size_t)li->start[*g + 1] && li->ev[a].at <= hi ? li->ev[a].idx : -1;
 }
 
 static void label_free(label_index *li) { as__strmap_free(&li->groups); as__free(li->ev); as__free(li->start); }
@@ -178,6 +216,12 @@ typedef struct purchase {
     char *order, *product, *customer, *country, *category;
     double qty, price, discount;
     int64_t at, line_no;
+    /* the library's additions */
+    char *carrier, *seller;              /* seller: the line's seller, NULL = the product's supplier */
+    int64_t promised, delivered;
+    int has_promised, has_delivered;
+    double freight;                      /* NaN when unknown */
+    uint32_t id[AS__N_ENT], carrier_id;  /* resolved while featurizing, used again when folding */
 } purchase;
 
 static char *dup_col(as_arena *a, sqlite3_stmt *st, int i) {
@@ -194,6 +238,13 @@ static double logit(double r) {
     return log(r / (1 - r));
 }
 
+/* A delivery waiting for its instant: it enters the histories once the clock passes delivered_at. */
+typedef struct delivery_ev {
+    int64_t at;
+    float days_late;
+    uint32_t carrier, seller, cust, order_first;
+} delivery_ev;
+
 typedef struct build_run {
     as_db *db;
     const as_build_params *p;
@@ -201,29 +252,134 @@ typedef struct build_run {
     entity_table cust, prod, cat, country;
     as_strmap cust_prod;          /* customer|product → bit 1 bought, bit 2 returned (before now) */
     label_index labels;           /* cases that name an order, by order|product and order| */
-    as_strmap returned;           /* customer|product|time of purchases a customer-only case is attributed to */
+    as_strmap returned;           /* customer|product|time of a purchase → the first customer-only case attributed to it */
     case_hist *cases;             /* sorted by time, for history */
     size_t n_cases, case_pos;
     int64_t shop_lines, shop_returns;
     sqlite3_stmt *ins;
     as_arena arena;               /* strings of cases (whole run) */
+    /* ---- the library ---- */
+    as__windows win;
+    as_strmap sellers, carriers;  /* name → id */
+    late_state *carrier_late, *seller_late;
+    size_t cap_carrier_late, cap_seller_late;
+    cust_delivery *cust_del;
+    size_t cap_cust_del;
+    delivery_ev *heap;            /* min-heap on delivery time */
+    size_t n_heap, cap_heap;
+    int buckets;
+    uint8_t *desc;                /* products table row i's description buckets: desc[i·buckets …] ∈ {0, 1} */
+    size_t n_desc;
+    float *reason_pool;           /* slot s−1 of a product: its earlier cases' reason-word counts */
+    size_t n_slots, cap_slots;
+    name_list kinds, reasons;
+    int64_t line_kind[AS_MAX_TARGET_CLASSES], line_reason[AS_MAX_TARGET_CLASSES];
+    int64_t order_kind[AS_MAX_TARGET_CLASSES], order_reason[AS_MAX_TARGET_CLASSES];
+    /* column layout */
+    const char **names;           /* numeric columns of features: the main set, then the library */
+    int n_num;
+    as_arena names_arena;
+    as__order_writer *orders;
+    double *order_f, *order_qty, *order_value, *order_freight;
+    uint32_t *order_prod, *order_cat;
+    size_t cap_order;
 } build_run;
+
+/* Grows a zero-filled array to hold index `need`. */
+static int grow_zero(void **arr, size_t *cap, size_t need, size_t size) {
+    if (need < *cap) return 1;
+    size_t n = *cap ? *cap : 256;
+    while (n <= need) n *= 2;
+    char *p = as__reallocarray(*arr, n, size);
+    if (!p) return 0;
+    memset(p + *cap * size, 0, (n - *cap) * size);
+    *arr = p;
+    *cap = n;
+    return 1;
+}
+
+static uint32_t name_to_id(as_strmap *m, const char *s) {
+    if (!s) return AS__NO_ID;
+    int64_t *v = as__strmap_upsert(m, s, strlen(s), (int64_t)m->count, NULL);
+    return v ? (uint32_t)*v : AS__NO_ID - 1;   /* out of memory: caught by the caller's next allocation */
+}
+
+static uint32_t pos_of(const entity_table *t, const void *item) {
+    return item ? (uint32_t)(((const char *)item - (const char *)t->items) / t->size) : AS__NO_ID;
+}
+
+/* Products: category, supplier, list price and description buckets, before anything else is seen, so a
+ * product's position in b->prod is its row in b->desc. */
+static as_status load_products(build_run *b, as_error *err) {
+    sqlite3_stmt *st;
+    as_status rc = as__db_prepare(b->db, "SELECT product_id, category, supplier, list_price, description FROM products "
+                                         "ORDER BY product_id", &st, err);
+    if (rc) return rc;
+    uint16_t words[256];
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        if (!id) continue;
+        prod_state *ps = entity(&b->prod, id, strlen(id));
+        if (!ps) { rc = AS_ERR_NOMEM; break; }
+        uint32_t pos = pos_of(&b->prod, ps);
+        const char *cat = (const char *)sqlite3_column_text(st, 1);
+        if (cat) {
+            cat_state *ks = entity(&b->cat, cat, strlen(cat));
+            if (!ks) { rc = AS_ERR_NOMEM; break; }
+            ps = (prod_state *)b->prod.items + pos;
+            ps->cat1 = pos_of(&b->cat, ks) + 1;
+        }
+        const char *sup = (const char *)sqlite3_column_text(st, 2);
+        ps->supplier1 = sup ? name_to_id(&b->sellers, sup) + 1 : 0;
+        ps->list_price = sqlite3_column_double(st, 3);
+        if (b->buckets) {
+            if (pos >= b->n_desc) {
+                size_t cap = b->n_desc;
+                if (!grow_zero((void **)&b->desc, &cap, ((size_t)pos + 1) * (size_t)b->buckets, 1)) { rc = AS_ERR_NOMEM; break; }
+                b->n_desc = cap / (size_t)b->buckets;
+            }
+            const char *d = (const char *)sqlite3_column_text(st, 4);
+            int nw = d ? as__text_buckets(d, (size_t)sqlite3_column_bytes(st, 4), b->buckets, words, 256) : 0;
+            for (int w = 0; w < nw; w++) b->desc[(size_t)pos * (size_t)b->buckets + words[w]] = 1;
+        }
+    }
+    if (!rc && s != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
+    sqlite3_finalize(st);
+    if (rc == AS_ERR_NOMEM) return as__err(err, rc, "out of memory reading products");
+    return rc;
+}
 
 static as_status load_cases(build_run *b, as_error *err) {
     sqlite3_stmt *st;
     as_status rc = as__db_prepare(b->db,
-        "SELECT coalesce(c.customer_id, o.customer_id), c.order_id, c.product_id, c.opened_at "
-        "FROM cases c LEFT JOIN orders o ON o.order_id = c.order_id ORDER BY c.opened_at", &st, err);
+        "SELECT coalesce(c.customer_id, o.customer_id), c.order_id, c.product_id, c.opened_at, c.kind, c.reason_class, "
+        "c.reason, o.country, coalesce((SELECT ol.seller_id FROM order_lines ol WHERE ol.order_id = c.order_id AND "
+        "ol.product_id = c.product_id AND ol.seller_id IS NOT NULL LIMIT 1), p.supplier) "
+        "FROM cases c LEFT JOIN orders o ON o.order_id = c.order_id LEFT JOIN products p ON p.product_id = c.product_id "
+        "ORDER BY c.opened_at, c.case_id", &st, err);
     if (rc) return rc;
     char key[1024];
     size_t cap = 0;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         char *cu = dup_col(&b->arena, st, 0), *ord = dup_col(&b->arena, st, 1), *pr = dup_col(&b->arena, st, 2);
+        char *reason = b->buckets ? dup_col(&b->arena, st, 6) : NULL;
+        char *country = dup_col(&b->arena, st, 7), *seller = dup_col(&b->arena, st, 8);
         int64_t at = sqlite3_column_int64(st, 3);
         if ((sqlite3_column_type(st, 0) != SQLITE_NULL && !cu) || (sqlite3_column_type(st, 1) != SQLITE_NULL && !ord) ||
-            (sqlite3_column_type(st, 2) != SQLITE_NULL && !pr)) { rc = AS_ERR_NOMEM; break; }
-        if (ord) rc = label_add(&b->labels, key, make_key(key, sizeof key, 'o', ord, pr), at);
+            (sqlite3_column_type(st, 2) != SQLITE_NULL && !pr) || (sqlite3_column_type(st, 7) != SQLITE_NULL && !country) ||
+            (sqlite3_column_type(st, 8) != SQLITE_NULL && !seller)) { rc = AS_ERR_NOMEM; break; }
+        const char *kind = (const char *)sqlite3_column_text(st, 4);
+        const char *cls = (const char *)sqlite3_column_text(st, 5);
+        const char *text = (const char *)sqlite3_column_text(st, 6);
+        size_t text_n = (size_t)sqlite3_column_bytes(st, 6);
+        size_t blank = 0;
+        while (text && blank < text_n && (text[blank] == ' ' || text[blank] == '\t')) blank++;
+        /* The reason class ingest stored; a reason text without one is classified here; no text: "unknown". */
+        if (!cls || !*cls)
+            cls = text && blank < text_n ? as__reason_class_name(as__reason_classify(text, text_n, NULL)) : "unknown";
+        if (ord) rc = label_add(&b->labels, key, make_key(key, sizeof key, 'o', ord, pr), at, (int64_t)b->n_cases);
         if (rc) break;
         if (b->n_cases == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -231,7 +387,8 @@ static as_status load_cases(build_run *b, as_error *err) {
             if (!p) { rc = AS_ERR_NOMEM; break; }
             b->cases = p;
         }
-        b->cases[b->n_cases++] = (case_hist){cu, pr, at, ord != NULL};
+        b->cases[b->n_cases++] = (case_hist){cu, pr, seller, country, reason, at, ord != NULL,
+                                             name_id(&b->kinds, kind ? kind : "other"), name_id(&b->reasons, cls)};
         if (at > b->stats->data_end) b->stats->data_end = at;
     }
     if (!rc && s != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
@@ -249,7 +406,7 @@ static size_t returned_key(char *buf, size_t size, const char *cust, const char 
 /* A case that names no order (a cancellation naming customer and product) is attributed to that customer's
  * latest purchase of the product at or before the case, if it lies within the horizon. One case marks one
  * purchase instant, so the positive rate counts return events rather than every purchase a return could
- * belong to. */
+ * belong to. The first such case (by time) gives the purchase's kind and reason. */
 static as_status attribute_customer_cases(build_run *b, as_error *err) {
     label_index purchases;
     memset(&purchases, 0, sizeof purchases);
@@ -263,7 +420,7 @@ static as_status attribute_customer_cases(build_run *b, as_error *err) {
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *cu = (const char *)sqlite3_column_text(st, 0), *pr = (const char *)sqlite3_column_text(st, 1);
         if (!cu || !pr) continue;
-        if (label_add(&purchases, key, make_key(key, sizeof key, 'c', cu, pr), sqlite3_column_int64(st, 2)))
+        if (label_add(&purchases, key, make_key(key, sizeof key, 'c', cu, pr), sqlite3_column_int64(st, 2), 0))
             rc = as__err(err, AS_ERR_NOMEM, "out of memory attributing cases");
     }
     if (!rc && s != SQLITE_DONE) rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
@@ -283,7 +440,7 @@ static as_status attribute_customer_cases(build_run *b, as_error *err) {
         if (a == (size_t)purchases.start[*g]) continue;   /* no purchase at or before the case */
         int64_t t = purchases.ev[a - 1].at;
         if (c->at - t > horizon) continue;
-        if (!as__strmap_upsert(&b->returned, key, returned_key(key, sizeof key, c->cust, c->prod, t), 1, NULL))
+        if (!as__strmap_upsert(&b->returned, key, returned_key(key, sizeof key, c->cust, c->prod, t), (int64_t)i, NULL))
             rc = as__err(err, AS_ERR_NOMEM, "out of memory attributing cases");
     }
     label_free(&purchases);
@@ -293,8 +450,11 @@ static as_status attribute_customer_cases(build_run *b, as_error *err) {
 /* Folds every case opened before t into the histories. */
 static as_status apply_cases_before(build_run *b, int64_t t) {
     char key[1024];
+    uint16_t words[256];
     for (; b->case_pos < b->n_cases && b->cases[b->case_pos].at < t; b->case_pos++) {
         const case_hist *c = &b->cases[b->case_pos];
+        as__win_event e = {.at = c->at, .is_case = 1};
+        for (int k = 0; k < AS__N_ENT; k++) e.id[k] = AS__NO_ID;
         b->shop_returns++;
         if (c->cust) {
             cust_state *cs = entity(&b->cust, c->cust, strlen(c->cust));
@@ -303,55 +463,293 @@ static as_status apply_cases_before(build_run *b, int64_t t) {
             cs->last_return_t = c->at;
             if (cs->lines && cs->country >= 0) ((cat_state *)b->country.items)[cs->country].returns++;
             decayed_add(&cs->recent_returns, c->at, 1);
+            e.id[AS__ENT_CUST] = pos_of(&b->cust, cs);
+            if (cs->lines && cs->country >= 0) e.id[AS__ENT_COUNTRY] = (uint32_t)cs->country;
         }
         if (c->prod) {
             prod_state *ps = entity(&b->prod, c->prod, strlen(c->prod));
             if (!ps) return AS_ERR_NOMEM;
             ps->returns++;
             decayed_add(&ps->recent_returns, c->at, 1);
+            e.id[AS__ENT_PROD] = pos_of(&b->prod, ps);
+            if (ps->cat1) e.id[AS__ENT_CAT] = ps->cat1 - 1;
+            if (b->buckets && c->reason) {
+                if (!ps->reason_slot1) {
+                    if (!grow_zero((void **)&b->reason_pool, &b->cap_slots, (b->n_slots + 1) * (size_t)b->buckets,
+                                   sizeof *b->reason_pool)) return AS_ERR_NOMEM;
+                    ps->reason_slot1 = (uint32_t)++b->n_slots;
+                }
+                float *pool = b->reason_pool + (size_t)(ps->reason_slot1 - 1) * (size_t)b->buckets;
+                int nw = as__text_buckets(c->reason, strlen(c->reason), b->buckets, words, 256);
+                for (int w = 0; w < nw; w++) pool[words[w]] += 1;
+            }
         }
+        if (c->country) {           /* the order the case names says where it was shipped */
+            cat_state *ys = entity(&b->country, c->country, strlen(c->country));
+            if (!ys) return AS_ERR_NOMEM;
+            e.id[AS__ENT_COUNTRY] = pos_of(&b->country, ys);
+        }
+        if (c->seller) e.id[AS__ENT_SELLER] = name_to_id(&b->sellers, c->seller);
         if (c->cust && c->prod) {
             int64_t *v = as__strmap_upsert(&b->cust_prod, key, make_key(key, sizeof key, 'x', c->cust, c->prod), 0, NULL);
             if (!v) return AS_ERR_NOMEM;
             *v |= 2;
         }
+        if (e.id[AS__ENT_SELLER] == AS__NO_ID - 1 || as__win_add(&b->win, &e)) return AS_ERR_NOMEM;
     }
     return AS_OK;
 }
 
-/* Writes the feature rows of one order (all its lines share the instant t), reading histories only. */
+/* ---- deliveries: a min-heap on delivered_at ---- */
+static as_status heap_push(build_run *b, delivery_ev e) {
+    if (b->n_heap == b->cap_heap) {
+        size_t cap = b->cap_heap ? b->cap_heap * 2 : 1024;
+        delivery_ev *p = as__reallocarray(b->heap, cap, sizeof *p);
+        if (!p) return AS_ERR_NOMEM;
+        b->heap = p;
+        b->cap_heap = cap;
+    }
+    size_t i = b->n_heap++;
+    while (i && b->heap[(i - 1) / 2].at > e.at) { b->heap[i] = b->heap[(i - 1) / 2]; i = (i - 1) / 2; }
+    b->heap[i] = e;
+    return AS_OK;
+}
+
+static delivery_ev heap_pop(build_run *b) {
+    delivery_ev top = b->heap[0], last = b->heap[--b->n_heap];
+    size_t i = 0, n = b->n_heap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && b->heap[c + 1].at < b->heap[c].at) c++;
+        if (b->heap[c].at >= last.at) break;
+        b->heap[i] = b->heap[c];
+        i = c;
+    }
+    if (n) b->heap[i] = last;
+    return top;
+}
+
+/* Folds every delivery made before t (of an order placed before t) into the delivery histories. */
+static as_status apply_deliveries_before(build_run *b, int64_t t) {
+    while (b->n_heap && b->heap[0].at < t) {
+        delivery_ev e = heap_pop(b);
+        if (e.order_first) {
+            if (e.carrier != AS__NO_ID) {
+                if (!grow_zero((void **)&b->carrier_late, &b->cap_carrier_late, e.carrier, sizeof *b->carrier_late))
+                    return AS_ERR_NOMEM;
+                b->carrier_late[e.carrier].late_sum += e.days_late;
+                b->carrier_late[e.carrier].n++;
+            }
+            if (!grow_zero((void **)&b->cust_del, &b->cap_cust_del, e.cust, sizeof *b->cust_del)) return AS_ERR_NOMEM;
+            b->cust_del[e.cust].delivered++;
+            b->cust_del[e.cust].late += e.days_late > 0;
+        }
+        if (e.seller != AS__NO_ID) {
+            if (!grow_zero((void **)&b->seller_late, &b->cap_seller_late, e.seller, sizeof *b->seller_late))
+                return AS_ERR_NOMEM;
+            b->seller_late[e.seller].late_sum += e.days_late;
+            b->seller_late[e.seller].n++;
+        }
+    }
+    return AS_OK;
+}
+/* ---- the column library (docs/features.md) after the main set ---- */
+static const char *const k_price_basket[] = {
+    "ln_price_vs_category", "ln_price_vs_list",
+    "basket_same_product_lines", "basket_same_category_lines", "basket_value_share", "ln_order_distinct_categories",
+    "carrier_mean_days_late", "ln_carrier_deliveries", "carrier_unknown",
+    "seller_mean_days_late", "ln_seller_deliveries", "seller_delivery_unknown",
+    "ln_cust_deliveries", "ln_cust_late_deliveries",
+    "freight_share", "freight_unknown",
+};
+enum { N_PRICE_BASKET = sizeof k_price_basket / sizeof *k_price_basket };
+/* Only at moment "delivery": the order's own delivery. */
+static const char *const k_delivery[] = {"days_to_delivery", "days_late", "delivery_unknown", "promise_unknown"};
+enum { N_DELIVERY = sizeof k_delivery / sizeof *k_delivery };
+
+static as_status make_names(build_run *b) {
+    int cap = NF + AS__N_ENT * AS__N_WIN * 4 + N_PRICE_BASKET + N_DELIVERY + 2 * b->buckets;
+    b->names = as__calloc((size_t)cap, sizeof *b->names);
+    if (!b->names) return AS_ERR_NOMEM;
+    int k = 0;
+    char tmp[64];
+#define NAME(...) do { snprintf(tmp, sizeof tmp, __VA_ARGS__); \
+        if (!(b->names[k++] = as__arena_strndup(&b->names_arena, tmp, strlen(tmp)))) return AS_ERR_NOMEM; } while (0)
+    for (int j = 0; j < NF; j++) b->names[k++] = as__feature_numeric[j];
+    for (int e = 0; e < AS__N_ENT; e++) {
+        for (int w = 0; w < AS__N_WIN; w++) NAME("%s_lines_%s", as__ent_prefix[e], as__win_suffix[w]);
+        if (e == AS__ENT_CUST || e == AS__ENT_PROD)
+            for (int w = 0; w < AS__N_WIN; w++) NAME("%s_amount_%s", as__ent_prefix[e], as__win_suffix[w]);
+        for (int w = 0; w < AS__N_WIN; w++) NAME("%s_returns_%s", as__ent_prefix[e], as__win_suffix[w]);
+        for (int w = 0; w < AS__N_WIN; w++) NAME("%s_return_logit_%s", as__ent_prefix[e], as__win_suffix[w]);
+    }
+    for (int j = 0; j < N_PRICE_BASKET; j++) b->names[k++] = k_price_basket[j];
+    if (b->p->moment == AS_MOMENT_DELIVERY) for (int j = 0; j < N_DELIVERY; j++) b->names[k++] = k_delivery[j];
+    for (int j = 0; j < b->buckets; j++) NAME("desc_hash_%02d", j);
+    for (int j = 0; j < b->buckets; j++) NAME("reason_hash_%02d", j);
+#undef NAME
+    b->n_num = k;
+    return AS_OK;
+}
+
+/* The library's columns of line i of an order (lines[0..n)), after the main set; returns how many it wrote. */
+static int library_features(build_run *b, const purchase *lines, size_t n, size_t i, double order_value,
+                            size_t distinct_cat, double shop_rate, double *out) {
+    const purchase *l = &lines[i];
+    double m = b->p->prior_strength;
+    int k = 0;
+    for (int e = 0; e < AS__N_ENT; e++) {
+        const as__win_sums *s = as__win_get(&b->win, e, l->id[e]);
+        for (int w = 0; w < AS__N_WIN; w++) out[k++] = log1p((double)s[w].lines);
+        if (e == AS__ENT_CUST || e == AS__ENT_PROD)
+            for (int w = 0; w < AS__N_WIN; w++) out[k++] = log1p(s[w].amount > 0 ? s[w].amount : 0);
+        for (int w = 0; w < AS__N_WIN; w++) out[k++] = log1p((double)s[w].cases);
+        for (int w = 0; w < AS__N_WIN; w++) out[k++] = logit(smoothed(s[w].cases, s[w].lines, shop_rate, m));
+    }
+    const prod_state *ps = (const prod_state *)b->prod.items + l->id[AS__ENT_PROD];
+    const cat_state *ks = l->id[AS__ENT_CAT] != AS__NO_ID ? (const cat_state *)b->cat.items + l->id[AS__ENT_CAT] : NULL;
+    double cat_mean = ks && ks->price_n ? ks->price_sum / (double)ks->price_n : 0;
+    out[k++] = cat_mean > 0 && l->price > 0 ? log(l->price / cat_mean) : 0.0;
+    out[k++] = ps->list_price > 0 && l->price > 0 ? log(l->price / ps->list_price) : 0.0;
+    size_t same_prod = 0, same_cat = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (j == i) continue;
+        same_prod += lines[j].id[AS__ENT_PROD] == l->id[AS__ENT_PROD];
+        same_cat += l->id[AS__ENT_CAT] != AS__NO_ID && lines[j].id[AS__ENT_CAT] == l->id[AS__ENT_CAT];
+    }
+    double value = l->qty * l->price;
+    out[k++] = log1p((double)same_prod);
+    out[k++] = log1p((double)same_cat);
+    out[k++] = order_value > 0 && value > 0 ? value / order_value : 0.0;
+    out[k++] = log1p((double)distinct_cat);
+    const late_state *cl = l->carrier_id < b->cap_carrier_late ? &b->carrier_late[l->carrier_id] : NULL;
+    const late_state *sl = l->id[AS__ENT_SELLER] < b->cap_seller_late ? &b->seller_late[l->id[AS__ENT_SELLER]] : NULL;
+    const cust_delivery *cd = l->id[AS__ENT_CUST] < b->cap_cust_del ? &b->cust_del[l->id[AS__ENT_CUST]] : NULL;
+    int carrier_known = cl && cl->n > 0, seller_known = sl && sl->n > 0;
+    out[k++] = carrier_known ? cl->late_sum / (double)cl->n : 0.0;
+    out[k++] = carrier_known ? log1p((double)cl->n) : 0.0;
+    out[k++] = !carrier_known;
+    out[k++] = seller_known ? sl->late_sum / (double)sl->n : 0.0;
+    out[k++] = seller_known ? log1p((double)sl->n) : 0.0;
+    out[k++] = !seller_known;
+    out[k++] = cd ? log1p((double)cd->delivered) : 0.0;
+    out[k++] = cd ? log1p((double)cd->late) : 0.0;
+    int freight_known = !isnan(l->freight) && value > 0;
+    out[k++] = freight_known ? l->freight / value : 0.0;
+    out[k++] = !freight_known;
+    if (b->p->moment == AS_MOMENT_DELIVERY) {
+        out[k++] = l->has_delivered ? (double)(l->delivered - l->at) / AS_DAY : 0.0;
+        out[k++] = l->has_delivered && l->has_promised ? (double)(l->delivered - l->promised) / AS_DAY : 0.0;
+        out[k++] = !l->has_delivered;
+        out[k++] = !l->has_promised;
+    }
+    if (b->buckets) {
+        uint32_t pos = l->id[AS__ENT_PROD];
+        const uint8_t *d = pos < b->n_desc ? b->desc + (size_t)pos * (size_t)b->buckets : NULL;
+        for (int j = 0; j < b->buckets; j++) out[k++] = d ? d[j] : 0;
+        const float *r = ps->reason_slot1 ? b->reason_pool + (size_t)(ps->reason_slot1 - 1) * (size_t)b->buckets : NULL;
+        for (int j = 0; j < b->buckets; j++) out[k++] = r && ps->returns ? r[j] / (double)ps->returns : 0.0;
+    }
+    return k;
+}
+
+/* The earlier of two matching cases (indexes into b->cases; −1 = none). */
+static int64_t earlier_case(const build_run *b, int64_t x, int64_t y) {
+    if (x < 0) return y;
+    if (y < 0) return x;
+    const case_hist *a = &b->cases[x], *c = &b->cases[y];
+    return a->at < c->at || (a->at == c->at && x < y) ? x : y;
+}
+
+static as_status order_buffers(build_run *b, size_t n) {
+    if (n <= b->cap_order) return AS_OK;
+    size_t cap = b->cap_order ? b->cap_order : 16;
+    while (cap < n) cap *= 2;
+    double *f = as__reallocarray(b->order_f, cap * (size_t)b->n_num, sizeof *f);
+    if (f) b->order_f = f;
+    double *q = as__reallocarray(b->order_qty, cap, sizeof *q);
+    if (q) b->order_qty = q;
+    double *v = as__reallocarray(b->order_value, cap, sizeof *v);
+    if (v) b->order_value = v;
+    double *fr = as__reallocarray(b->order_freight, cap, sizeof *fr);
+    if (fr) b->order_freight = fr;
+    uint32_t *pr = as__reallocarray(b->order_prod, cap, sizeof *pr);
+    if (pr) b->order_prod = pr;
+    uint32_t *ca = as__reallocarray(b->order_cat, cap, sizeof *ca);
+    if (ca) b->order_cat = ca;
+    if (!f || !q || !v || !fr || !pr || !ca) return AS_ERR_NOMEM;
+    b->cap_order = cap;
+    return AS_OK;
+}
+
+/* Writes the feature rows of one order (all its lines share the instant t), reading histories only, then its
+ * order row. */
 static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_t label_until, as_error *err) {
     char key[1024];
     double order_value = 0;
-    size_t distinct = 0;
+    size_t distinct = 0, distinct_cat = 0;
+    if (order_buffers(b, n)) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+    /* Entity ids first: the library's basket columns compare lines by id. */
+    for (size_t i = 0; i < n; i++) {
+        purchase *l = &lines[i];
+        cust_state *cs = entity(&b->cust, l->customer, strlen(l->customer));
+        if (!cs) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+        l->id[AS__ENT_CUST] = pos_of(&b->cust, cs);
+        prod_state *ps = entity(&b->prod, l->product, strlen(l->product));
+        if (!ps) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+        l->id[AS__ENT_PROD] = pos_of(&b->prod, ps);
+        l->id[AS__ENT_CAT] = ps->cat1 ? ps->cat1 - 1 : AS__NO_ID;
+        if (l->category && !ps->cat1) {     /* a product missing from the products table */
+            cat_state *ks = entity(&b->cat, l->category, strlen(l->category));
+            if (!ks) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+            l->id[AS__ENT_CAT] = pos_of(&b->cat, ks);
+        }
+        ps = (prod_state *)b->prod.items + l->id[AS__ENT_PROD];
+        l->id[AS__ENT_SELLER] = l->seller ? name_to_id(&b->sellers, l->seller) : ps->supplier1 ? ps->supplier1 - 1 : AS__NO_ID;
+        cat_state *ys = l->country ? entity(&b->country, l->country, strlen(l->country)) : NULL;
+        if (l->country && !ys) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+        l->id[AS__ENT_COUNTRY] = pos_of(&b->country, ys);
+        l->carrier_id = l->carrier ? name_to_id(&b->carriers, l->carrier) : AS__NO_ID;
+        if (l->id[AS__ENT_SELLER] == AS__NO_ID - 1 || l->carrier_id == AS__NO_ID - 1)
+            return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+    }
     for (size_t i = 0; i < n; i++) {
         order_value += lines[i].qty * lines[i].price;
-        int seen = 0;
-        for (size_t j = 0; j < i; j++) seen |= strcmp(lines[i].product, lines[j].product) == 0;
+        int seen = 0, seen_cat = 0;
+        for (size_t j = 0; j < i; j++) {
+            seen |= strcmp(lines[i].product, lines[j].product) == 0;
+            seen_cat |= lines[i].id[AS__ENT_CAT] == lines[j].id[AS__ENT_CAT];
+        }
         distinct += !seen;
+        distinct_cat += !seen_cat;
     }
     double shop_rate = b->shop_lines ? (double)b->shop_returns / (double)b->shop_lines : 0.0;
     double m = b->p->prior_strength;
     int64_t horizon = (int64_t)b->p->horizon_days * AS_DAY;
+    int labelled = lines[0].at <= label_until;
+    int64_t order_case = -1;
+    int order_positive = 0, mo = 1;
+    size_t main_line = 0;
     for (size_t i = 0; i < n; i++) {
         const purchase *l = &lines[i];
         int repeat = 0;
         for (size_t j = 0; j < n; j++) repeat |= j != i && strcmp(l->product, lines[j].product) == 0;
-        cust_state *cs = entity(&b->cust, l->customer, strlen(l->customer));
-        prod_state *ps = entity(&b->prod, l->product, strlen(l->product));
+        cust_state *cs = (cust_state *)b->cust.items + l->id[AS__ENT_CUST];
+        prod_state *ps = (prod_state *)b->prod.items + l->id[AS__ENT_PROD];
         cat_state *ks = l->category ? entity(&b->cat, l->category, strlen(l->category)) : NULL;
-        cat_state *ys = l->country ? entity(&b->country, l->country, strlen(l->country)) : NULL;
-        if (!cs || !ps || (l->category && !ks) || (l->country && !ys))
-            return as__err(err, AS_ERR_NOMEM, "out of memory building features");
+        cat_state *ys = l->country ? (cat_state *)b->country.items + l->id[AS__ENT_COUNTRY] : NULL;
+        if (l->category && !ks) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
         int64_t *cp = as__strmap_get(&b->cust_prod, key, make_key(key, sizeof key, 'x', l->customer, l->product));
         int64_t days = l->at >= 0 ? l->at / AS_DAY : (l->at - AS_DAY + 1) / AS_DAY;
-        int y, mo, d;
+        int y, d;
         as__civil_from_days(days, &y, &mo, &d);
         double prod_rate = smoothed(ps->returns, ps->sales, shop_rate, m);
         double rs = decayed_at(&ps->recent_sales, l->at), rr = decayed_at(&ps->recent_returns, l->at);
         double mean_price = ps->price_n ? ps->price_sum / (double)ps->price_n : 0;
         double mean_qty = cs->lines ? cs->qty_sum / (double)cs->lines : 0;
-        double f[NF] = {
+        double *f = b->order_f + i * (size_t)b->n_num;
+        double main[NF] = {
             log1p(l->qty), log1p(l->price), log1p(l->qty * l->price),
             mean_price > 0 && l->price > 0 ? log(l->price / mean_price) : 0.0, l->discount,
             mean_qty > 0 && l->qty > 0 ? log(l->qty / mean_qty) : 0.0,
@@ -372,15 +770,21 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
             logit(ks ? smoothed(ks->returns, ks->sales, shop_rate, m) : shop_rate),
             logit(ys ? smoothed(ys->returns, ys->sales, shop_rate, m) : shop_rate),
         };
-        /* Label: a matching case within the horizon; unknown when the horizon passes the end of the data. */
-        int labelled = l->at <= label_until;
-        int positive = 0;
+        memcpy(f, main, sizeof main);
+        int nf = NF + library_features(b, lines, n, i, order_value, distinct_cat, shop_rate, f + NF);
+        if (nf != b->n_num) return as__err(err, AS_ERR_STATE, "internal error: %d feature values for %d columns", nf, b->n_num);
+        /* Label: the first matching case within the horizon; unknown when the horizon passes the end of the data. */
+        int64_t first = -1;
         if (labelled) {
             int64_t hi = l->at + horizon;
-            positive = label_hit(&b->labels, key, make_key(key, sizeof key, 'o', l->order, l->product), l->at, hi) ||
-                       label_hit(&b->labels, key, make_key(key, sizeof key, 'o', l->order, NULL), l->at, hi) ||
-                       as__strmap_get(&b->returned, key, returned_key(key, sizeof key, l->customer, l->product, l->at));
+            first = label_first(&b->labels, key, make_key(key, sizeof key, 'o', l->order, l->product), l->at, hi);
+            first = earlier_case(b, first, label_first(&b->labels, key, make_key(key, sizeof key, 'o', l->order, NULL), l->at, hi));
+            int64_t *r = as__strmap_get(&b->returned, key, returned_key(key, sizeof key, l->customer, l->product, l->at));
+            if (r) first = earlier_case(b, first, *r);
         }
+        int positive = first >= 0;
+        const char *kind = !labelled ? NULL : positive ? b->kinds.name[b->cases[first].kind] : "none";
+        const char *reason = !labelled ? NULL : positive ? b->reasons.name[b->cases[first].reason_class] : "none";
         sqlite3_stmt *q = b->ins;
         sqlite3_reset(q);
         sqlite3_bind_text(q, 1, l->order, -1, SQLITE_STATIC);
@@ -388,16 +792,51 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         sqlite3_bind_text(q, 3, l->customer, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 4, l->product, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 5, l->at);
-        if (labelled) sqlite3_bind_int(q, 6, positive); else sqlite3_bind_null(q, 6);
-        sqlite3_bind_text(q, 7, l->country ? l->country : "(unknown)", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 8, l->category ? l->category : "(none)", -1, SQLITE_STATIC);
-        for (int k = 0; k < NF; k++) sqlite3_bind_double(q, 9 + k, f[k]);
-        sqlite3_bind_int(q, 9 + NF, mo);
+        if (labelled) {
+            sqlite3_bind_int(q, 6, positive);
+            sqlite3_bind_text(q, 7, kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 8, reason, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, 6); sqlite3_bind_null(q, 7); sqlite3_bind_null(q, 8);
+        }
+        sqlite3_bind_text(q, 9, l->country ? l->country : "(unknown)", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 10, l->category ? l->category : "(none)", -1, SQLITE_STATIC);
+        for (int k = 0; k < b->n_num; k++) sqlite3_bind_double(q, 11 + k, f[k]);
+        sqlite3_bind_int(q, 11 + b->n_num, mo);
         if (sqlite3_step(q) != SQLITE_DONE)
             return as__err(err, AS_ERR_DB, "%s: writing features: %s", b->db->path, sqlite3_errmsg(b->db->sql));
         b->stats->purchase_lines++;
         b->stats->labelled += labelled;
         b->stats->positives += positive;
+        if (labelled) {
+            b->line_kind[positive ? b->cases[first].kind : 0]++;
+            b->line_reason[positive ? b->cases[first].reason_class : 0]++;
+        }
+        order_case = earlier_case(b, order_case, first);
+        order_positive |= positive;
+        b->order_qty[i] = l->qty;
+        b->order_value[i] = l->qty * l->price;
+        b->order_freight[i] = l->freight;
+        b->order_prod[i] = l->id[AS__ENT_PROD];
+        b->order_cat[i] = l->id[AS__ENT_CAT];
+        if (b->order_value[i] > b->order_value[main_line]) main_line = i;
+    }
+    as__order_row r = {
+        .order_id = lines[0].order, .customer_id = lines[0].customer, .country = lines[0].country,
+        .main_category = lines[main_line].category, .at = lines[0].at, .labelled = labelled,
+        .positive = order_positive, .n_lines = n, .f = b->order_f, .qty = b->order_qty, .value = b->order_value,
+        .freight = b->order_freight, .prod = b->order_prod, .cat = b->order_cat, .month = mo,
+        .kind = !labelled ? NULL : order_positive ? b->kinds.name[b->cases[order_case].kind] : "none",
+        .reason = !labelled ? NULL : order_positive ? b->reasons.name[b->cases[order_case].reason_class] : "none",
+    };
+    as_status st = as__order_writer_put(b->orders, &r, err);
+    if (st) return st;
+    b->stats->orders++;
+    b->stats->orders_labelled += labelled;
+    b->stats->order_positives += labelled && order_positive;
+    if (labelled) {
+        b->order_kind[order_positive ? b->cases[order_case].kind : 0]++;
+        b->order_reason[order_positive ? b->cases[order_case].reason_class : 0]++;
     }
     return AS_OK;
 }
@@ -442,23 +881,37 @@ static as_status fold_order(build_run *b, const purchase *lines, size_t n) {
         if (!v) return AS_ERR_NOMEM;
         *v |= 1;
         b->shop_lines++;
+        /* the library: windows, the category's prices, the delivery to come */
+        if (l->id[AS__ENT_CAT] != AS__NO_ID) {
+            cat_state *kp = (cat_state *)b->cat.items + l->id[AS__ENT_CAT];
+            kp->price_sum += l->price;
+            kp->price_n++;
+        }
+        as__win_event e = {.at = l->at, .amount = (float)(l->qty * l->price), .is_case = 0};
+        memcpy(e.id, l->id, sizeof e.id);
+        if (as__win_add(&b->win, &e)) return AS_ERR_NOMEM;
+        if (l->has_delivered && l->has_promised) {
+            delivery_ev d = {l->delivered, (float)((double)(l->delivered - l->promised) / AS_DAY), l->carrier_id,
+                             l->id[AS__ENT_SELLER], l->id[AS__ENT_CUST], i == 0};
+            if (heap_push(b, d)) return AS_ERR_NOMEM;
+        }
     }
     return AS_OK;
 }
 
-static as_status create_table(as_db *db, as_error *err) {
+static as_status create_table(build_run *b, as_error *err) {
     as_buf sql;
     as__buf_init(&sql, 0);
     as__buf_printf(&sql, "DROP TABLE IF EXISTS features; CREATE TABLE features(order_id TEXT NOT NULL, "
                          "line_no INTEGER NOT NULL, customer_id TEXT, product_id TEXT, ordered_at INTEGER NOT NULL, "
-                         "label INTEGER, country TEXT, category TEXT");
-    for (int k = 0; k < NF; k++) as__buf_printf(&sql, ", %s REAL", as__feature_numeric[k]);
+                         "label INTEGER, label_kind TEXT, label_reason TEXT, country TEXT, category TEXT");
+    for (int k = 0; k < b->n_num; k++) as__buf_printf(&sql, ", %s REAL", b->names[k]);
     for (int k = 0; k < as__n_feature_extra; k++) as__buf_printf(&sql, ", %s INTEGER", as__feature_extra[k]);
     /* No key index: rows are written in (ordered_at, order_id, line_no) order, so rowid order is time order
      * and readers scan it without sorting. (order_id, line_no) is unique by construction. */
     as_status st = as__buf_printf(&sql, ");");
     if (!st) st = as__buf_cstr(&sql);
-    if (!st) st = as__db_exec(db, sql.data, err);
+    if (!st) st = as__db_exec(b->db, sql.data, err);
     else st = as__err(err, AS_ERR_NOMEM, "out of memory");
     as__buf_free(&sql);
     return st;
@@ -467,8 +920,8 @@ static as_status create_table(as_db *db, as_error *err) {
 static as_status prepare_insert(build_run *b, as_error *err) {
     as_buf sql;
     as__buf_init(&sql, 0);
-    as__buf_printf(&sql, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?");
-    for (int k = 0; k < NF + as__n_feature_extra; k++) as__buf_printf(&sql, ",?");
+    as__buf_printf(&sql, "INSERT INTO features VALUES(?,?,?,?,?,?,?,?,?,?");
+    for (int k = 0; k < b->n_num + as__n_feature_extra; k++) as__buf_printf(&sql, ",?");
     as_status st = as__buf_printf(&sql, ")");
     if (!st) st = as__buf_cstr(&sql);
     if (!st) st = as__db_prepare(b->db, sql.data, &b->ins, err);
@@ -476,7 +929,6 @@ static as_status prepare_insert(build_run *b, as_error *err) {
     as__buf_free(&sql);
     return st;
 }
-
 static as_status run_pass(build_run *b, as_error *err) {
     as_status rc;
     sqlite3_stmt *st;
@@ -501,7 +953,8 @@ static as_status run_pass(build_run *b, as_error *err) {
     if ((rc = prepare_insert(b, err))) return rc;
     if ((rc = as__db_prepare(b->db,
             "SELECT ol.order_id, ol.line_no, ol.product_id, ol.quantity, coalesce(ol.unit_price, 0), "
-            "coalesce(ol.discount, 0), o.customer_id, o.ordered_at, o.country, p.category "
+            "coalesce(ol.discount, 0), o.customer_id, o.ordered_at, o.country, p.category, o.promised_at, "
+            "o.delivered_at, o.carrier, ol.seller_id, ol.freight "
             "FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id "
             "LEFT JOIN products p ON p.product_id = ol.product_id "
             "WHERE ol.quantity > 0 AND o.customer_id IS NOT NULL "
@@ -549,7 +1002,7 @@ static as_status run_pass(build_run *b, as_error *err) {
                 q.product = as__arena_strndup(&pending_arena, q.product, strlen(q.product));
                 q.category = q.category ? as__arena_strndup(&pending_arena, q.category, strlen(q.category)) : NULL;
                 q.country = q.country ? as__arena_strndup(&pending_arena, q.country, strlen(q.country)) : NULL;
-                q.order = NULL;   /* the order's strings die with its arena; folding needs none of them */
+                q.order = q.carrier = q.seller = NULL;   /* they die with the order's arena; folding uses ids */
                 if (!q.customer || !q.product || (lines[i].category && !q.category) || (lines[i].country && !q.country)) {
                     rc = AS_ERR_NOMEM;
                     break;
@@ -571,6 +1024,8 @@ static as_status run_pass(build_run *b, as_error *err) {
             as__arena_free(&pending_arena);
             as__arena_init(&pending_arena, 1 << 14);
             if (!rc && have) rc = apply_cases_before(b, at);
+            if (!rc && have) rc = apply_deliveries_before(b, at);
+            if (!rc && have) as__win_advance(&b->win, at);
             if (rc) { as__err(err, rc, "out of memory building features"); break; }
             group_t = at;
         }
@@ -592,7 +1047,15 @@ static as_status run_pass(build_run *b, as_error *err) {
         l->at = at;
         l->country = dup_col(&order_arena, st, 8);
         l->category = dup_col(&order_arena, st, 9);
-        if (!l->order || !l->product || !l->customer) { rc = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        l->has_promised = sqlite3_column_type(st, 10) != SQLITE_NULL;
+        l->promised = sqlite3_column_int64(st, 10);
+        l->has_delivered = sqlite3_column_type(st, 11) != SQLITE_NULL;
+        l->delivered = sqlite3_column_int64(st, 11);
+        l->carrier = dup_col(&order_arena, st, 12);
+        l->seller = dup_col(&order_arena, st, 13);
+        l->freight = sqlite3_column_type(st, 14) != SQLITE_NULL ? sqlite3_column_double(st, 14) : NAN;
+        if (!l->order || !l->product || !l->customer || (sqlite3_column_type(st, 12) != SQLITE_NULL && !l->carrier) ||
+            (sqlite3_column_type(st, 13) != SQLITE_NULL && !l->seller)) { rc = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
         if (b->p->progress && (++done & 0x3fff) == 0)
             b->p->progress(b->p->progress_user, "build", (double)done, 0);
     }
@@ -607,6 +1070,56 @@ static as_status run_pass(build_run *b, as_error *err) {
     return rc;
 }
 
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Class balance of a target: "none" first, then the classes by count (ties by name), labelled rows only. */
+static void fill_balance(as_class_balance *out, const name_list *names, const int64_t *count) {
+    memset(out, 0, sizeof *out);
+    int order[AS_MAX_TARGET_CLASSES], n = 0;
+    for (int i = 1; i < names->n; i++) if (count[i] > 0) order[n++] = i;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0; j--) {
+            int x = order[j - 1], y = order[j];
+            if (count[y] > count[x] || (count[y] == count[x] && strcmp(names->name[y], names->name[x]) < 0)) {
+                order[j - 1] = y; order[j] = x;
+            } else break;
+        }
+    snprintf(out->name[0], sizeof out->name[0], "none");
+    out->count[0] = count[0];
+    out->n = 1;
+    for (int i = 0; i < n && out->n < AS_MAX_TARGET_CLASSES; i++) {
+        snprintf(out->name[out->n], sizeof out->name[0], "%s", names->name[order[i]]);
+        out->count[out->n++] = count[order[i]];
+    }
+}
+
+static as_status write_meta(build_run *b, as_error *err) {
+    as_buf v;
+    as__buf_init(&v, 0);
+    as_status st = AS_OK;
+    for (int k = 0; k < b->n_num; k++) st |= as__buf_printf(&v, "%s%s", k ? "," : "", b->names[k]);
+    st |= as__buf_cstr(&v);
+    if (st) { as__buf_free(&v); return as__err(err, AS_ERR_NOMEM, "out of memory"); }
+    st = as__db_meta_set(b->db, "feature_numeric", v.data, err);
+    as__buf_clear(&v);
+    for (int k = 0; k < as__n_feature_categorical && !st; k++)
+        st = as__buf_printf(&v, "%s%s", k ? "," : "", as__feature_categorical[k]);
+    if (!st) st = as__buf_cstr(&v);
+    if (!st) st = as__db_meta_set(b->db, "feature_categorical", v.data, err);
+    as__buf_free(&v);
+    if (!st) st = as__db_meta_set(b->db, "order_feature_numeric", as__order_numeric_names(b->orders), err);
+    if (!st) st = as__db_meta_set(b->db, "order_feature_categorical", as__order_categorical_names(b->orders), err);
+    if (!st) st = as__db_meta_set(b->db, "build_moment", b->p->moment == AS_MOMENT_DELIVERY ? "delivery" : "order", err);
+    char n[64];
+    snprintf(n, sizeof n, "%d", b->buckets);
+    if (!st) st = as__db_meta_set(b->db, "build_hash_buckets", n, err);
+    return st;
+}
+
 as_status as_build(as_db *db, const as_build_params *params, as_build_stats *stats, as_error *err) {
     as_build_params defaults = as_build_params_default();
     if (!params) params = &defaults;
@@ -615,6 +1128,13 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
         return as__err(err, AS_ERR_INVALID, "horizon %d days is out of range; use 1 to 3650", params->horizon_days);
     if (!(params->prior_strength >= 0))
         return as__err(err, AS_ERR_INVALID, "prior strength must be ≥ 0");
+    if (params->moment != AS_MOMENT_ORDER && params->moment != AS_MOMENT_DELIVERY)
+        return as__err(err, AS_ERR_INVALID, "moment %d is unknown; use order (%d) or delivery (%d)", params->moment,
+                       AS_MOMENT_ORDER, AS_MOMENT_DELIVERY);
+    if (params->hash_buckets < 0 || params->hash_buckets > AS__MAX_HASH_BUCKETS)
+        return as__err(err, AS_ERR_INVALID, "%d hash buckets is out of range; use 0 (no hashed words) to %d",
+                       params->hash_buckets, AS__MAX_HASH_BUCKETS);
+    double t0 = now_seconds();
     build_run b;
     memset(&b, 0, sizeof b);
     b.db = db;
@@ -632,9 +1152,23 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     as__strmap_init(&b.labels.groups);
     as__strmap_init(&b.returned);
     as__arena_init(&b.arena, 1 << 16);
+    as__arena_init(&b.names_arena, 1 << 12);
+    as__strmap_init(&b.sellers);
+    as__strmap_init(&b.carriers);
+    as__win_init(&b.win);
+    b.buckets = params->hash_buckets;
+    snprintf(b.kinds.name[0], sizeof b.kinds.name[0], "none");
+    b.kinds.n = 1;
+    static const char *const kinds[] = {"return", "exchange", "repair", "refund", "complaint", "cancel"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) name_id(&b.kinds, kinds[k]);
+    snprintf(b.reasons.name[0], sizeof b.reasons.name[0], "none");
+    b.reasons.n = 1;
 
     as_status rc = as__db_bulk_begin(db, err);
-    if (!rc) rc = create_table(db, err);
+    if (!rc && make_names(&b)) rc = as__err(err, AS_ERR_NOMEM, "out of memory");
+    if (!rc) rc = create_table(&b, err);
+    if (!rc) rc = as__order_writer_new(db, b.names, b.n_num, params->moment, &b.orders, err);
+    if (!rc) rc = load_products(&b, err);
     if (!rc) rc = load_cases(&b, err);
     if (!rc) rc = attribute_customer_cases(&b, err);
     if (!rc) rc = run_pass(&b, err);
@@ -647,6 +1181,7 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
         if (!rc) rc = as__db_meta_set(db, "build_label_until", v, err);
         snprintf(v, sizeof v, "%lld", (long long)stats->data_end);
         if (!rc) rc = as__db_meta_set(db, "build_data_end", v, err);
+        if (!rc) rc = write_meta(&b, err);
     }
     if (!rc) rc = as__db_bulk_end(db, 1, err);
     else as__db_bulk_end(db, 0, NULL);
@@ -659,6 +1194,28 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     as__strmap_free(&b.returned);
     as__free(b.cases);
     as__arena_free(&b.arena);
+    as__order_writer_free(b.orders);
+    as__win_free(&b.win);
+    as__strmap_free(&b.sellers);
+    as__strmap_free(&b.carriers);
+    as__free(b.carrier_late);
+    as__free(b.seller_late);
+    as__free(b.cust_del);
+    as__free(b.heap);
+    as__free(b.desc);
+    as__free(b.reason_pool);
+    as__free(b.names);
+    as__arena_free(&b.names_arena);
+    as__free(b.order_f); as__free(b.order_qty); as__free(b.order_value); as__free(b.order_freight);
+    as__free(b.order_prod); as__free(b.order_cat);
+    if (!rc) {
+        stats->n_features = b.n_num + as__n_feature_categorical;
+        fill_balance(&stats->line_kind, &b.kinds, b.line_kind);
+        fill_balance(&stats->line_reason, &b.reasons, b.line_reason);
+        fill_balance(&stats->order_kind, &b.kinds, b.order_kind);
+        fill_balance(&stats->order_reason, &b.reasons, b.order_reason);
+        stats->seconds = now_seconds() - t0;
+    }
     if (!rc && params->progress) params->progress(params->progress_user, "build", 1, 1);
     return rc;
 }

@@ -14,6 +14,11 @@
  * the same instant as the purchase are not history. Delivery dates are not used: they are not known when the
  * order is placed, the moment the score is meant for.
  *
+ * The library (docs/features.md) adds per-entity windowed histories, prices, basket composition, delivery
+ * histories, hashed words and, at moment "delivery", the order's own delivery facts; order_features holds one
+ * row per order. The meta keys feature_numeric / feature_categorical and order_feature_numeric /
+ * order_feature_categorical list each table's model-input columns in table order.
+ *
  * Lines without a customer are not feature rows: they cannot be matched to cancellations that name only the
  * customer, so their label would be a guess.
  */
@@ -23,7 +28,11 @@
 #include "core/core.h"
 #include "store/store.h"
 
-/* Numeric feature columns of the features table, in order. */
+/* Most hashed-word buckets per text source (as_build_params.hash_buckets). */
+#define AS__MAX_HASH_BUCKETS 128
+
+/* The main job's numeric feature columns: the first columns of the features table, in order (the library's
+ * columns follow them; the meta key feature_numeric lists all). */
 extern const char *const as__feature_numeric[];
 extern const int as__n_feature_numeric;
 /* Categorical feature columns (text; one-hot encoded by train with a vocabulary learned on training rows). */

@@ -41,7 +41,7 @@ static void test_labels_and_history(void) {
     if (!db) return;
     /* day 0: c1 buys p1 (o1). day 10: c1 cancels p1 (no order named). day 20: c1 buys p1 again (o2) and p2.
      * day 30: c2 buys p1 (o3); a case names o3/p1 on day 130 (beyond 90 days). day 400: last event. */
-    exec(db, "INSERT INTO orders VALUES('o1','c1',0,NULL,'UK',NULL,NULL,NULL),"
+    exec(db, "INSERT INTO orders(order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at) VALUES('o1','c1',0,NULL,'UK',NULL,NULL,NULL),"
              "('o2','c1',20*86400,NULL,'UK',NULL,NULL,NULL),('o3','c2',30*86400,NULL,'FR',NULL,NULL,NULL),"
              "('o4','c3',400*86400,NULL,'UK',NULL,NULL,NULL),('o5',NULL,5*86400,NULL,'UK',NULL,NULL,NULL);"
              "INSERT INTO order_lines(order_id,line_no,product_id,quantity,unit_price) VALUES"
@@ -50,7 +50,7 @@ static void test_labels_and_history(void) {
              "INSERT INTO cases(case_id,customer_id,product_id,kind,opened_at) VALUES('k1','c1','p1','cancel',10*86400);"
              "INSERT INTO cases(case_id,order_id,product_id,kind,opened_at) VALUES('k2','o3','p1','return',130*86400);"
              /* c9 buys p9 on days 1 and 3 and cancels one on day 5: the cancellation belongs to the day-3 purchase */
-             "INSERT INTO orders VALUES('o6','c9',1*86400,NULL,'UK',NULL,NULL,NULL),('o7','c9',3*86400,NULL,'UK',NULL,NULL,NULL);"
+             "INSERT INTO orders(order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at) VALUES('o6','c9',1*86400,NULL,'UK',NULL,NULL,NULL),('o7','c9',3*86400,NULL,'UK',NULL,NULL,NULL);"
              "INSERT INTO order_lines(order_id,line_no,product_id,quantity,unit_price) VALUES('o6',1,'p9',1,3),('o7',1,'p9',1,3);"
              "INSERT INTO cases(case_id,customer_id,product_id,kind,opened_at) VALUES('k3','c9','p9','cancel',5*86400);");
     as_build_params bp = as_build_params_default();
@@ -103,7 +103,7 @@ static void make_shop(as_db *db) {
     for (int o = 0; o < 1500; o++) {
         int64_t at = (int64_t)o * 5000 + rnd(4000);         /* ~87 days of orders, some at equal instants */
         if (o % 50 == 7) at = (int64_t)(o - 1) * 5000;       /* force ties between orders */
-        snprintf(sql, sizeof sql, "INSERT INTO orders VALUES('o%d','c%u',%lld,NULL,'%s',NULL,NULL,NULL)", o, rnd(120),
+        snprintf(sql, sizeof sql, "INSERT INTO orders(order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at) VALUES('o%d','c%u',%lld,NULL,'%s',NULL,NULL,NULL)", o, rnd(120),
                  (long long)at, rnd(3) ? "UK" : "DE");
         exec(db, sql);
         int nl = 1 + (int)rnd(3);
