@@ -59,7 +59,8 @@ typedef struct src_run {
     size_t nf;
     const char *header_names[1024];
     size_t header_lens[1024];
-    unsigned char *pii_mask;     /* per header field: 1 = personal */
+    unsigned char *pii_mask;     /* per header field: as_pii_action for rejects (0 = not personal) */
+    const char *pii_domain[1024]; /* per header field: pseudonym domain for rejects */
     unsigned char *pii_act;      /* per header field: as_pii_action */
     upsert main, order, cases, charge;
     sqlite3_stmt *ins_product;   /* products met on purchase lines: first one per file, holes filled */
@@ -819,8 +820,14 @@ static as_status resolve_columns(src_run *sr, const char *path, const as_csv_fie
     for (int i = 0; i < s->n_pii; i++) {
         int idx = header_index(f, nf, s->pii[i].column);
         if (idx < 0) return no_column(sr->m, path, f, nf, s->pii[i].column, "declared personal", s->pii[i].line, err);
-        sr->pii_mask[idx] = 1;
+        sr->pii_mask[idx] = (unsigned char)s->pii[i].action;
         sr->pii_act[idx] = (unsigned char)s->pii[i].action;
+        /* a reject shows the same pseudonym as the loaded rows: the domain is the field the column feeds */
+        sr->pii_domain[idx] = "personal";
+        for (int k = 0; k < F_N; k++)
+            for (int c = 0; c < s->fields[k].ncols; c++)
+                if (s->fields[k].set && !s->fields[k].constant && s->fields[k].idx[c] == idx)
+                    sr->pii_domain[idx] = as__map_fields[k].name;
     }
     return AS_OK;
 }
@@ -916,9 +923,13 @@ static as_status load_file(src_run *sr, const char *path, as_error *err) {
     if (!st) {
         cx->reject_mask = sr->s->n_pii ? sr->pii_mask : NULL;
         cx->reject_mask_n = sr->s->n_pii ? nf : 0;
+        cx->reject_domain = sr->s->n_pii ? sr->pii_domain : NULL;
+        cx->reject_delimiter = sr->s->delimiter;
         st = as__ingest_drive(cx, r, nf, source_record, sr, err);
         cx->reject_mask = NULL;
         cx->reject_mask_n = 0;
+        cx->reject_domain = NULL;
+        cx->reject_delimiter = 0;
     }
     cx->source = saved;
     as__csv_close(r);
