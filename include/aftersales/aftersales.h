@@ -429,6 +429,9 @@ typedef struct as_score_stats {
     int64_t unseen_categories;       /* rows with a category value the training rows never had */
     int n_classes;                   /* classes of the model that scored (2 = binary) */
     char first_unseen[192];          /* the first unseen value: "row 12: shop=atlantis" (empty when none) */
+    /* ---- appended with schema 2 (issue 4) ---- */
+    int target_level;                /* as_target_level of the model: AS_TARGET_ORDER scores orders only (lines = 0;
+                                      * orders, flagged_orders and mean_risk count orders) */
 } as_score_stats;
 
 as_score_params as_score_params_default(void);

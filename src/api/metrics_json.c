@@ -205,6 +205,40 @@ static void json_options(FILE *f, const as_metrics_report *r) {
     fputs("},\n", f);
 }
 
+/* "class_balance" of one part: [{"class": "none", "rows": 900, "share": 0.9}, …] in class order. */
+static void json_balance(FILE *f, const as_class_balance *b) {
+    int n = b->n < 0 ? 0 : b->n > AS_MAX_TARGET_CLASSES ? AS_MAX_TARGET_CLASSES : b->n;
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) total += b->count[k];
+    fputc('[', f);
+    for (int k = 0; k < n; k++) {
+        fputs(k ? ", {\"class\": " : "{\"class\": ", f);
+        json_string_n(f, b->name[k], sizeof b->name[k]);
+        fputs(", ", f);
+        json_int(f, "rows", (long long)b->count[k], 1);
+        json_num(f, "share", total > 0 ? (double)b->count[k] / (double)total : NAN, 0);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+/* The shop flow's target (issue 4): level, label, feature set, in words, and the class balance of the training and
+ * test rows. Left out for the CSV flow, whose target is a column (its classes are in class_labels). */
+static void json_target(FILE *f, const as_metrics_report *r) {
+    if (r->balance_train.n <= 0 && !r->target_desc[0]) return;
+    fprintf(f, "  \"target_level\": \"%s\",\n  \"target_label\": \"%s\",\n  \"feature_set\": \"%s\",\n",
+            r->target_level == AS_TARGET_ORDER ? "order" : "line",
+            r->target_label == AS_LABEL_KIND ? "kind" : r->target_label == AS_LABEL_REASON ? "reason" : "any",
+            r->feature_set == AS_FEATURES_MAIN ? "main" : "all");
+    fputs("  \"target_desc\": ", f);
+    json_string_n(f, r->target_desc, sizeof r->target_desc);
+    fputs(",\n  \"class_balance\": {\"train\": ", f);
+    json_balance(f, &r->balance_train);
+    fputs(",\n    \"test\": ", f);
+    json_balance(f, &r->balance_test);
+    fputs("},\n", f);
+}
+
 /* "warnings": one string per non-empty line of the report's warnings. */
 static void json_warnings(FILE *f, const char *text, size_t max) {
     fputs("  \"warnings\": [", f);
@@ -242,6 +276,7 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
     fprintf(f, ",\n  \"split\": ");
     json_string_n(f, r->split_desc, sizeof r->split_desc);
     fprintf(f, ",\n");
+    json_target(f, r);
     if (r->train_start || r->test_start) {
         as_time_format(r->train_start, 0, a, sizeof a); as_time_format(r->train_end, 0, b, sizeof b);
         as_time_format(r->test_start, 0, c, sizeof c); as_time_format(r->test_end, 0, d, sizeof d);

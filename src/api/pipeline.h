@@ -2,6 +2,7 @@
 #ifndef AS_API_PIPELINE_H
 #define AS_API_PIPELINE_H
 
+#include "ingest/strmap.h"
 #include "ml/model.h"
 #include "store/store.h"
 
@@ -39,5 +40,40 @@ as_status as__vocab_build(const char *const *values, const size_t *rows, size_t 
  * (sorted), the others to *levels (sorted). min_count ≤ 1 pools nothing. */
 as_status as__vocab_build_pooled(const char *const *values, const size_t *rows, size_t n, size_t min_count,
                                  char ***levels, size_t *n_levels, char ***pooled, size_t *n_pooled);
+
+/* ---- the shop flow's sources: targets and feature columns (issue 4) ---- */
+
+/* A class of a multiclass shop target seen in fewer training rows than this is merged into "other": a class the
+ * model meets a handful of times gets coefficients fitted to noise and metrics that swing with one row. */
+#define AS_TARGET_MIN_CLASS_ROWS 5
+/* Text value the shop flow reads for a NULL categorical cell (a level of its own, never a hole). */
+#define AS_MISSING_LEVEL "(missing)"
+
+/* Where the shop flow's rows come from: the table of a target level and its model-input columns as build listed
+ * them in meta (feature_numeric / feature_categorical, order_feature_…), or the first version's static lists
+ * (features/features.h) for a database built before the feature library. */
+typedef struct as_shop_source {
+    int level;                   /* as_target_level */
+    const char *table;           /* "features" or "order_features" */
+    size_t n_num, n_cat;
+    char **num, **cat;           /* column names, in table order (owned: as__shop_source_free) */
+    int from_meta;               /* 0: built before the feature library (static lists, line level only) */
+    int has_label_text;          /* the table has label_kind and label_reason (multiclass targets) */
+} as_shop_source;
+
+/* Fills src for a target level and feature set (as_feature_set). AS_ERR_STATE naming `aftersales build` when the
+ * database lacks what the level needs; AS_ERR_INVALID for `--features main` at order level. */
+as_status as__shop_source(as_db *db, int level, int feature_set, as_shop_source *src, as_error *err);
+void as__shop_source_free(as_shop_source *src);
+/* The column names of a table (PRAGMA table_info) as a set; *n_cols = 0 when the table does not exist. Keys
+ * are the names; values their position. Free with as__strmap_free. */
+as_status as__table_columns(as_db *db, const char *table, as_strmap *cols, size_t *n_cols, as_error *err);
+/* Appends a quoted SQL identifier ("name", inner quotes doubled). */
+void as__sql_ident(as_buf *sql, const char *name);
+/* "order line: any case within 90 days", "order: case kind within 90 days" (horizon 0 = unknown). */
+void as__target_describe(int level, int label, int horizon_days, char *buf, size_t size);
+const char *as__target_level_name(int level);   /* "line", "order" */
+const char *as__target_label_name(int label);   /* "any", "kind", "reason" */
+const char *as__feature_set_name(int set);      /* "all", "main" */
 
 #endif

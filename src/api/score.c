@@ -71,13 +71,13 @@ static size_t first_unseen_column(const as_model *m, const char *const *cat) {
     return 0;
 }
 
-/* One chunk of shop rows waiting for prediction. */
+/* One chunk of shop rows (purchase lines or orders) waiting for prediction. */
 typedef struct shop_chunk {
     size_t n;
-    char *oid[SCORE_CHUNK], *cust[SCORE_CHUNK], *prod[SCORE_CHUNK];
-    const char *cat[SCORE_CHUNK][8];
+    char *oid[SCORE_CHUNK], *cust[SCORE_CHUNK], *prod[SCORE_CHUNK], *label_text[SCORE_CHUNK];
+    const char **cat;                /* SCORE_CHUNK × n_cat */
     int64_t line[SCORE_CHUNK], at[SCORE_CHUNK];
-    int label[SCORE_CHUNK];          /* −1 = unlabelled */
+    int label[SCORE_CHUNK];          /* binary label; −1 = unlabelled */
     as_arena arena;
 } shop_chunk;
 
@@ -85,60 +85,123 @@ typedef struct order_acc {
     char order[256], cust[256];
     int64_t at, lines;
     double keep, max;
+    int flagged;
 } order_acc;
+
+/* Everything one scoring run of a shop model shares. */
+typedef struct score_run {
+    const as_model *m;
+    int order_level;                 /* the model scores order_features: one output row per order */
+    int multiclass;
+    int none_class;                  /* multiclass: the class "none" (no case), or −1 */
+    int explicit_threshold;          /* --threshold given: multiclass rows are flagged by risk, not by class */
+    double thr;
+    FILE *fl, *fo;
+    double *X, *prob, *contrib;
+    order_acc o;
+    double sum;
+    as_score_stats *stats;
+} score_run;
 
 static char *dup_col(as_arena *a, sqlite3_stmt *q, int c) {
     const unsigned char *t = sqlite3_column_text(q, c);
     return t ? as__arena_strndup(a, (const char *)t, strlen((const char *)t)) : NULL;
 }
 
-static void flush_order(FILE *fo, order_acc *o, double thr, as_score_stats *stats) {
+static void flush_order(score_run *s) {
+    order_acc *o = &s->o;
     if (!o->lines) return;
-    if (fo) {
+    if (s->fo) {
         char when[24];
         as_time_format(o->at, 0, when, sizeof when);
-        csv_text(fo, o->order); fputc(',', fo); csv_text(fo, o->cust);
-        fprintf(fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)o->lines, 1 - o->keep, o->max, o->max >= thr);
+        csv_text(s->fo, o->order); fputc(',', s->fo); csv_text(s->fo, o->cust);
+        fprintf(s->fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)o->lines, 1 - o->keep, o->max, o->flagged);
     }
-    stats->orders++;
-    stats->flagged_orders += o->max >= thr;   /* an order is flagged by its riskiest line */
-    o->lines = 0; o->keep = 1; o->max = 0;
+    s->stats->orders++;
+    s->stats->flagged_orders += o->flagged;   /* an order is flagged by its riskiest (any flagged) line */
+    o->lines = 0; o->keep = 1; o->max = 0; o->flagged = 0;
 }
 
-/* Predicts a chunk and writes its lines; orders are aggregated across chunks (lines of an order are adjacent). */
-static as_status score_chunk(const as_model *m, shop_chunk *ch, double *X, double *prob, double *contrib, FILE *fl,
-                             FILE *fo, double thr, order_acc *o, as_score_stats *stats, double *sum, as_error *err) {
-    size_t ni = m->n_num + m->n_cat;
-    as_status st = as__model_predict(m, X, ch->n, prob, fl ? contrib : NULL, err);   /* reasons only when written */
+/* The multiclass columns of a row: predicted class and one probability per class. */
+static void write_classes(FILE *f, const as_model *m, const double *pr, size_t predicted) {
+    fputc(',', f);
+    csv_text(f, m->class_labels[predicted]);
+    for (int k = 0; k < m->n_classes; k++) fprintf(f, ",%.6f", pr[k]);
+}
+
+static void write_class_header(FILE *f, const as_model *m) {
+    fputs(",predicted", f);
+    char name[320];
+    for (int k = 0; k < m->n_classes; k++) {
+        snprintf(name, sizeof name, "probability_%s", m->class_labels[k]);
+        fputc(',', f);
+        csv_text(f, name);
+    }
+}
+
+static void write_label(FILE *f, const score_run *s, const shop_chunk *ch, size_t i) {
+    fputc(',', f);
+    if (s->multiclass) csv_text(f, ch->label_text[i]);
+    else if (ch->label[i] >= 0) fprintf(f, "%d", ch->label[i]);
+}
+
+/* Predicts a chunk and writes its rows; line-level orders are aggregated across chunks (lines of an order are
+ * adjacent). The risk of a row is the probability of any case: p (binary) or 1 − p("none") (multiclass). */
+static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
+    const as_model *m = s->m;
+    size_t ni = m->n_num + m->n_cat, pw = as__model_prob_width(m);
+    FILE *out = s->order_level ? s->fo : s->fl;   /* the file that shows each scored row */
+    as_status st = as__model_predict(m, s->X, ch->n, s->prob, out ? s->contrib : NULL, err);   /* reasons only when written */
     if (st) return st;
     char when[24], reasons[1024];
     for (size_t i = 0; i < ch->n; i++) {
-        double p = prob[i];
-        stats->flagged_lines += p >= thr;
-        if (fl) {
-            top_reasons(m, contrib + i * ni, ch->cat[i], reasons, sizeof reasons);
-            as_time_format(ch->at[i], 0, when, sizeof when);
-            csv_text(fl, ch->oid[i]);
-            fprintf(fl, ",%lld,", (long long)ch->line[i]);
-            csv_text(fl, ch->cust[i]); fputc(',', fl);
-            csv_text(fl, ch->prod[i]);
-            fprintf(fl, ",%s,%.6f,%d,", when, p, p >= thr);
-            if (ch->label[i] >= 0) fprintf(fl, "%d", ch->label[i]);
-            fputc(',', fl);
-            csv_text(fl, reasons);
-            fputc('\n', fl);
+        const double *pr = s->prob + i * pw;
+        size_t predicted = 0;
+        double risk;
+        int flag;
+        if (s->multiclass) {
+            for (size_t k = 1; k < pw; k++) if (pr[k] > pr[predicted]) predicted = k;
+            risk = 1.0 - (s->none_class >= 0 ? pr[s->none_class] : 0.0);
+            flag = s->explicit_threshold ? risk >= s->thr : (int)predicted != s->none_class;
+        } else {
+            risk = pr[0];
+            flag = risk >= s->thr;
         }
-        if (o->lines && strcmp(ch->oid[i] ? ch->oid[i] : "", o->order) != 0) flush_order(fo, o, thr, stats);
+        if (out) {
+            top_reasons(m, s->contrib + i * ni, ch->cat + i * m->n_cat, reasons, sizeof reasons);
+            as_time_format(ch->at[i], 0, when, sizeof when);
+            csv_text(out, ch->oid[i]);
+            if (!s->order_level) fprintf(out, ",%lld", (long long)ch->line[i]);
+            fputc(',', out);
+            csv_text(out, ch->cust[i]);
+            if (!s->order_level) { fputc(',', out); csv_text(out, ch->prod[i]); }
+            fprintf(out, ",%s,%.6f", when, risk);
+            if (s->multiclass) write_classes(out, m, pr, predicted);
+            fprintf(out, ",%d", flag);
+            write_label(out, s, ch, i);
+            fputc(',', out);
+            csv_text(out, reasons);
+            fputc('\n', out);
+        }
+        s->sum += risk;
+        if (s->order_level) {
+            s->stats->orders++;
+            s->stats->flagged_orders += flag;
+            continue;
+        }
+        s->stats->flagged_lines += flag;
+        s->stats->lines++;
+        order_acc *o = &s->o;
+        if (o->lines && strcmp(ch->oid[i] ? ch->oid[i] : "", o->order) != 0) flush_order(s);
         if (!o->lines) {
             snprintf(o->order, sizeof o->order, "%s", ch->oid[i] ? ch->oid[i] : "");
             snprintf(o->cust, sizeof o->cust, "%s", ch->cust[i] ? ch->cust[i] : "");
             o->at = ch->at[i];
         }
         o->lines++;
-        o->keep *= 1 - p;
-        if (p > o->max) o->max = p;
-        stats->lines++;
-        *sum += p;
+        o->keep *= 1 - risk;
+        if (risk > o->max) o->max = risk;
+        o->flagged |= flag;
     }
     ch->n = 0;
     as__arena_free(&ch->arena);   /* keeps memory bounded by one chunk of strings */
@@ -146,63 +209,113 @@ static as_status score_chunk(const as_model *m, shop_chunk *ch, double *X, doubl
     return AS_OK;
 }
 
+/* Every column the model reads must be in the table: name the first one that is not. */
+static as_status check_model_columns(as_db *db, const as_model *m, const char *table, int *has_label,
+                                     const char *label_col, as_error *err) {
+    as_strmap cols;
+    size_t n_cols = 0;
+    as_status st = as__table_columns(db, table, &cols, &n_cols, err);
+    if (!st && n_cols == 0)
+        st = m->target_level == AS_TARGET_ORDER
+                 ? as__err(err, AS_ERR_STATE, "%s has no order-level features (table order_features), which this "
+                           "order-level model scores; run `aftersales build --db %s` again", db->path, db->path)
+                 : as__err(err, AS_ERR_STATE, "%s has no features; run `aftersales build --db %s` first", db->path,
+                           db->path);
+    for (size_t k = 0; !st && k < m->n_num + m->n_cat; k++) {
+        const char *name = k < m->n_num ? m->num_names[k] : m->cats[k - m->n_num].name;
+        if (!as__strmap_get(&cols, name, strlen(name)))
+            st = as__err(err, AS_ERR_FORMAT, "the model reads column '%s', which the %s table of %s does not have "
+                         "(its features were built by another version or with other options): run `aftersales "
+                         "build --db %s` again with the options the model was trained on, or train the model again "
+                         "on these features", name, table, db->path, db->path);
+    }
+    *has_label = !st && as__strmap_get(&cols, label_col, strlen(label_col)) != NULL;
+    as__strmap_free(&cols);
+    return st;
+}
+
 as_status as_score_db(as_db *db, const as_model *m, const as_score_params *params, as_score_stats *stats,
                       as_error *err) {
     memset(stats, 0, sizeof *stats);
     stats->n_classes = m->n_classes;
+    stats->target_level = m->target_level;
     if (m->source != AS_MODEL_SHOP)
         return as__err(err, AS_ERR_INVALID, "this model was trained on a flat CSV; score it with --csv");
-    if (m->n_classes != 2)
-        return as__err(err, AS_ERR_INVALID, "shop scoring needs a two-class model (return risk); this one has %d classes",
-                       m->n_classes);
-    if (m->n_num != (size_t)as__n_feature_numeric || m->n_cat != (size_t)as__n_feature_categorical)
-        return as__err(err, AS_ERR_FORMAT, "the model expects %zu numeric features, this build makes %d; retrain it",
-                       m->n_num, as__n_feature_numeric);
-    for (size_t k = 0; k < m->n_num; k++)
-        if (strcmp(m->num_names[k], as__feature_numeric[k]) != 0)
-            return as__err(err, AS_ERR_FORMAT, "the model's feature %zu is '%s', this build makes '%s'; retrain it", k,
-                           m->num_names[k], as__feature_numeric[k]);
+    score_run s;
+    memset(&s, 0, sizeof s);
+    s.m = m;
+    s.order_level = m->target_level == AS_TARGET_ORDER;
+    s.multiclass = m->n_classes > 2;
+    s.none_class = -1;
+    for (int k = 0; s.multiclass && k < m->n_classes; k++)
+        if (strcmp(m->class_labels[k], "none") == 0) s.none_class = k;
+    s.explicit_threshold = params->threshold >= 0;
+    s.thr = s.explicit_threshold ? params->threshold : s.multiclass ? NAN : m->threshold;
+    s.stats = stats;
+    stats->threshold = s.thr;
+    if (s.order_level && params->lines_csv)
+        return as__err(err, AS_ERR_INVALID, "this model scores orders (it was trained with --target order): write "
+                       "its scores with --out-orders, or train a line-level model for a risk per purchase line");
     as_status st = as__features_current(db, err);
     if (st) return st;
-    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+    const char *table = s.order_level ? "order_features" : "features";
+    const char *label_col = m->target_label == AS_LABEL_KIND ? "label_kind"
+                          : m->target_label == AS_LABEL_REASON ? "label_reason" : "label";
+    int has_label = 0;
+    if ((st = check_model_columns(db, m, table, &has_label, label_col, err))) return st;
+    size_t nn = m->n_num, nc = m->n_cat;
     as_buf sql;
     as__buf_init(&sql, 0);
-    as__buf_printf(&sql, "SELECT order_id, line_no, customer_id, product_id, ordered_at, label");
-    for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
-    for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
-    as__buf_printf(&sql, " FROM features WHERE ordered_at >= ? ORDER BY rowid");
+    /* The same six leading columns for both tables, so one reader serves lines and orders. */
+    as__buf_printf(&sql, s.order_level ? "SELECT order_id, 0, customer_id, NULL, ordered_at, "
+                                       : "SELECT order_id, line_no, customer_id, product_id, ordered_at, ");
+    if (has_label) as__sql_ident(&sql, label_col);
+    else as__buf_printf(&sql, "NULL");
+    for (size_t c = 0; c < nc; c++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, m->cats[c].name); }
+    for (size_t k = 0; k < nn; k++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, m->num_names[k]); }
+    as__buf_printf(&sql, " FROM %s WHERE ordered_at >= ? ORDER BY rowid", table);
     st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;
-    if (!st) st = as__db_prepare(db, sql.data, &q, err);
+    if (st) st = as__err(err, AS_ERR_NOMEM, "out of memory");
+    else st = as__db_prepare(db, sql.data, &q, err);
     as__buf_free(&sql);
-    if (st) {
-        if (strstr(err->msg, "no such table"))
-            return as__err(err, AS_ERR_STATE, "%s has no features; run `aftersales build --db %s` first", db->path, db->path);
-        return st;
-    }
+    if (st) return st;
     sqlite3_bind_int64(q, 1, params->from);
-    double thr = params->threshold >= 0 ? params->threshold : m->threshold;
-    stats->threshold = thr;
-    FILE *fl = params->lines_csv ? fopen(params->lines_csv, "w") : NULL;
-    FILE *fo = params->orders_csv ? fopen(params->orders_csv, "w") : NULL;
+    s.fl = params->lines_csv ? fopen(params->lines_csv, "w") : NULL;
+    s.fo = params->orders_csv ? fopen(params->orders_csv, "w") : NULL;
     shop_chunk *ch = NULL;
-    double *X = NULL, *prob = NULL, *contrib = NULL;
-    if ((params->lines_csv && !fl) || (params->orders_csv && !fo)) {
-        st = as__err(err, AS_ERR_IO, "cannot write %s", params->lines_csv && !fl ? params->lines_csv : params->orders_csv);
+    double *num = NULL;
+    size_t pw = as__model_prob_width(m);
+    /* A NULL number: the model's imputed value, or missing for boosted trees; models of the first version had
+     * neither and read NULL as 0, as SQLite does. */
+    const int null_is_missing = m->num_fill != NULL || m->kind == AS_MODEL_GBDT;
+    if ((params->lines_csv && !s.fl) || (params->orders_csv && !s.fo)) {
+        st = as__err(err, AS_ERR_IO, "cannot write %s", params->lines_csv && !s.fl ? params->lines_csv : params->orders_csv);
         goto out;
     }
-    if (fl) fputs("order_id,line_no,customer_id,product_id,ordered_at,risk,flagged,label,top_reasons\n", fl);
-    if (fo) fputs("order_id,customer_id,ordered_at,lines,risk,max_line_risk,flagged\n", fo);
+    if (s.fl) {
+        fputs("order_id,line_no,customer_id,product_id,ordered_at,risk", s.fl);
+        if (s.multiclass) write_class_header(s.fl, m);
+        fputs(",flagged,label,top_reasons\n", s.fl);
+    }
+    if (s.fo && s.order_level) {
+        fputs("order_id,customer_id,ordered_at,risk", s.fo);
+        if (s.multiclass) write_class_header(s.fo, m);
+        fputs(",flagged,label,top_reasons\n", s.fo);
+    } else if (s.fo) {
+        fputs("order_id,customer_id,ordered_at,lines,risk,max_line_risk,flagged\n", s.fo);
+    }
     ch = as__calloc(1, sizeof *ch);
-    X = as__reallocarray(NULL, SCORE_CHUNK * m->p, sizeof *X);
-    prob = as__reallocarray(NULL, SCORE_CHUNK, sizeof *prob);
-    contrib = as__reallocarray(NULL, SCORE_CHUNK * (m->n_num + m->n_cat), sizeof *contrib);
-    if (!ch || !X || !prob || !contrib) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    if (ch) ch->cat = as__calloc(SCORE_CHUNK * (nc ? nc : 1), sizeof *ch->cat);
+    num = as__calloc(nn ? nn : 1, sizeof *num);
+    s.X = as__reallocarray(NULL, SCORE_CHUNK * (m->p ? m->p : 1), sizeof *s.X);
+    s.prob = as__reallocarray(NULL, SCORE_CHUNK * pw, sizeof *s.prob);
+    s.contrib = as__reallocarray(NULL, SCORE_CHUNK * (nn + nc ? nn + nc : 1), sizeof *s.contrib);
+    if (!ch || !ch->cat || !num || !s.X || !s.prob || !s.contrib) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
     as__arena_init(&ch->arena, 1 << 16);
-    order_acc o = {.keep = 1};
-    double sum = 0, num[64];
-    int s;
-    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+    s.o.keep = 1;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         size_t i = ch->n;
         ch->oid[i] = dup_col(&ch->arena, q, 0);
         ch->line[i] = sqlite3_column_int64(q, 1);
@@ -210,27 +323,40 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         ch->prod[i] = dup_col(&ch->arena, q, 3);
         ch->at[i] = sqlite3_column_int64(q, 4);
         ch->label[i] = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
-        for (int c = 0; c < nc; c++) ch->cat[i][c] = dup_col(&ch->arena, q, 6 + c);
-        for (int k = 0; k < nn; k++) num[k] = sqlite3_column_double(q, 6 + nc + k);
-        if (as__model_encode(m, num, ch->cat[i], X + i * m->p, NULL) > 0 && !stats->unseen_categories++) {
-            size_t c = first_unseen_column(m, ch->cat[i]);
-            snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s line %lld: %s=%.60s",
-                     ch->oid[i] ? ch->oid[i] : "", (long long)ch->line[i], m->cats[c].name,
-                     ch->cat[i][c] ? ch->cat[i][c] : "");
+        ch->label_text[i] = s.multiclass ? dup_col(&ch->arena, q, 5) : NULL;
+        const char **cat = ch->cat + i * nc;
+        for (size_t c = 0; c < nc; c++) {
+            cat[c] = dup_col(&ch->arena, q, 6 + (int)c);
+            if (!cat[c]) cat[c] = AS_MISSING_LEVEL;   /* as training read it */
         }
-        if (++ch->n == SCORE_CHUNK && (st = score_chunk(m, ch, X, prob, contrib, fl, fo, thr, &o, stats, &sum, err)))
-            break;
+        for (size_t k = 0; k < nn; k++) {
+            int col = 6 + (int)(nc + k);
+            num[k] = null_is_missing && sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
+        }
+        if (as__model_encode(m, num, cat, s.X + i * m->p, NULL) > 0 && !stats->unseen_categories++) {
+            size_t c = first_unseen_column(m, cat);
+            if (s.order_level)
+                snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s: %s=%.60s",
+                         ch->oid[i] ? ch->oid[i] : "", m->cats[c].name, cat[c] ? cat[c] : "");
+            else
+                snprintf(stats->first_unseen, sizeof stats->first_unseen, "order %.60s line %lld: %s=%.60s",
+                         ch->oid[i] ? ch->oid[i] : "", (long long)ch->line[i], m->cats[c].name, cat[c] ? cat[c] : "");
+        }
+        if (++ch->n == SCORE_CHUNK && (st = score_chunk(&s, ch, err))) break;
     }
-    if (!st && ch->n) st = score_chunk(m, ch, X, prob, contrib, fl, fo, thr, &o, stats, &sum, err);
-    if (!st) flush_order(fo, &o, thr, stats);
-    if (!st && s != SQLITE_DONE && s != SQLITE_ROW) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
-    stats->mean_risk = stats->lines ? sum / (double)stats->lines : NAN;
+    if (!st && ch->n) st = score_chunk(&s, ch, err);
+    if (!st && !s.order_level) flush_order(&s);
+    if (!st && r != SQLITE_DONE && r != SQLITE_ROW) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+    {
+        int64_t rows = s.order_level ? stats->orders : stats->lines;
+        stats->mean_risk = rows ? s.sum / (double)rows : NAN;
+    }
 out:
-    if (ch) as__arena_free(&ch->arena);
-    as__free(ch); as__free(X); as__free(prob); as__free(contrib);
+    if (ch) { as__arena_free(&ch->arena); as__free(ch->cat); }
+    as__free(ch); as__free(num); as__free(s.X); as__free(s.prob); as__free(s.contrib);
     sqlite3_finalize(q);
-    if (fl && fclose(fl) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->lines_csv);
-    if (fo && fclose(fo) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->orders_csv);
+    if (s.fl && fclose(s.fl) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->lines_csv);
+    if (s.fo && fclose(s.fo) != 0 && !st) st = as__err(err, AS_ERR_IO, "writing %s failed", params->orders_csv);
     return st;
 }
 

@@ -141,20 +141,229 @@ as_status as__vocab_build_pooled(const char *const *values, const size_t *rows, 
     return AS_OK;
 }
 
-/* ---- shop flow ---- */
+/* ---- shop flow: where the rows come from (table, columns) and what they are labelled with ---- */
+
+const char *as__target_level_name(int level) { return level == AS_TARGET_ORDER ? "order" : "line"; }
+const char *as__target_label_name(int label) {
+    return label == AS_LABEL_KIND ? "kind" : label == AS_LABEL_REASON ? "reason" : "any";
+}
+const char *as__feature_set_name(int set) { return set == AS_FEATURES_MAIN ? "main" : "all"; }
+
+void as__target_describe(int level, int label, int horizon_days, char *buf, size_t size) {
+    const char *what = label == AS_LABEL_KIND ? "case kind" : label == AS_LABEL_REASON ? "reason class" : "any case";
+    char within[48] = "";
+    if (horizon_days > 0) snprintf(within, sizeof within, " within %d days", horizon_days);
+    snprintf(buf, size, "%s: %s%s", level == AS_TARGET_ORDER ? "order" : "order line", what, within);
+}
+
+void as__sql_ident(as_buf *sql, const char *name) {
+    as__buf_putc(sql, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"') as__buf_putc(sql, '"');
+        as__buf_putc(sql, *p);
+    }
+    as__buf_putc(sql, '"');
+}
+
+as_status as__table_columns(as_db *db, const char *table, as_strmap *cols, size_t *n_cols, as_error *err) {
+    as__strmap_init(cols);
+    *n_cols = 0;
+    as_buf sql;
+    as__buf_init(&sql, 0);
+    as__buf_printf(&sql, "PRAGMA table_info(");
+    as__sql_ident(&sql, table);
+    as_status st = as__buf_printf(&sql, ")");
+    if (!st) st = as__buf_cstr(&sql);
+    sqlite3_stmt *q = NULL;
+    if (st) st = as__err(err, AS_ERR_NOMEM, "out of memory");
+    else st = as__db_prepare(db, sql.data, &q, err);
+    as__buf_free(&sql);
+    if (st) return st;
+    int s;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 1);
+        int ins;
+        if (!name) continue;
+        if (!as__strmap_upsert(cols, name, strlen(name), (int64_t)*n_cols, &ins)) {
+            st = as__err(err, AS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        (*n_cols)++;
+    }
+    if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* A meta value of any length (column lists outgrow a fixed buffer); NULL with *st = AS_OK when absent. */
+static char *meta_text(as_db *db, const char *key, as_status *st, as_error *err) {
+    sqlite3_stmt *q = NULL;
+    *st = as__db_prepare(db, "SELECT value FROM meta WHERE key = ?", &q, err);
+    if (*st) return NULL;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    char *out = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        out = as__strdup((const char *)sqlite3_column_text(q, 0));
+        if (!out) *st = as__err(err, AS_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(q);
+    return out;
+}
+
+static void free_names(char **v, size_t n) {
+    for (size_t i = 0; v && i < n; i++) as__free(v[i]);
+    as__free(v);
+}
+
+/* "a, b,c" → {"a", "b", "c"} (empty entries skipped). */
+static as_status split_names(const char *text, char ***out, size_t *n) {
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    *out = as__calloc(cap, sizeof **out);
+    *n = 0;
+    if (!*out) return AS_ERR_NOMEM;
+    const char *p = text;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const char *a = p, *b = p + len;
+        while (a < b && (*a == ' ' || *a == '\t' || *a == '\n')) a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n')) b--;
+        if (b > a) {
+            char *s = as__calloc((size_t)(b - a) + 1, 1);
+            if (!s) return AS_ERR_NOMEM;
+            memcpy(s, a, (size_t)(b - a));
+            (*out)[(*n)++] = s;
+        }
+        if (!p[len]) break;
+        p += len + 1;
+    }
+    return AS_OK;
+}
+
+static as_status static_names(const char *const *names, int n, char ***out, size_t *n_out) {
+    *out = as__calloc(n ? (size_t)n : 1, sizeof **out);
+    *n_out = 0;
+    if (!*out) return AS_ERR_NOMEM;
+    for (int k = 0; k < n; k++) {
+        if (!((*out)[k] = as__strdup(names[k]))) return AS_ERR_NOMEM;
+        *n_out = (size_t)k + 1;
+    }
+    return AS_OK;
+}
+
+void as__shop_source_free(as_shop_source *src) {
+    free_names(src->num, src->n_num);
+    free_names(src->cat, src->n_cat);
+    src->num = src->cat = NULL;
+    src->n_num = src->n_cat = 0;
+}
+
+as_status as__shop_source(as_db *db, int level, int feature_set, as_shop_source *src, as_error *err) {
+    memset(src, 0, sizeof *src);
+    src->level = level;
+    src->table = level == AS_TARGET_ORDER ? "order_features" : "features";
+    if (level == AS_TARGET_ORDER && feature_set == AS_FEATURES_MAIN)
+        return as__err(err, AS_ERR_INVALID, "--features main is the main job's line-level feature set (its 36 "
+                       "numeric columns and category); an order-level model has no such set: use --features all, "
+                       "or --target line to compare the two sets");
+    as_strmap cols;
+    size_t n_cols = 0;
+    as_status st = as__table_columns(db, src->table, &cols, &n_cols, err);
+    if (st) { as__strmap_free(&cols); return st; }
+    char *nums = NULL, *cats = NULL;
+    if (n_cols == 0) {
+        st = level == AS_TARGET_ORDER
+                 ? as__err(err, AS_ERR_STATE, "%s has no order-level features (table order_features): its features "
+                           "were built before order-level targets existed; run `aftersales build --db %s` again",
+                           db->path, db->path)
+                 : as__err(err, AS_ERR_STATE, "%s has no features yet; run `aftersales build --db %s` first",
+                           db->path, db->path);
+        goto out;
+    }
+    src->has_label_text = as__strmap_get(&cols, "label_kind", 10) && as__strmap_get(&cols, "label_reason", 12);
+    nums = meta_text(db, level == AS_TARGET_ORDER ? "order_feature_numeric" : "feature_numeric", &st, err);
+    if (!st) cats = meta_text(db, level == AS_TARGET_ORDER ? "order_feature_categorical" : "feature_categorical", &st, err);
+    if (st) goto out;
+    if (nums && feature_set != AS_FEATURES_MAIN) {
+        src->from_meta = 1;
+        if (split_names(nums, &src->num, &src->n_num) || split_names(cats ? cats : "", &src->cat, &src->n_cat)) {
+            st = as__err(err, AS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    } else if (level == AS_TARGET_ORDER) {
+        st = as__err(err, AS_ERR_STATE, "%s does not list its order-level feature columns (meta key "
+                     "order_feature_numeric): it was built by an earlier version; run `aftersales build --db %s` "
+                     "again", db->path, db->path);
+        goto out;
+    } else {
+        src->from_meta = nums != NULL;
+        if (static_names(as__feature_numeric, as__n_feature_numeric, &src->num, &src->n_num) ||
+            static_names(as__feature_categorical, as__n_feature_categorical, &src->cat, &src->n_cat)) {
+            st = as__err(err, AS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (src->n_num + src->n_cat == 0) {
+        st = as__err(err, AS_ERR_STATE, "%s lists no feature columns for table %s; run `aftersales build --db %s` "
+                     "again", db->path, src->table, db->path);
+        goto out;
+    }
+    for (size_t k = 0; k < src->n_num + src->n_cat; k++) {
+        const char *name = k < src->n_num ? src->num[k] : src->cat[k - src->n_num];
+        if (!as__strmap_get(&cols, name, strlen(name))) {
+            st = as__err(err, AS_ERR_STATE, "the %s table of %s has no column '%s'%s; run `aftersales build --db %s` "
+                         "again", src->table, db->path, name,
+                         feature_set == AS_FEATURES_MAIN ? " of the main job's feature set" : " that build listed",
+                         db->path);
+            goto out;
+        }
+    }
+out:
+    as__free(nums);
+    as__free(cats);
+    as__strmap_free(&cols);
+    if (st) as__shop_source_free(src);
+    return st;
+}
 
 typedef struct shop_rows {
     size_t n;
-    double *num;          /* n × n_num */
-    const char **cat;     /* n × n_cat */
-    double *y;
+    size_t n_num, n_cat;
+    double *num;          /* n × n_num; a NULL cell reads as NaN */
+    const char **cat;     /* n × n_cat; a NULL cell reads as AS_MISSING_LEVEL */
+    double *y;            /* binary target: 0 / 1; multiclass: class codes once the classes are known */
+    const char **ytext;   /* multiclass target: the raw class of each row (interned), else NULL */
     int64_t *at;
+    as_strmap interned;   /* text values are stored once: a category repeats in millions of rows */
+    char **pool;
+    size_t n_pool, cap_pool;
     as_arena arena;
 } shop_rows;
 
 static void shop_rows_free(shop_rows *r) {
-    as__free(r->num); as__free(r->cat); as__free(r->y); as__free(r->at);
+    as__free(r->num); as__free(r->cat); as__free(r->y); as__free(r->ytext); as__free(r->at); as__free(r->pool);
+    as__strmap_free(&r->interned);
     as__arena_free(&r->arena);
+}
+
+static const char *intern(shop_rows *r, const unsigned char *text) {
+    const char *t = text ? (const char *)text : AS_MISSING_LEVEL;
+    size_t len = strlen(t);
+    int ins;
+    int64_t *v = as__strmap_upsert(&r->interned, t, len, (int64_t)r->n_pool, &ins);
+    if (!v) return NULL;
+    if (ins) {
+        if (r->n_pool == r->cap_pool) {
+            size_t cap = r->cap_pool ? r->cap_pool * 2 : 256;
+            char **p = as__reallocarray(r->pool, cap, sizeof *p);
+            if (!p) return NULL;
+            r->pool = p;
+            r->cap_pool = cap;
+        }
+        if (!(r->pool[r->n_pool] = as__arena_strndup(&r->arena, t, len))) return NULL;
+        r->n_pool++;
+    }
+    return r->pool[*v];
 }
 
 /* Features are stale when an ingest ran after the last build (ingest removes the build_* meta keys). */
@@ -176,61 +385,66 @@ as_status as__features_current(as_db *db, as_error *err) {
     return AS_OK;
 }
 
-/* Reads feature rows (labelled only, or all from `from` on when labelled_only is 0) in time order. */
-static as_status read_feature_rows(as_db *db, int labelled_only, int64_t from, shop_rows *r, char ***ids,
-                                   as_error *err) {
-    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+static const char *label_column(int label) {
+    return label == AS_LABEL_KIND ? "label_kind" : label == AS_LABEL_REASON ? "label_reason" : "label";
+}
+
+/* Reads the labelled rows of the source table in time (rowid) order. */
+static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label, shop_rows *r, as_error *err) {
+    size_t nn = src->n_num, nc = src->n_cat;
+    int text_label = label != AS_LABEL_ANY;
     as_buf sql;
     as__buf_init(&sql, 0);
-    as__buf_printf(&sql, "SELECT label, ordered_at, order_id, line_no, customer_id, product_id");
-    for (int c = 0; c < nc; c++) as__buf_printf(&sql, ", %s", as__feature_categorical[c]);
-    for (int k = 0; k < nn; k++) as__buf_printf(&sql, ", %s", as__feature_numeric[k]);
-    as__buf_printf(&sql, " FROM features WHERE %s ordered_at >= %lld ORDER BY rowid",
-                   labelled_only ? "label IS NOT NULL AND" : "", (long long)from);
+    as__buf_printf(&sql, "SELECT ordered_at, %s", label_column(label));
+    for (size_t c = 0; c < nc; c++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, src->cat[c]); }
+    for (size_t k = 0; k < nn; k++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, src->num[k]); }
+    as__buf_printf(&sql, " FROM %s WHERE %s IS NOT NULL ORDER BY rowid", src->table, label_column(label));
     as_status st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;
     if (st) { as__buf_free(&sql); return as__err(err, st, "out of memory"); }
     st = as__db_prepare(db, sql.data, &q, err);
     as__buf_free(&sql);
-    if (st) {
-        if (strstr(err->msg, "no such table"))
-            return as__err(err, AS_ERR_STATE, "%s has no features yet; run `aftersales build --db %s` first",
-                           db->path, db->path);
-        return st;
-    }
+    if (st) return st;
     memset(r, 0, sizeof *r);
+    r->n_num = nn;
+    r->n_cat = nc;
     as__arena_init(&r->arena, 1 << 16);
+    as__strmap_init(&r->interned);
     size_t cap = 0;
     int s;
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
         if (r->n == cap) {
             cap = cap ? cap * 2 : 4096;
-            double *num = as__reallocarray(r->num, cap * (size_t)nn, sizeof *num);
+            double *num = as__reallocarray(r->num, cap * (nn ? nn : 1), sizeof *num);
             if (num) r->num = num;
-            const char **cat = as__reallocarray(r->cat, cap * (size_t)nc, sizeof *cat);
+            const char **cat = as__reallocarray(r->cat, cap * (nc ? nc : 1), sizeof *cat);
             if (cat) r->cat = cat;
             double *y = as__reallocarray(r->y, cap, sizeof *y);
             if (y) r->y = y;
+            const char **yt = text_label ? as__reallocarray(r->ytext, cap, sizeof *yt) : NULL;
+            if (yt) r->ytext = yt;
             int64_t *at = as__reallocarray(r->at, cap, sizeof *at);
             if (at) r->at = at;
-            char **idv = ids ? as__reallocarray(*ids, cap * 4, sizeof **ids) : NULL;
-            if (idv) *ids = idv;
-            if (!num || !cat || !y || !at || (ids && !idv)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+            if (!num || !cat || !y || !at || (text_label && !yt)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
         }
         size_t i = r->n++;
-        r->y[i] = sqlite3_column_type(q, 0) == SQLITE_NULL ? NAN : (double)sqlite3_column_int(q, 0);
-        r->at[i] = sqlite3_column_int64(q, 1);
-        if (ids) {
-            for (int k = 0; k < 4; k++) {
-                const unsigned char *t = sqlite3_column_text(q, 2 + k);
-                (*ids)[i * 4 + k] = t ? as__arena_strndup(&r->arena, (const char *)t, strlen((const char *)t)) : NULL;
+        r->at[i] = sqlite3_column_int64(q, 0);
+        if (text_label) {
+            r->y[i] = NAN;
+            if (!(r->ytext[i] = intern(r, sqlite3_column_text(q, 1)))) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        } else {
+            r->y[i] = sqlite3_column_int(q, 1) != 0;
+        }
+        for (size_t c = 0; c < nc; c++)
+            if (!(r->cat[i * nc + c] = intern(r, sqlite3_column_text(q, 2 + (int)c)))) {
+                st = as__err(err, AS_ERR_NOMEM, "out of memory");
+                break;
             }
+        if (st) break;
+        for (size_t k = 0; k < nn; k++) {
+            int col = 2 + (int)(nc + k);
+            r->num[i * nn + k] = sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
         }
-        for (int c = 0; c < nc; c++) {
-            const unsigned char *t = sqlite3_column_text(q, 6 + c);
-            r->cat[i * (size_t)nc + (size_t)c] = t ? as__arena_strndup(&r->arena, (const char *)t, strlen((const char *)t)) : NULL;
-        }
-        for (int k = 0; k < nn; k++) r->num[i * (size_t)nn + (size_t)k] = sqlite3_column_double(q, 6 + nc + k);
     }
     if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     sqlite3_finalize(q);
@@ -238,23 +452,204 @@ static as_status read_feature_rows(as_db *db, int labelled_only, int64_t from, s
     return st;
 }
 
-static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *train, size_t n_train,
-                                 size_t min_count) {
-    int nn = as__n_feature_numeric, nc = as__n_feature_categorical;
+/* The distinct raw classes of a multiclass target (interned pointers) and each row's raw class. */
+#define MAX_RAW_CLASSES 256
+typedef struct raw_class { const char *name; size_t train, test; int cls; } raw_class;
+
+static as_status raw_classes(const shop_rows *r, raw_class *raw, int *n_raw, int *rid, const char *what,
+                             as_error *err) {
+    *n_raw = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        int k = 0;
+        while (k < *n_raw && raw[k].name != r->ytext[i]) k++;
+        if (k == *n_raw) {
+            if (k == MAX_RAW_CLASSES)
+                return as__err(err, AS_ERR_INVALID, "the %s target has more than %d distinct values; it is not a class "
+                               "label build writes (run `aftersales build` again)", what, MAX_RAW_CLASSES);
+            memset(&raw[k], 0, sizeof raw[k]);
+            raw[k].name = r->ytext[i];
+            (*n_raw)++;
+        }
+        rid[i] = k;
+    }
+    return AS_OK;
+}
+
+static int cmp_raw_name(const void *a, const void *b) {
+    return strcmp((*(raw_class *const *)a)->name, (*(raw_class *const *)b)->name);
+}
+static int cmp_raw_train_desc(const void *a, const void *b) {
+    const raw_class *x = *(raw_class *const *)a, *y = *(raw_class *const *)b;
+    return (x->train < y->train) - (x->train > y->train);
+}
+
+/* The classes of a multiclass target from the training rows: "none" first, then the other classes byte-wise,
+ * then "other" holding every class seen in fewer than AS_TARGET_MIN_CLASS_ROWS training rows (and, beyond
+ * AS_MAX_TARGET_CLASSES classes, the smallest ones). Test rows of a class no training row has count as "other"
+ * when the model has it; otherwise they are left out of the test rows (a warning says how many). Fills m's
+ * classes and r->y; may shorten the test list. */
+static as_status assign_classes(shop_rows *r, raw_class *raw, int n_raw, const int *rid, const size_t *train,
+                                size_t n_train, size_t *test, size_t *n_test, as_model *m, as_metrics_report *rep,
+                                const char *what, as_error *err) {
+    raw_class *kept[MAX_RAW_CLASSES];
+    int n_kept = 0, merged = 0;
+    for (size_t i = 0; i < n_train; i++) raw[rid[train[i]]].train++;
+    for (size_t i = 0; i < *n_test; i++) raw[rid[test[i]]].test++;
+    for (int k = 0; k < n_raw; k++) {
+        raw[k].cls = -1;
+        if (raw[k].train >= AS_TARGET_MIN_CLASS_ROWS && strcmp(raw[k].name, "other") != 0) kept[n_kept++] = &raw[k];
+        else if (raw[k].train > 0) merged = 1;
+    }
+    /* Too many classes for the report's tables: the largest stay ("none" always), the rest join "other". */
+    if (n_kept + merged > AS_MAX_TARGET_CLASSES) {
+        qsort(kept, (size_t)n_kept, sizeof *kept, cmp_raw_train_desc);
+        int none_at = -1;
+        for (int k = 0; k < n_kept; k++) if (strcmp(kept[k]->name, "none") == 0) none_at = k;
+        if (none_at >= AS_MAX_TARGET_CLASSES - 1) {   /* keep "none" among the survivors */
+            raw_class *t = kept[AS_MAX_TARGET_CLASSES - 2];
+            kept[AS_MAX_TARGET_CLASSES - 2] = kept[none_at];
+            kept[none_at] = t;
+        }
+        n_kept = AS_MAX_TARGET_CLASSES - 1;
+        merged = 1;
+    }
+    qsort(kept, (size_t)n_kept, sizeof *kept, cmp_raw_name);
+    int K = 0;
+    const char *labels[AS_MAX_TARGET_CLASSES];
+    for (int k = 0; k < n_kept; k++)
+        if (strcmp(kept[k]->name, "none") == 0) { kept[k]->cls = K; labels[K++] = kept[k]->name; }
+    for (int k = 0; k < n_kept; k++)
+        if (kept[k]->cls < 0) { kept[k]->cls = K; labels[K++] = kept[k]->name; }
+    int other = merged ? K : -1;
+    if (merged) labels[K++] = "other";
+    if (K < 2) {
+        const char *only = K ? labels[0] : "";
+        return as__err(err, AS_ERR_NODATA, "the training rows hold one %s only ('%s'): a classifier needs two; "
+                       "use --label any, or a longer history (more rows before the split)", what, only);
+    }
+    /* Say which classes were merged, and what happens to test-only classes. */
+    char list[512] = "", unseen[512] = "";
+    size_t o = 0, u = 0;
+    size_t dropped = 0;
+    for (int k = 0; k < n_raw; k++) {
+        if (raw[k].cls >= 0) continue;
+        if (raw[k].train > 0) {
+            raw[k].cls = other;
+            if (strcmp(raw[k].name, "other") != 0 && o < sizeof list)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s'%s' (%zu training %s)", o ? ", " : "",
+                                      raw[k].name, raw[k].train, raw[k].train == 1 ? "row" : "rows");
+        } else {
+            raw[k].cls = other;   /* −1 when the model has no "other": such test rows are left out */
+            if (other < 0) dropped += raw[k].test;
+            if (u < sizeof unseen)
+                u += (size_t)snprintf(unseen + u, sizeof unseen - u, "%s'%s' (%zu)", u ? ", " : "", raw[k].name,
+                                      raw[k].test);
+        }
+    }
+    if (o)
+        as__report_warn(rep, "%ss with fewer than %d training rows are merged into class 'other': %s", what,
+                        AS_TARGET_MIN_CLASS_ROWS, list);
+    if (u && other >= 0)
+        as__report_warn(rep, "test rows of a %s no training row has count as 'other': %s", what, unseen);
+    else if (u)
+        as__report_warn(rep, "test rows of a %s no training row has are left out of the test metrics (the model "
+                        "cannot predict a class it never saw): %s", what, unseen);
+    for (size_t i = 0; i < r->n; i++) r->y[i] = raw[rid[i]].cls;
+    if (dropped) {
+        size_t w = 0;
+        for (size_t i = 0; i < *n_test; i++)
+            if (r->y[test[i]] >= 0) test[w++] = test[i];
+        *n_test = w;
+        if (!w) return as__err(err, AS_ERR_NODATA, "no test row is left: every test row has a %s no training row has",
+                               what);
+    }
+    m->n_classes = K;
+    m->class_labels = as__calloc((size_t)K, sizeof *m->class_labels);
+    if (!m->class_labels) return as__err(err, AS_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < K; k++)
+        if (!(m->class_labels[k] = as__strdup(labels[k]))) return as__err(err, AS_ERR_NOMEM, "out of memory");
+    return AS_OK;
+}
+
+/* Class counts of the rows `idx` under the model's classes. */
+static void class_balance(const as_model *m, const double *y, const size_t *idx, size_t n, as_class_balance *b) {
+    memset(b, 0, sizeof *b);
+    b->n = m->n_classes < AS_MAX_TARGET_CLASSES ? m->n_classes : AS_MAX_TARGET_CLASSES;
+    for (int k = 0; k < b->n; k++) snprintf(b->name[k], sizeof b->name[k], "%s", m->class_labels[k]);
+    for (size_t i = 0; i < n; i++) {
+        int k = (int)y[idx[i]];
+        if (k >= 0 && k < b->n) b->count[k]++;
+    }
+}
+
+/* numpy's median of the finite training values of each numeric column (0 when a column has none): the value a
+ * NULL cell takes for logistic regression, which cannot take a hole. Quickselect: linear time per column. */
+static double select_kth(double *a, size_t n, size_t k) {
+#define SWAP_D(x, y) do { double t_ = (x); (x) = (y); (y) = t_; } while (0)
+    size_t l = 0, ir = n - 1;
+    for (;;) {   /* Numerical Recipes' select: median-of-three pivot, Hoare partition (fast on ties) */
+        if (ir <= l + 1) {
+            if (ir == l + 1 && a[ir] < a[l]) SWAP_D(a[l], a[ir]);
+            return a[k];
+        }
+        size_t mid = (l + ir) / 2;
+        SWAP_D(a[mid], a[l + 1]);
+        if (a[l] > a[ir]) SWAP_D(a[l], a[ir]);
+        if (a[l + 1] > a[ir]) SWAP_D(a[l + 1], a[ir]);
+        if (a[l] > a[l + 1]) SWAP_D(a[l], a[l + 1]);
+        size_t i = l + 1, j = ir;
+        double x = a[l + 1];
+        for (;;) {
+            do i++; while (a[i] < x);
+            do j--; while (a[j] > x);
+            if (j < i) break;
+            SWAP_D(a[i], a[j]);
+        }
+        a[l + 1] = a[j];
+        a[j] = x;
+        if (j >= k) ir = j - 1;
+        if (j <= k) l = i;
+    }
+#undef SWAP_D
+}
+
+static as_status numeric_medians(as_model *m, const shop_rows *r, const size_t *train, size_t n_train) {
+    double *v = as__reallocarray(NULL, n_train ? n_train : 1, sizeof *v);
+    m->num_fill = as__calloc(m->n_num ? m->n_num : 1, sizeof *m->num_fill);
+    if (!v || !m->num_fill) { as__free(v); return AS_ERR_NOMEM; }
+    for (size_t k = 0; k < m->n_num; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < n_train; i++) {
+            double x = r->num[train[i] * r->n_num + k];
+            if (isfinite(x)) v[c++] = x;
+        }
+        if (!c) { m->num_fill[k] = 0; continue; }
+        double hi = select_kth(v, c, c / 2);
+        if (c % 2) { m->num_fill[k] = hi; continue; }
+        double lo = v[0];   /* the largest of the lower half: select_kth left every value below hi before it */
+        for (size_t i = 1; i < c / 2; i++) if (v[i] > lo) lo = v[i];
+        m->num_fill[k] = (lo + hi) / 2.0;
+    }
+    as__free(v);
+    return AS_OK;
+}
+
+static as_status shop_model_spec(as_model *m, const as_shop_source *src, const shop_rows *r, const size_t *train,
+                                 size_t n_train, size_t min_count) {
     m->source = AS_MODEL_SHOP;
-    m->n_num = (size_t)nn;
-    m->num_names = as__calloc((size_t)nn, sizeof *m->num_names);
-    m->n_cat = (size_t)nc;
-    m->cats = as__calloc((size_t)nc, sizeof *m->cats);
+    m->n_num = src->n_num;
+    m->num_names = as__calloc(src->n_num ? src->n_num : 1, sizeof *m->num_names);
+    m->n_cat = src->n_cat;
+    m->cats = as__calloc(src->n_cat ? src->n_cat : 1, sizeof *m->cats);
     if (!m->num_names || !m->cats) return AS_ERR_NOMEM;
-    for (int k = 0; k < nn; k++)
-        if (!(m->num_names[k] = as__strdup(as__feature_numeric[k]))) return AS_ERR_NOMEM;
+    for (size_t k = 0; k < src->n_num; k++)
+        if (!(m->num_names[k] = as__strdup(src->num[k]))) return AS_ERR_NOMEM;
     const char **col = as__calloc(r->n ? r->n : 1, sizeof *col);
     if (!col) return AS_ERR_NOMEM;
-    m->p = (size_t)nn;
-    for (int c = 0; c < nc; c++) {
-        for (size_t i = 0; i < r->n; i++) col[i] = r->cat[i * (size_t)nc + (size_t)c];
-        if (!(m->cats[c].name = as__strdup(as__feature_categorical[c])) ||
+    m->p = src->n_num;
+    for (size_t c = 0; c < src->n_cat; c++) {
+        for (size_t i = 0; i < r->n; i++) col[i] = r->cat[i * src->n_cat + c];
+        if (!(m->cats[c].name = as__strdup(src->cat[c])) ||
             as__vocab_build_pooled(col, train, n_train, min_count, &m->cats[c].levels, &m->cats[c].n_levels,
                                    &m->cats[c].pooled, &m->cats[c].n_pooled)) {
             as__free(col);
@@ -263,6 +658,10 @@ static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *
         m->p += as__catvar_width(&m->cats[c]);
     }
     as__free(col);
+    return AS_OK;
+}
+
+static as_status binary_classes(as_model *m) {
     m->n_classes = 2;
     m->class_labels = as__calloc(2, sizeof *m->class_labels);
     if (!m->class_labels || !(m->class_labels[0] = as__strdup("0")) || !(m->class_labels[1] = as__strdup("1")))
@@ -272,12 +671,12 @@ static as_status shop_model_spec(as_model *m, const shop_rows *r, const size_t *
 
 /* Encodes all rows; counts the `test` rows that hold a category the training rows never had. */
 static as_status encode_rows(const as_model *m, const double *num, const char **cat, size_t n, double **X,
-                             const size_t *test, size_t n_test, int64_t *unseen) {
-    *X = as__reallocarray(NULL, n * m->p, sizeof **X);
+                             const size_t *test, size_t n_test, int64_t *unseen, int64_t *imputed) {
+    *X = as__reallocarray(NULL, (n ? n : 1) * (m->p ? m->p : 1), sizeof **X);
     unsigned char *has_unseen = as__calloc(n ? n : 1, 1);
     if (!*X || !has_unseen) { as__free(has_unseen); return AS_ERR_NOMEM; }
     for (size_t i = 0; i < n; i++)
-        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p, NULL) > 0;
+        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p, imputed) > 0;
     *unseen = 0;
     for (size_t i = 0; i < n_test; i++) *unseen += has_unseen[test[i]];
     as__free(has_unseen);
@@ -292,21 +691,49 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     memset(rep, 0, sizeof *rep);
     as_status st = as__train_params_check(params, err);
     if (st) return st;
+    if (params->target_level < AS_TARGET_LINE || params->target_level > AS_TARGET_ORDER ||
+        params->target_label < AS_LABEL_ANY || params->target_label > AS_LABEL_REASON ||
+        params->feature_set < AS_FEATURES_ALL || params->feature_set > AS_FEATURES_MAIN)
+        return as__err(err, AS_ERR_INVALID, "unknown target level %d, label %d or feature set %d (use line|order, "
+                       "any|kind|reason, all|main)", params->target_level, params->target_label, params->feature_set);
     st = as__features_current(db, err);
     if (st) return st;
-    shop_rows r;
-    st = read_feature_rows(db, 1, INT64_MIN, &r, NULL, err);
+    as_shop_source src;
+    st = as__shop_source(db, params->target_level, params->feature_set, &src, err);
     if (st) return st;
+    const int multiclass = params->target_label != AS_LABEL_ANY;
+    const char *what = params->target_label == AS_LABEL_KIND ? "case kind" : "reason class";
+    if (multiclass && !src.has_label_text) {
+        as__shop_source_free(&src);
+        return as__err(err, AS_ERR_STATE, "%s has no %s labels (column %s of %s): its features were built before "
+                       "multiclass targets existed; run `aftersales build --db %s` again", db->path, what,
+                       label_column(params->target_label), src.table, db->path);
+    }
+    int horizon = 0;
+    {
+        char v[32];
+        as_error ignore;
+        if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) == AS_OK) horizon = atoi(v);
+    }
+    shop_rows r;
+    st = read_shop_rows(db, &src, params->target_label, &r, err);
+    if (st) { as__shop_source_free(&src); return st; }
     if (r.n == 0) {
         shop_rows_free(&r);
-        return as__err(err, AS_ERR_NODATA, "%s has no labelled purchase lines: the data must span more than the "
-                       "label horizon (build --horizon)", db->path);
+        as__shop_source_free(&src);
+        return as__err(err, AS_ERR_NODATA, "%s has no labelled %s: the data must span more than the label horizon "
+                       "(build --horizon)", db->path, params->target_level == AS_TARGET_ORDER ? "orders"
+                                                                                             : "purchase lines");
     }
     size_t *train = as__calloc(r.n, sizeof *train), *test = as__calloc(r.n, sizeof *test);
+    int *rid = multiclass ? as__calloc(r.n, sizeof *rid) : NULL;
+    raw_class *raw = multiclass ? as__calloc(MAX_RAW_CLASSES, sizeof *raw) : NULL;
+    int n_raw = 0;
     size_t n_train = 0, n_test = 0;
     as_model *m = as__model_new();
     as_dataset d = {0};
-    if (!train || !test || !m) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    if (!train || !test || !m || (multiclass && (!rid || !raw))) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
+    if (multiclass && (st = raw_classes(&r, raw, &n_raw, rid, what, err))) goto out;
     char a[24], b[24], c[24], e[24], ntr[32], nte[32];
     if (params->split.kind == AS_SPLIT_RANDOM) {
         as__random_split(r.n, params->split.test_fraction, params->split.seed, train, &n_train, test, &n_test);
@@ -316,9 +743,10 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     } else if (params->split.kind == AS_SPLIT_STRATIFIED) {
         int *cls = as__calloc(r.n, sizeof *cls);
         if (!cls) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); goto out; }
-        for (size_t i = 0; i < r.n; i++) cls[i] = r.y[i] > 0.5;
-        st = as__stratified_split(cls, r.n, 2, params->split.test_fraction, params->split.seed, train, &n_train, test,
-                                  &n_test, err);
+        /* multiclass: stratified by the raw classes (the merge into "other" needs the training rows first) */
+        for (size_t i = 0; i < r.n; i++) cls[i] = multiclass ? rid[i] : r.y[i] > 0.5;
+        st = as__stratified_split(cls, r.n, multiclass ? n_raw : 2, params->split.test_fraction, params->split.seed,
+                                  train, &n_train, test, &n_test, err);
         as__free(cls);
         if (st) goto out;
         snprintf(rep->split_desc, sizeof rep->split_desc, "stratified split: %.4g %% test, seed %u, %s train / %s test rows",
@@ -340,8 +768,9 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
             as_time_format(cutoff, 1, a, sizeof a);
             as_time_format(r.at[0], 1, b, sizeof b);
             as_time_format(r.at[r.n - 1], 1, c, sizeof c);
-            st = as__err(err, AS_ERR_INVALID, "time split at %s leaves no %s rows: labelled purchases run from %s to %s; "
-                         "choose a cutoff inside that range", a, n_train ? "test" : "training", b, c);
+            st = as__err(err, AS_ERR_INVALID, "time split at %s leaves no %s rows: labelled %s run from %s to %s; "
+                         "choose a cutoff inside that range", a, n_train ? "test" : "training",
+                         params->target_level == AS_TARGET_ORDER ? "orders" : "purchases", b, c);
             goto out;
         }
         rep->train_start = r.at[train[0]];
@@ -356,27 +785,55 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
                  "time split: train %s .. %s (%s rows), test %s .. %s (%s rows)", a, b,
                  as__fmt_count((int64_t)n_train, ntr, sizeof ntr), c, e, as__fmt_count((int64_t)n_test, nte, sizeof nte));
     }
-    if ((st = shop_model_spec(m, &r, train, n_train, params->min_level_count))) { as__err(err, st, "out of memory"); goto out; }
-    for (size_t v = 0; v < m->n_cat; v++) rep->pooled_levels += (int64_t)m->cats[v].n_pooled;
-    {
-        char v[32];
-        as_error ignore;
-        if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) == AS_OK) m->horizon_days = atoi(v);
+    if (multiclass) {
+        if ((st = assign_classes(&r, raw, n_raw, rid, train, n_train, test, &n_test, m, rep, what, err))) goto out;
+    } else if ((st = binary_classes(m))) {
+        as__err(err, st, "out of memory");
+        goto out;
     }
+    if ((st = shop_model_spec(m, &src, &r, train, n_train, params->min_level_count))) { as__err(err, st, "out of memory"); goto out; }
+    for (size_t v = 0; v < m->n_cat; v++) rep->pooled_levels += (int64_t)m->cats[v].n_pooled;
+    /* A NULL number (a fact build could not know, such as a delay without a delivery date): boosted trees keep
+     * it as missing; logistic regression takes the training median. */
+    m->impute = params->model_kind == AS_MODEL_GBDT ? AS_IMPUTE_KEEP : AS_IMPUTE_MEDIAN;
+    if (m->impute == AS_IMPUTE_MEDIAN && (st = numeric_medians(m, &r, train, n_train))) {
+        as__err(err, st, "out of memory");
+        goto out;
+    }
+    m->horizon_days = horizon;
+    m->target_level = params->target_level;
+    m->target_label = params->target_label;
+    m->feature_set = params->feature_set;
+    as__target_describe(params->target_level, params->target_label, horizon, rep->target_desc, sizeof rep->target_desc);
+    if (!(m->target = as__strdup(label_column(params->target_label))) ||
+        !(m->target_desc = as__strdup(rep->target_desc))) {
+        st = as__err(err, AS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    rep->target_level = params->target_level;
+    rep->target_label = params->target_label;
+    rep->feature_set = params->feature_set;
+    class_balance(m, r.y, train, n_train, &rep->balance_train);
+    class_balance(m, r.y, test, n_test, &rep->balance_test);
     d.n = r.n;
     d.p = m->p;
     d.y = r.y;
     d.at = r.at;
-    if ((st = encode_rows(m, r.num, r.cat, r.n, &d.X, test, n_test, &rep->unseen_categories))) {
+    if ((st = encode_rows(m, r.num, r.cat, r.n, &d.X, test, n_test, &rep->unseen_categories, &rep->imputed_values))) {
         as__err(err, st, "out of memory");
         goto out;
     }
     st = as__fit_and_evaluate(m, &d, train, n_train, test, n_test, params, rep, err);
+    if (!st && rep->imputed_values > 0)
+        snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_KEEP ? "keep" : "median");
 out:
     as__free(d.X);
     as__free(train);
     as__free(test);
+    as__free(rid);
+    as__free(raw);
     shop_rows_free(&r);
+    as__shop_source_free(&src);
     if (st) { as_model_free(m); return st; }
     m->report = *rep;
     *out = m;

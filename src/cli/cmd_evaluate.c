@@ -357,6 +357,36 @@ static void string_here(const char *obj, const char *key, char *buf, size_t size
     string_at(v && *v == '"' ? v : NULL, buf, size);
 }
 
+/* One part of "class_balance": [{"class": "none", "rows": 900, "share": 0.9}, …]. */
+static void read_balance(const char *v, as_class_balance *b) {
+    memset(b, 0, sizeof *b);
+    for (int k = 0; k < AS_MAX_TARGET_CLASSES; k++) {
+        const char *e = element(v, k);
+        if (!e || *e != '{') break;
+        string_here(e, "class", b->name[k], sizeof b->name[k]);
+        b->count[k] = count_here(e, "rows", 0);
+        b->n = k + 1;
+    }
+}
+
+/* The shop flow's target and class balance (absent from metrics.json of the CSV flow and of earlier versions). */
+static void read_target(const char *root, as_metrics_report *rep) {
+    char word[16];
+    string_here(root, "target_level", word, sizeof word);
+    rep->target_level = strcmp(word, "order") == 0 ? AS_TARGET_ORDER : AS_TARGET_LINE;
+    string_here(root, "target_label", word, sizeof word);
+    rep->target_label = strcmp(word, "kind") == 0 ? AS_LABEL_KIND : strcmp(word, "reason") == 0 ? AS_LABEL_REASON
+                                                                                                 : AS_LABEL_ANY;
+    string_here(root, "feature_set", word, sizeof word);
+    rep->feature_set = strcmp(word, "main") == 0 ? AS_FEATURES_MAIN : AS_FEATURES_ALL;
+    string_here(root, "target_desc", rep->target_desc, sizeof rep->target_desc);
+    const char *cb = member(root, "class_balance");
+    if (cb && *cb == '{') {
+        read_balance(member(cb, "train"), &rep->balance_train);
+        read_balance(member(cb, "test"), &rep->balance_test);
+    }
+}
+
 /* The report `train` wrote, read back from metrics.json (what the file does not hold stays unknown / empty). */
 static void read_report(const char *root, const char *train, const char *test, as_metrics_report *rep) {
     memset(rep, 0, sizeof *rep);
@@ -379,6 +409,7 @@ static void read_report(const char *root, const char *train, const char *test, a
     }
     read_metrics(train, &rep->train, K);
     read_metrics(test, &rep->test, K);
+    read_target(root, rep);
 
     double nf = number_of(root, "n_features_in,features_in"), nc = number_of(root, "n_components,components");
     rep->n_features_in = isfinite(nf) ? (int)llround(nf) : 0;

@@ -43,6 +43,15 @@ void cmd_score_usage(FILE *out) {
             "  on (boosted trees, xgboost's approximate contributions). The --out-lines file of --db has a\n"
             "  top_reasons column of the same form (what raises the risk that the line comes back).\n"
             "\n"
+            "Models of other targets (train --target order, --label kind|reason):\n"
+            "  order level        scores the orders of the order_features table; --out-orders then holds\n"
+            "                     order_id, customer_id, ordered_at, risk, flagged, label, top_reasons (no\n"
+            "                     --out-lines)\n"
+            "  kind / reason      adds predicted (the most probable class) and one probability_<class> column per\n"
+            "                     class after risk; risk is 1 - probability_none (the chance of any case) and a\n"
+            "                     row is flagged when its predicted class is not 'none' (or, with --threshold,\n"
+            "                     when its risk reaches it); label holds the row's class when it is known\n"
+            "\n"
             "Lines (and orders, by their riskiest line) whose risk reaches the decision threshold are flagged.\n"
             "The default is the model's own threshold, shown by 'train' and 'evaluate' (for --db models the\n"
             "F1-best one on the training rows, or the cost-based one when trained with --return-cost and\n"
@@ -191,15 +200,23 @@ int cmd_score(int argc, char **argv) {
                  cli_nouns(s.skipped_missing, db_path ? "line" : "row", db_path ? "lines" : "rows"));
 
     const int classes = s.n_classes > 2 ? s.n_classes : 0;   /* 0: binary */
+    const int order_model = db_path && s.target_level == AS_TARGET_ORDER;
+    char thr_text[64];
+    if (isnan(s.threshold)) snprintf(thr_text, sizeof thr_text, "predicted class not 'none'");
+    else snprintf(thr_text, sizeof thr_text, "%s", cli_num(s.threshold, 4));
     if (cli_verbosity_level == CLI_QUIET) {
-        if (classes >= 3)
+        if (order_model)
+            printf("score: %s, mean risk %s, %s flagged at %s in %s\n", cli_nouns(s.orders, "order", "orders"),
+                   cli_pct(s.mean_risk), cli_nouns(s.flagged_orders, "order", "orders"), thr_text,
+                   cli_duration(seconds));
+        else if (classes >= 3 && !db_path)
             printf("score: %s, %d classes, mean probability of the predicted class %s%s, wrote %s\n",
                    cli_nouns(s.lines, "row", "rows"), classes, cli_pct(s.mean_risk), skipped, out);
         else if (db_path)
             printf("score: %s in %s, mean risk %s, %s / %s flagged at %s%s in %s\n",
                    cli_nouns(s.lines, "line", "lines"), cli_nouns(s.orders, "order", "orders"), cli_pct(s.mean_risk),
                    cli_nouns(s.flagged_lines, "line", "lines"), cli_nouns(s.flagged_orders, "order", "orders"),
-                   cli_num(s.threshold, 4), skipped, cli_duration(seconds));
+                   thr_text, skipped, cli_duration(seconds));
         else
             printf("score: %s, mean probability %s, %s flagged at %s%s, wrote %s\n", cli_nouns(s.lines, "row", "rows"),
                    cli_pct(s.mean_risk), cli_count(s.flagged_lines), cli_num(s.threshold, 4), skipped, out);
@@ -211,11 +228,14 @@ int cmd_score(int argc, char **argv) {
             double order_share = s.orders > 0 ? (double)s.flagged_orders / (double)s.orders : NAN;
             printf("score: %s with %s\n", db_path, model_path);
             printf(row, "scored from", sp.from ? cli_datetime(sp.from) : "the first purchase");
-            printf(row, "purchase lines", cli_count(s.lines));
+            if (!order_model) printf(row, "purchase lines", cli_count(s.lines));
             printf(row, "orders", cli_count(s.orders));
+            if (classes >= 3) printf("  %-22s %d (risk: 1 - probability of 'none')\n", "classes", classes);
             printf(row, "mean risk", cli_pct(s.mean_risk));
-            printf("  %-22s %s %s\n", "threshold for flags", cli_num(s.threshold, 4), thr_src);
-            printf("  %-22s %s (%s)\n", "flagged lines", cli_count(s.flagged_lines), cli_pct(line_share));
+            if (isnan(s.threshold)) printf(row, "flag rule", thr_text);
+            else printf("  %-22s %s %s\n", "threshold for flags", thr_text, thr_src);
+            if (!order_model)
+                printf("  %-22s %s (%s)\n", "flagged lines", cli_count(s.flagged_lines), cli_pct(line_share));
             printf("  %-22s %s (%s)\n", "flagged orders", cli_count(s.flagged_orders), cli_pct(order_share));
         } else if (classes >= 3) {
             printf("score: %s with %s\n", csv_path, model_path);
@@ -240,7 +260,7 @@ int cmd_score(int argc, char **argv) {
         printf(row, "elapsed", cli_duration(seconds));
         if (db_path) {
             if (out_lines) printf("wrote %s (risk per purchase line)\n", out_lines);
-            if (out_orders) printf("wrote %s (risk per order)\n", out_orders);
+            if (out_orders) printf("wrote %s (risk per order%s)\n", out_orders, order_model ? ", by the order-level model" : "");
             if (!out_lines && !out_orders)
                 printf("No file written: add --out-lines CSV and/or --out-orders CSV to keep the scores.\n");
         } else {
@@ -250,6 +270,7 @@ int cmd_score(int argc, char **argv) {
                 printf("wrote %s (row, probability, predicted label, top reasons)\n", out);
         }
     }
-    if (s.lines == 0) cli_warnf(cmd, "nothing was scored%s", sp.from ? "; is --from after the last purchase?" : "");
+    if ((order_model ? s.orders : s.lines) == 0)
+        cli_warnf(cmd, "nothing was scored%s", sp.from ? "; is --from after the last purchase?" : "");
     return CLI_EXIT_OK;
 }

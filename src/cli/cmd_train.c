@@ -40,6 +40,21 @@ void cmd_train_usage(FILE *out) {
             "  --db FILE          database with features from 'aftersales build'\n"
             "  --csv FILE         flat CSV file with a header row\n"
             "  --target COL       (--csv) the column to predict\n"
+            "\n"
+            "Target and features (--db):\n"
+            "  --target LEVEL     line (default: one row per purchase line, table features) or order (one row\n"
+            "                     per order, table order_features; score then writes a risk per order)\n"
+            "  --label WHAT       any (default: binary, any case within the build's horizon), kind (the case\n"
+            "                     kind: none, return, exchange, complaint, ...) or reason (the reason class of the\n"
+            "                     case: none, size_fit, defect, ..., unknown); kind and reason are multiclass, with\n"
+            "                     'none' as the first class, and classes seen in fewer than 5 training rows merged\n"
+            "                     into 'other' (a warning names them)\n"
+            "  --features SET     all (default: every model-input column build wrote) or main (the main job's\n"
+            "                     first feature set: its 36 numeric columns and category; line level only)\n"
+            "  The class counts of the training and test rows are printed and recorded in metrics.json.\n"
+            "  Example: aftersales train --db shop.db --target order --label kind --out kind/model.json\n"
+            "\n"
+            "Flat CSV (--csv):\n"
             "  --positive VALUE   (--csv) model this target value against all others (default: automatic with two\n"
             "                     values; a multinomial model with three or more)\n"
             "  --na TOKEN         (--csv) one more text that means a missing value (repeatable)\n"
@@ -252,7 +267,7 @@ int cmd_train(int argc, char **argv) {
         OPT_NO_SCALE, OPT_PCA, OPT_OUT, OPT_DROP, OPT_MAX_LEVELS, OPT_MODEL, OPT_PENALTY, OPT_SOLVER,
         OPT_CLASS_WEIGHT, OPT_WEIGHT, OPT_IMPUTE, OPT_MIN_COUNT, OPT_CV, OPT_RETURN_COST, OPT_CONTACT_COST,
         OPT_CONTACT_SUCCESS, OPT_VALIDATION, OPT_ROUNDS, OPT_LEARNING_RATE, OPT_MAX_DEPTH, OPT_EARLY_STOPPING,
-        OPT_THREADS
+        OPT_THREADS, OPT_LABEL, OPT_FEATURES
     };
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -287,6 +302,8 @@ int cmd_train(int argc, char **argv) {
         {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
         {"early-stopping", required_argument, NULL, OPT_EARLY_STOPPING},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"features", required_argument, NULL, OPT_FEATURES},
         {NULL, 0, NULL, 0},
     };
     static const char *const model_names[] = {"logreg", "gbdt", NULL};
@@ -299,6 +316,13 @@ int cmd_train(int argc, char **argv) {
     static const int weight_values[] = {1, 0};
     static const char *const impute_names[] = {"drop", "median", "most_frequent", "keep", NULL};
     static const int impute_values[] = {AS_IMPUTE_DROP, AS_IMPUTE_MEDIAN, AS_IMPUTE_MOST_FREQUENT, AS_IMPUTE_KEEP};
+    static const char *const level_names[] = {"line", "order", NULL};
+    static const int level_values[] = {AS_TARGET_LINE, AS_TARGET_ORDER};
+    static const char *const label_names[] = {"any", "kind", "reason", NULL};
+    static const int label_values[] = {AS_LABEL_ANY, AS_LABEL_KIND, AS_LABEL_REASON};
+    static const char *const set_names[] = {"all", "main", NULL};
+    static const int set_values[] = {AS_FEATURES_ALL, AS_FEATURES_MAIN};
+    const char *label_given = NULL;
 
     const char *db_path = NULL, *csv_path = NULL, *target = NULL, *positive = NULL, *split = NULL, *out = NULL;
     const char *weight_column = NULL;
@@ -447,15 +471,32 @@ int cmd_train(int argc, char **argv) {
         case OPT_THREADS:
             if (!cli_parse_int(cmd, "--threads", optarg, 0, 4096, &tp.threads)) return CLI_EXIT_USAGE;
             break;
+        case OPT_LABEL:
+            if (!cli_parse_choice(cmd, "--label", optarg, label_names, label_values, &tp.target_label))
+                return CLI_EXIT_USAGE;
+            label_given = "--label";
+            break;
+        case OPT_FEATURES:
+            if (!cli_parse_choice(cmd, "--features", optarg, set_names, set_values, &tp.feature_set))
+                return CLI_EXIT_USAGE;
+            label_given = "--features";
+            break;
         default: return cli_usage_error(cmd, "unhandled option");
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!db_path == !csv_path) return cli_usage_error(cmd, "give exactly one of --db FILE or --csv FILE");
     if (!out) return cli_usage_error(cmd, "missing --out MODEL (the model file to write)");
-    if (db_path && (target || positive || n_na || drop_given || weight_column || impute_given))
-        return cli_usage_error(cmd, "--target, --positive, --na, --drop, --max-levels, --weight and --impute apply "
-                               "only with --csv");
+    /* --target names the level with --db (line | order) and the column with --csv. */
+    if (db_path && target &&
+        !cli_parse_choice(cmd, "--target", target, level_names, level_values, &tp.target_level))
+        return CLI_EXIT_USAGE;
+    if (db_path && (positive || n_na || drop_given || weight_column || impute_given))
+        return cli_usage_error(cmd, "--positive, --na, --drop, --max-levels, --weight and --impute apply only with "
+                               "--csv");
+    if (csv_path && label_given)
+        return cli_usage_error(cmd, "%s applies only with --db (a flat CSV names its target with --target COL)",
+                               label_given);
     if (csv_path && !target) return cli_usage_error(cmd, "--csv needs --target COL (the column to predict)");
     const int gbdt = tp.model_kind == AS_MODEL_GBDT;
     if (gbdt && logreg_only)
@@ -474,6 +515,10 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error(cmd, "the cost-based threshold needs both --return-cost and --contact-cost (each "
                                "greater than 0); %s is missing", tp.return_cost > 0 ? "--contact-cost"
                                                                                      : "--return-cost");
+    if (costs && tp.target_label != AS_LABEL_ANY)
+        return cli_usage_error(cmd, "the cost-based threshold needs a two-class target: --label any (a %s target "
+                               "has a class per %s)", tp.target_label == AS_LABEL_KIND ? "kind" : "reason",
+                               tp.target_label == AS_LABEL_KIND ? "case kind" : "reason class");
     if (success_given && !costs)
         return cli_usage_error(cmd, "--contact-success applies only with --return-cost and --contact-cost");
     if (validation_given && !gbdt && !costs)

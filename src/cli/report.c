@@ -477,12 +477,50 @@ static void print_model(const as_metrics_report *rep, int K) {
     print_options(rep);
 }
 
+/* ---- the target and its class balance (shop data) ------------------------------------------------------- */
+
+static const char *level_word(int v) { return v == AS_TARGET_ORDER ? "order" : "line"; }
+static const char *label_word(int v) { return v == AS_LABEL_KIND ? "kind" : v == AS_LABEL_REASON ? "reason" : "any"; }
+static const char *set_word(int v) { return v == AS_FEATURES_MAIN ? "main" : "all"; }
+
+/* "  target: order line: any case within 90 days (--target line --label any --features all)" and a table of class
+ * counts and shares of the training and test rows. Nothing for a report without a class balance (--csv). */
+static void print_target(const as_metrics_report *rep) {
+    const as_class_balance *tr = &rep->balance_train, *te = &rep->balance_test;
+    if (tr->n <= 0 && !rep->target_desc[0]) return;
+    printf("  target: %s (--target %s --label %s --features %s)\n",
+           rep->target_desc[0] ? field(rep->target_desc, sizeof rep->target_desc) : "not described",
+           level_word(rep->target_level), label_word(rep->target_label), set_word(rep->feature_set));
+    int n = tr->n > te->n ? tr->n : te->n;
+    if (n > AS_MAX_TARGET_CLASSES) n = AS_MAX_TARGET_CLASSES;
+    if (n <= 0) return;
+    int64_t sum_tr = 0, sum_te = 0;
+    for (int k = 0; k < n; k++) {
+        sum_tr += k < tr->n ? tr->count[k] : 0;
+        sum_te += k < te->n ? te->count[k] : 0;
+    }
+    int w = 12;
+    for (int k = 0; k < n; k++) {
+        int len = (int)strlen(field(k < tr->n ? tr->name[k] : te->name[k], sizeof tr->name[k]));
+        if (len > w) w = len;
+    }
+    printf("  class balance:\n");
+    printf("  %-*s %22s %22s\n", w, "class", "train rows", "test rows");
+    for (int k = 0; k < n; k++) {
+        const char *name = field(k < tr->n ? tr->name[k] : te->name[k], sizeof tr->name[k]);
+        printf("  %-*s %22s %22s\n", w, name, count_share(k < tr->n ? tr->count[k] : 0, sum_tr),
+               count_share(k < te->n ? te->count[k] : 0, sum_te));
+    }
+    printf("\n");
+}
+
 /* ---- the whole report ------------------------------------------------------------------------------------ */
 
 void cli_print_report(const as_metrics_report *rep) {
     if (cli_verbosity_level < CLI_NORMAL) return;
     int K = cli_report_classes(rep);
     const int verbose = cli_verbosity_level >= CLI_VERBOSE;
+    print_target(rep);
     if (K >= 3) {
         print_multiclass_table(&rep->train, &rep->test, K);
         notes_multiclass(rep, &rep->train, "training", K);

@@ -57,6 +57,7 @@ void as_model_free(as_model *m) {
     free_strings(m->na_tokens, m->n_na_tokens);
     free_strings(m->class_labels, (size_t)m->n_classes);
     as__free(m->target);
+    as__free(m->target_desc);
     as__free(m);
 }
 
@@ -249,6 +250,37 @@ static const char *impute_name(int v) {
 
 static const char *penalty_name(int v) { return v == AS_PENALTY_L1 ? "l1" : v == AS_PENALTY_NONE ? "none" : "l2"; }
 
+static const char *const level_names[] = {"line", "order", NULL};
+static const char *const label_names[] = {"any", "kind", "reason", NULL};
+static const char *const set_names[] = {"all", "main", NULL};
+
+static void put_balance(FILE *f, const as_class_balance *b) {
+    fputc('{', f);
+    for (int k = 0; k < b->n && k < AS_MAX_TARGET_CLASSES; k++) {
+        char name[sizeof b->name[k] + 1];
+        snprintf(name, sizeof name, "%.*s", (int)sizeof b->name[k], b->name[k]);
+        fputs(k ? ", " : "", f);
+        put_string(f, name);
+        fprintf(f, ": %lld", (long long)b->count[k]);
+    }
+    fputc('}', f);
+}
+
+/* What a shop model predicts from which table (issue 4): keys a reader of an older file does not find default
+ * to the first version's line / any / all. */
+static void put_target(FILE *f, const as_model *m) {
+    int lv = m->target_level == 1, lb = m->target_label >= 0 && m->target_label <= 2 ? m->target_label : 0;
+    fprintf(f, "  \"target_level\": \"%s\",\n  \"target_label\": \"%s\",\n  \"feature_set\": \"%s\",\n",
+            level_names[lv], label_names[lb], set_names[m->feature_set == 1]);
+    fprintf(f, "  \"target_desc\": ");
+    put_string(f, m->target_desc ? m->target_desc : "");
+    fprintf(f, ",\n  \"class_balance\": {\"train\": ");
+    put_balance(f, &m->report.balance_train);
+    fprintf(f, ", \"test\": ");
+    put_balance(f, &m->report.balance_test);
+    fprintf(f, "},\n");
+}
+
 as_status as_model_save(const as_model *m, const char *path, as_error *err) {
     char *trees = NULL;
     size_t trees_len = 0;
@@ -269,6 +301,7 @@ as_status as_model_save(const as_model *m, const char *path, as_error *err) {
     fprintf(f, ",\n  \"classes\": ");
     put_strings(f, m->class_labels, (size_t)m->n_classes);
     fprintf(f, ",\n  \"horizon_days\": %d,\n  \"threshold\": %.17g,\n", m->horizon_days, m->threshold);
+    if (m->source == AS_MODEL_SHOP) put_target(f, m);
     fprintf(f, "  \"costs\": {\"return_cost\": %.17g, \"contact_cost\": %.17g, \"contact_success\": %.17g},\n",
             m->return_cost, m->contact_cost, m->contact_success);
     fprintf(f, "  \"na_tokens\": ");
@@ -364,6 +397,52 @@ static as_status get_string_array(const cJSON *a, char ***out, size_t *n, const 
     return AS_OK;
 }
 
+static int word_index(const cJSON *v, const char *const *names) {
+    if (!cJSON_IsString(v)) return 0;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v->valuestring, names[i]) == 0) return i;
+    return -1;
+}
+
+static void get_balance(const cJSON *o, as_class_balance *b) {
+    memset(b, 0, sizeof *b);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, o) {
+        if (b->n == AS_MAX_TARGET_CLASSES || !e->string || !cJSON_IsNumber(e)) continue;
+        snprintf(b->name[b->n], sizeof b->name[b->n], "%s", e->string);
+        b->count[b->n++] = (int64_t)e->valuedouble;
+    }
+}
+
+/* The target keys of a shop model (absent in files of the first version: line / any / all). */
+static as_status load_target(const cJSON *root, as_model *m, const char *path, as_error *err) {
+    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(root, "target_level");
+    const cJSON *lb = cJSON_GetObjectItemCaseSensitive(root, "target_label");
+    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(root, "feature_set");
+    m->target_level = word_index(lv, level_names);
+    m->target_label = word_index(lb, label_names);
+    m->feature_set = word_index(fs, set_names);
+    if (m->target_level < 0 || m->target_label < 0 || m->feature_set < 0)
+        return as__err(err, AS_ERR_FORMAT, "%s: target_level, target_label or feature_set holds a value this build "
+                       "does not know (line|order, any|kind|reason, all|main)", path);
+    if ((m->target_label == 0) != (m->n_classes == 2))
+        return as__err(err, AS_ERR_FORMAT, "%s: target_label '%s' does not match its %d classes", path,
+                       label_names[m->target_label], m->n_classes);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "target_desc");
+    if (cJSON_IsString(d) && d->valuestring[0] && !(m->target_desc = as__strdup(d->valuestring)))
+        return as__err(err, AS_ERR_NOMEM, "out of memory");
+    if (m->target_desc) snprintf(m->report.target_desc, sizeof m->report.target_desc, "%s", m->target_desc);
+    m->report.target_level = m->target_level;
+    m->report.target_label = m->target_label;
+    m->report.feature_set = m->feature_set;
+    const cJSON *cb = cJSON_GetObjectItemCaseSensitive(root, "class_balance");
+    if (cJSON_IsObject(cb)) {
+        get_balance(cJSON_GetObjectItemCaseSensitive(cb, "train"), &m->report.balance_train);
+        get_balance(cJSON_GetObjectItemCaseSensitive(cb, "test"), &m->report.balance_test);
+    }
+    return AS_OK;
+}
+
 static as_status load_json(const cJSON *root, as_model *m, const char *path, as_error *err) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "format_version");
     if (!cJSON_IsNumber(v) || v->valueint < 1 || v->valueint > AS_MODEL_FORMAT_VERSION)
@@ -403,6 +482,7 @@ static as_status load_json(const cJSON *root, as_model *m, const char *path, as_
     if (st) return st;
     if (nc < 2 || nc > AS_MAX_CLASSES)
         return as__err(err, AS_ERR_FORMAT, "%s: 'classes' must list 2 to %d class labels", path, AS_MAX_CLASSES);
+    if (m->source == AS_MODEL_SHOP && (st = load_target(root, m, path, err))) return st;
     if ((st = get_string_array(cJSON_GetObjectItemCaseSensitive(root, "na_tokens"), &m->na_tokens, &m->n_na_tokens,
                                path, "na_tokens", err)))
         return st;

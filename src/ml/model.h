@@ -58,6 +58,11 @@ struct as_model {
     size_t n_na_tokens;
     double return_cost, contact_cost, contact_success;   /* the decision's costs (0 = none) */
     as_metrics_report report;  /* how the model was validated */
+    /* ---- shop flow, issue 4 (model files without these keys load as line / any / all) ---- */
+    int target_level;          /* as_target_level: scores `features` (line) or `order_features` (order) */
+    int target_label;          /* as_target_label: binary (any) or multiclass (kind, reason; class 0 "none") */
+    int feature_set;           /* as_feature_set the model was trained with */
+    char *target_desc;         /* "order line: any case within 90 days"; NULL when not recorded */
 };
 
 as_model *as__model_new(void);
