@@ -155,6 +155,9 @@ typedef struct as_build_params {
     int hash_buckets;                /* hashed word features per text source (descriptions, reasons); 0 = none */
 } as_build_params;
 
+/* Most hashed-word buckets per text source (as_build_params.hash_buckets). */
+#define AS_BUILD_MAX_HASH_BUCKETS 128
+
 #define AS_MAX_TARGET_CLASSES 12
 
 /* Class balance of one target: class names and counts over the labelled rows. */
@@ -475,12 +478,14 @@ typedef struct as_sim_params {
 
 typedef struct as_sim_stats {
     int64_t customers, products, orders, order_lines, cases, defective_products;
+    int64_t reviews;                 /* reviews.csv rows */
 } as_sim_stats;
 
 as_sim_params as_sim_params_default(void);
 /* Writes a simulated shop as canonical CSV files into folder `dir` (created when absent):
- * customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv and truth_products.csv,
- * truth_customers.csv (the planted ground truth). Deterministic for a given seed and size. */
+ * customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv, reviews.csv and truth_products.csv,
+ * truth_customers.csv, truth_carriers.csv (the planted ground truth). Deterministic for a given seed and size;
+ * memory bounded by customers and products, not by lines (docs/simulated-shop.md). */
 as_status as_simulate(const as_sim_params *params, const char *dir, as_sim_stats *stats, as_error *err);
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -28,8 +28,7 @@
 #include "core/core.h"
 #include "store/store.h"
 
-/* Most hashed-word buckets per text source (as_build_params.hash_buckets). */
-#define AS__MAX_HASH_BUCKETS 128
+#define AS__MAX_HASH_BUCKETS AS_BUILD_MAX_HASH_BUCKETS
 
 /* The main job's numeric feature columns: the first columns of the features table, in order (the library's
  * columns follow them; the meta key feature_numeric lists all). */
