@@ -262,14 +262,23 @@ static as_status put_field(as_buf *b, const char *p, size_t n, char delim) {
     return st ? st : as__buf_putc(b, '"');
 }
 
-/* A piece of a record that cannot be personal data: empty, a date, or a number too short to be a phone number
- * (personal numbers — phones, ids of people — have 8 digits or more). */
+/* A piece of a record that cannot be personal data: empty, a date, a number too short to be a phone number
+ * (phones and the ids of people have 8 digits or more), or a code that mixes letters and digits without blanks
+ * (order, product and customer ids such as O000123 or 85123A; names and addresses have blanks or no digits). */
 static int harmless_piece(const char *p, size_t n) {
     while (n && (*p == ' ' || *p == '"')) { p++; n--; }
     while (n && (p[n - 1] == ' ' || p[n - 1] == '"')) n--;
     if (n == 0) return 1;
     int64_t t;
     if (as__time_parse_n(p, n, &t)) return 1;
+    int letters = 0, digits_in_code = 0, other = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= '0' && c <= '9') digits_in_code++;
+        else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) letters++;
+        else other++;
+    }
+    if (!other && letters && digits_in_code && n <= 16) return 1;
     double d;
     if (!as__parse_double(p, n, &d)) return 0;
     int digits = 0;

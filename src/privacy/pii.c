@@ -249,12 +249,19 @@ static size_t phone_end(const char *t, size_t n, size_t s) {
         }
     }
     if (groups == 0 || pending) return 0;
-    /* What follows must end the token: not a letter or digit, not '@' (that was an e-mail), and not a decimal
-     * or time continuation (",5", ".50", ":30"). */
+    /* What follows must end the token: not a letter or digit, not '@' (that was an e-mail), and not a time
+     * (":30") or the decimals of an amount (",50", ".5": one or two digits that end there). A comma followed by
+     * a longer number is the next field of a CSV record, not decimals. */
     if (p < n) {
         int c = (unsigned char)t[p];
         if (is_alnum(c) || c == '@' || c == '_' || c >= 0x80) return 0;
-        if ((c == ',' || c == '.' || c == ':') && p + 1 < n && is_digit((unsigned char)t[p + 1])) return 0;
+        if (c == ':' && p + 1 < n && is_digit((unsigned char)t[p + 1])) return 0;
+        if (c == ',' || c == '.') {
+            size_t q = p + 1;
+            while (q < n && is_digit((unsigned char)t[q])) q++;
+            int after = q < n ? (unsigned char)t[q] : ' ';
+            if (q - p - 1 >= 1 && q - p - 1 <= 2 && !is_alnum(after) && !strchr(".,-/:", after)) return 0;
+        }
     }
     if (digits < 8 || digits > 15) return 0;
     if (groups == 1 && !plus) {

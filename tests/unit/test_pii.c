@@ -163,6 +163,9 @@ static void test_scrub_replaces(void) {
         {"US 555.123.4567 office", "5551234567"},
         {"fone 07946095800", "07946095800"},
         {"+5511987654321", "+5511987654321"},
+        /* inside a CSV record: the next field is not the number's decimals */
+        {"S4,broken or +44 20 7946 0111,2023-02-10 15:07:48,2,84.78", "+442079460111"},
+        {"x,0151 234 5678,13.99", "01512345678"},
     };
     for (size_t i = 0; i < sizeof phones / sizeof *phones; i++) {
         const char *out = scrub(&k, phones[i].text, &n);
@@ -190,7 +193,7 @@ static void test_scrub_leaves_alone(void) {
         "1.234.567,89", "order A123456789", "product code 85123A", "invoice 536365 line 12", "order 123456789012",
         "#12345678", "ref ABC-12345678", "192.168.100.200", "user@localhost", "not an @ sign", "@handle",
         "a@b", "price 1,234,567.00", "SKU 4006381333931", "2011-12-09T08:26:00", "width 120 x 80 x 45 cm",
-        "too small", "", "quebrou em 2 dias", "R$ 1.299,90", "x@y.z1", "ordered 2011-12-09, returned 2011-12-20",
+        "too small", "", "quebrou em 2 dias", "R$ 1.299,90", "x@y.z1", "12345678,90 EUR", "total 12345678.5", "ordered 2011-12-09, returned 2011-12-20",
     };
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
         long n;
