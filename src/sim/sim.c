@@ -71,21 +71,35 @@ static const char *const k_supplier_name[20] = {
 /* Legal forms; ", Inc." puts a comma in some supplier names, so consumers must honour RFC 4180 quoting. */
 static const char *const k_supplier_form[4] = {"", " GmbH", ", Inc.", " Ltd."};
 
+/* Carriers: parcel services with their own punctuality. A parcel is late with probability `late`, times
+ * `peak_factor` in the carrier peak (22 Nov – 23 Dec). Lateness is the only way a carrier acts on returns. */
+typedef struct carrier_spec {
+    const char *name;
+    double late;                  /* probability a parcel is late outside the peak */
+    double peak_factor;           /* multiplier of that probability in the peak */
+} carrier_spec;
+static const carrier_spec k_carrier[] = {
+    {"Parcelwise", 0.04, 1.8}, {"EuroLink", 0.07, 2.0}, {"Swiftbox", 0.10, 2.2}, {"BudgetPost", 0.18, 2.5}};
+enum { N_CARRIER = sizeof k_carrier / sizeof *k_carrier };
+
 typedef struct country_spec {
     const char *code;
     double share, effect;         /* share of customers; return effect (logit) */
-    double late;                  /* probability a delivery is late outside peak weeks */
     int promise_days;             /* promised delivery, days after the order */
+    int shipping_cents;           /* own-shop shipping fee of an order below FREE_SHIPPING_CENTS */
+    double carrier_mix[N_CARRIER];   /* share of the country's parcels each carrier delivers */
 } country_spec;
 static const country_spec k_country[] = {
-    {"DE", 0.40, 0.25, 0.05, 3}, {"FR", 0.18, -0.05, 0.08, 4}, {"NL", 0.12, 0.10, 0.06, 3},
-    {"AT", 0.09, 0.15, 0.07, 4}, {"BE", 0.07, 0.00, 0.07, 4}, {"IT", 0.08, -0.25, 0.14, 5},
-    {"ES", 0.06, -0.20, 0.12, 5},
+    {"DE", 0.40, 0.25, 3, 495, {0.60, 0.30, 0.10, 0.00}}, {"FR", 0.18, -0.05, 4, 695, {0.30, 0.30, 0.30, 0.10}},
+    {"NL", 0.12, 0.10, 3, 595, {0.50, 0.30, 0.15, 0.05}}, {"AT", 0.09, 0.15, 4, 595, {0.40, 0.40, 0.10, 0.10}},
+    {"BE", 0.07, 0.00, 4, 595, {0.35, 0.45, 0.10, 0.10}}, {"IT", 0.08, -0.25, 5, 795, {0.00, 0.20, 0.30, 0.50}},
+    {"ES", 0.06, -0.20, 5, 795, {0.10, 0.20, 0.30, 0.40}},
 };
 enum { N_COUNTRY = sizeof k_country / sizeof *k_country };
 
 typedef struct level_spec { const char *name; double share, effect; } level_spec;
 static const level_spec k_channel[] = {{"web", 0.55, 0.0}, {"app", 0.30, -0.15}, {"marketplace", 0.15, 0.20}};
+enum { CH_WEB, CH_APP, CH_MARKETPLACE };
 static const level_spec k_payment[] = {
     {"card", 0.35, 0.0}, {"paypal", 0.35, 0.05}, {"invoice", 0.20, 0.40}, {"bank_transfer", 0.10, -0.20}};
 enum { N_CHANNEL = 3, N_PAYMENT = 4 };
@@ -110,6 +124,17 @@ static const double k_disc_w_sale[5] = {0.35, 0.25, 0.20, 0.12, 0.08};
 #define P_BRACKET 0.10           /* chance a line after a sized line repeats it */
 #define B_QTY 0.15               /* per unit beyond the first */
 #define B_LATE 0.25              /* per day late, counting at most 4 days */
+
+/* Marketplace: orders of the marketplace channel are sold and shipped by third-party sellers. */
+#define PRODUCTS_PER_SELLER 50   /* one marketplace seller per 50 products, at least MIN_SELLERS */
+#define MIN_SELLERS 5
+#define SD_SELLER 0.35           /* a marketplace seller's return effect on its lines (logit) */
+
+/* Freight charged to the customer. Own-shop orders (web, app): the country's fee, free from 50 € net, split
+ * over the lines in proportion to their net value. Marketplace lines: the seller's base fee plus a share. */
+#define FREE_SHIPPING_CENTS 5000
+#define MARKET_FREIGHT_BASE_CENTS 299
+#define MARKET_FREIGHT_SHARE 0.08
 
 #define DEFECT_SHARE 0.02        /* share of products that turn defective */
 #define DEFECT_JUMP_MIN 0.15     /* extra return probability after onset ~ U(0.15, 0.35) */
@@ -146,6 +171,39 @@ static const reason_spec k_reason_cancel[] = {
 #define LATE_REASON_ON_TIME 0.01 /* weight of "arrived late" for a parcel that was on time ... */
 #define LATE_REASON_PER_DAY 0.25 /* ... and per day late (other reasons' weights sum to about 1) */
 #define N_OF(a) ((int)(sizeof(a) / sizeof *(a)))
+#define P_LATE_COMPLAINT_BASE 0.04    /* a late order gets an order-level "arrived late" complaint with */
+#define P_LATE_COMPLAINT_PER_DAY 0.02 /* probability 0.04 + 0.02 · days late */
+
+/* Reviews: a share of orders is reviewed; unhappy customers (late parcel, complaint, defect, cancellation)
+ * review more often. The score follows the order's worst experience (weights of scores 1 … 5). */
+#define P_REVIEW 0.30
+#define P_REVIEW_UNHAPPY 0.55
+enum { EXP_FINE, EXP_RETURN, EXP_LATE, EXP_COMPLAINT, EXP_CANCEL, EXP_DEFECT, N_EXP };   /* ascending: worst last */
+static const double k_review_score_w[N_EXP][5] = {
+    {0.03, 0.03, 0.08, 0.24, 0.62},   /* fine: delivered on time, nothing came back */
+    {0.06, 0.08, 0.22, 0.30, 0.34},   /* an ordinary return, exchange or refund */
+    {0.12, 0.13, 0.22, 0.25, 0.28},   /* the parcel was late */
+    {0.40, 0.25, 0.20, 0.10, 0.05},   /* a complaint (about a line or the late delivery) */
+    {0.35, 0.15, 0.15, 0.15, 0.20},   /* the order was cancelled */
+    {0.50, 0.25, 0.15, 0.07, 0.03},   /* a defective product */
+};
+static const double k_review_empty[5] = {0.15, 0.15, 0.30, 0.50, 0.50};   /* share without text, by score */
+static const char *const k_review_good[] = {"Great product, exactly as described", "Fast delivery, very happy",
+                                            "Good value for money", "Would buy again", "Lovely, thank you"};
+static const char *const k_review_neutral[] = {"OK", "Average quality", "Does the job", "Fine, nothing special"};
+static const char *const k_review_bad[N_EXP][3] = {
+    {"Not what I expected", "Poor quality for the price", "Disappointed"},
+    {"Did not fit, had to send it back", "Had to return it", "Not as pictured, sent it back"},
+    {"Arrived late", "Delivery took far too long", "Parcel came days after the promised date"},
+    {"Customer service never answered", "Still waiting for a solution", "Nobody helped me"},
+    {"Order was cancelled", "Cancelled and still waiting for my money", "Could not get it delivered"},
+    {"Stopped working after a few days", "Broke on first use", "Defective, very disappointed"},
+};
+
+/* Personal data in free text: a few case reasons and review texts end with the customer's phone number or
+ * e-mail address, as real ones do, so the ingest's scrubbing has something to find. */
+#define P_PII_REASON 0.005
+#define P_PII_REVIEW 0.01
 
 /* Orders per hour of the day (relative): quiet nights, a lunch bump, the evening peak. */
 static const double k_hour_w[24] = {1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 4.5, 5.0,
@@ -163,6 +221,7 @@ typedef struct sim_product {
     int64_t onset;                /* first order instant the defect affects; 0 for sound products */
     int64_t list_cents;
     int supplier;
+    int seller;                   /* marketplace seller offering it */
     unsigned char cat, noun, adj, colour;
     signed char model;            /* index into k_model, or -1 */
 } sim_product;
@@ -171,19 +230,27 @@ typedef struct sim_customer {
     double effect;                /* personal return propensity (logit) */
     int64_t first_seen;
     unsigned char country, payment;
+    unsigned char serial;         /* a serial returner */
 } sim_customer;
 
-enum { W_CUSTOMERS, W_PRODUCTS, W_ORDERS, W_LINES, W_CASES, W_TRUTH_PRODUCTS, W_TRUTH_CUSTOMERS, N_FILES };
-static const char *const k_file[N_FILES] = {"customers.csv", "products.csv", "orders.csv", "order_lines.csv",
-                                            "cases.csv", "truth_products.csv", "truth_customers.csv"};
+enum {
+    W_CUSTOMERS, W_PRODUCTS, W_ORDERS, W_LINES, W_CASES, W_REVIEWS, W_TRUTH_PRODUCTS, W_TRUTH_CUSTOMERS,
+    W_TRUTH_CARRIERS, N_FILES
+};
+static const char *const k_file[N_FILES] = {
+    "customers.csv", "products.csv", "orders.csv", "order_lines.csv", "cases.csv", "reviews.csv",
+    "truth_products.csv", "truth_customers.csv", "truth_carriers.csv"};
+/* New columns go at the end: readers select columns by name, and older files stay a prefix of newer ones. */
 static const char *const k_header[N_FILES] = {
-    "customer_id,country,first_seen\n",
+    "customer_id,country,first_seen,name,email,phone,street\n",
     "product_id,description,category,supplier,list_price\n",
-    "order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at\n",
-    "order_id,line_no,product_id,quantity,unit_price,discount\n",
+    "order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at,carrier,status\n",
+    "order_id,line_no,product_id,quantity,unit_price,discount,seller_id,freight\n",
     "case_id,order_id,product_id,kind,reason,opened_at,quantity,amount\n",
+    "review_id,order_id,score,text,created_at\n",
     "product_id,category,defective,onset,base_rate,defect_rate\n",
-    "customer_id,propensity\n"};
+    "customer_id,propensity,serial_returner\n",
+    "carrier,late_rate,peak_late_rate\n"};
 
 /* Grid of own effects (logit) on which truth rates are tabulated; steps of 1/16 keep the linear
  * interpolation error below 1e-4. */
@@ -205,6 +272,9 @@ typedef struct shop {
     double *supplier_effect;
     int *supplier_cat;
     int n_suppliers;
+    char *supplier_names;         /* n_suppliers names of SUPPLIER_NAME_MAX bytes: seller_id of own-shop lines */
+    double *seller_effect;        /* marketplace sellers' return effects */
+    int n_sellers;
     sim_customer *cust;
     double *cust_cum;             /* cumulative activity in customer order (= order of first appearance) */
     int n_pre;                    /* customers known before the start */
@@ -212,7 +282,7 @@ typedef struct shop {
     double *day_w;                /* order volume weight per day */
     double cat_logit[N_CAT];      /* calibrated category intercepts */
     as_sim_stats stats;
-    int64_t case_no;
+    int64_t case_no, review_no;
     /* The calibration pilot (see calibrate): while `pilot` is set orders are generated but not written, and
      * their lines' effects are collected into `sample` instead. */
     int pilot;
@@ -250,9 +320,12 @@ static int is_peak(int m, int d) { return (m == 11 && d >= 22) || (m == 12 && d 
  * Catalogue, customers, calendar
  * ------------------------------------------------------------------------------------------------------- */
 
+#define SUPPLIER_NAME_MAX 64
+static void supplier_name(const shop *s, int g, char *buf, size_t size);
+
 static as_status make_catalogue(shop *s, as_error *err) {
     as_sim_rng r;
-    as__sim_rng_seed(&r, s->p.seed, 1);
+    as__sim_rng_seed(&r, s->p.seed, AS_SIM_STREAM_CATALOGUE);
     int n = s->p.n_products;
     s->prod = as__calloc((size_t)n, sizeof *s->prod);
     s->prod_cum = as__calloc((size_t)n, sizeof *s->prod_cum);
@@ -316,6 +389,22 @@ static as_status make_catalogue(shop *s, as_error *err) {
     as__free(pick);
     s->stats.products = n;
     s->stats.defective_products = n_def;
+
+    /* Own-shop lines name their supplier as seller: the names, made once, not per line. */
+    s->supplier_names = as__malloc((size_t)s->n_suppliers * SUPPLIER_NAME_MAX);
+    if (!s->supplier_names) return as__err(err, AS_ERR_NOMEM, "out of memory for %d supplier names", s->n_suppliers);
+    for (int g = 0; g < s->n_suppliers; g++)
+        supplier_name(s, g, s->supplier_names + (size_t)g * SUPPLIER_NAME_MAX, SUPPLIER_NAME_MAX);
+
+    /* Marketplace sellers, from their own stream so the catalogue above is the same as without them: each
+     * product is offered on the marketplace by one seller, whose service moves its lines' returns. */
+    as__sim_rng_seed(&r, s->p.seed, AS_SIM_STREAM_MARKETPLACE);
+    s->n_sellers = (n + PRODUCTS_PER_SELLER - 1) / PRODUCTS_PER_SELLER;
+    if (s->n_sellers < MIN_SELLERS) s->n_sellers = MIN_SELLERS;
+    s->seller_effect = as__calloc((size_t)s->n_sellers, sizeof *s->seller_effect);
+    if (!s->seller_effect) return as__err(err, AS_ERR_NOMEM, "out of memory for %d marketplace sellers", s->n_sellers);
+    for (int j = 0; j < s->n_sellers; j++) s->seller_effect[j] = SD_SELLER * as__sim_normal(&r);
+    for (int i = 0; i < n; i++) s->prod[i].seller = (int)as__sim_range(&r, 0, s->n_sellers - 1);
     return AS_OK;
 }
 
@@ -394,7 +483,7 @@ static void write_products(shop *s) {
 
 static as_status make_customers(shop *s, as_error *err) {
     as_sim_rng r;
-    as__sim_rng_seed(&r, s->p.seed, 2);
+    as__sim_rng_seed(&r, s->p.seed, AS_SIM_STREAM_CUSTOMERS);
     int n = s->p.n_customers;
     s->cust = as__calloc((size_t)n, sizeof *s->cust);
     s->cust_cum = as__calloc((size_t)n, sizeof *s->cust_cum);
@@ -409,7 +498,8 @@ static as_status make_customers(shop *s, as_error *err) {
         c->country = (unsigned char)as__sim_pick(&r, cshare, N_COUNTRY);
         c->payment = (unsigned char)as__sim_pick(&r, pshare, N_PAYMENT);
         c->effect = SD_CUSTOMER * as__sim_normal(&r);
-        if (as__sim_u01(&r) < SERIAL_SHARE) c->effect += SERIAL_SHIFT;
+        c->serial = as__sim_u01(&r) < SERIAL_SHARE;
+        if (c->serial) c->effect += SERIAL_SHIFT;
         cum += exp(SD_ACTIVITY * as__sim_normal(&r));
         s->cust_cum[i] = cum;
     }
@@ -429,7 +519,7 @@ static as_status make_customers(shop *s, as_error *err) {
 
 static as_status make_calendar(shop *s, as_error *err) {
     as_sim_rng r;
-    as__sim_rng_seed(&r, s->p.seed, 3);
+    as__sim_rng_seed(&r, s->p.seed, AS_SIM_STREAM_CALENDAR);
     s->day_w = as__calloc((size_t)s->p.days, sizeof *s->day_w);
     if (!s->day_w) return as__err(err, AS_ERR_NOMEM, "out of memory for a calendar of %d days", s->p.days);
     for (int d = 0; d < s->p.days; d++) {
@@ -459,12 +549,30 @@ typedef struct sim_line {
     int disc_pct;
     int bracket;
     int64_t unit_cents;
+    int64_t freight_cents;
 } sim_line;
 
 typedef struct sim_order {
     int64_t no, t, promised, delivered;   /* delivered is meaningless when cancelled */
-    int customer, country, channel, payment, late_days, cancelled;
+    int customer, country, channel, payment, carrier, late_days, cancelled;
+    int experience;               /* the worst EXP_* the customer has had with this order so far */
+    int64_t last_case;            /* when its latest case was opened (0: none); its review comes after */
 } sim_order;
+
+static void experienced(sim_order *o, int what, int64_t at) {
+    if (what > o->experience) o->experience = what;
+    if (at > o->last_case) o->last_case = at;
+}
+
+/* text + the customer's phone number or e-mail address, as customers write them into free-text fields. */
+static void with_contact(const shop *s, as_sim_rng *r, const sim_order *o, const char *text, char *buf,
+                         size_t size) {
+    as_sim_person person;
+    as__sim_person(s->p.seed, o->customer, k_country[s->cust[o->customer].country].code, &person);
+    const char *sep = *text ? ". " : "";
+    if (as__sim_u01(r) < 0.5) snprintf(buf, size, "%s%sPlease call me on %s", text, sep, person.phone);
+    else snprintf(buf, size, "%s%sContact me at %s", text, sep, person.email);
+}
 
 static int pick_reason(as_sim_rng *r, const reason_spec *rs, int n, int late_days, int bracket) {
     double w[16];
@@ -482,9 +590,14 @@ static int64_t net_cents(const sim_line *l, int64_t qty) {
     return qty * ((l->unit_cents * (100 - l->disc_pct) + 50) / 100);
 }
 
-static void write_case(shop *s, const sim_order *o, int product, int kind, const char *reason, int64_t opened,
-                       int64_t qty, int64_t amount_cents) {
+static void write_case(shop *s, as_sim_rng *r, const sim_order *o, int product, int kind, const char *reason,
+                       int64_t opened, int64_t qty, int64_t amount_cents) {
     as_sim_writer *w = s->w[W_CASES];
+    char with_pii[256];
+    if (as__sim_u01(r) < P_PII_REASON) {
+        with_contact(s, r, o, reason, with_pii, sizeof with_pii);
+        reason = with_pii;
+    }
     as__sim_w_id(w, 'S', ++s->case_no, 9);
     as__sim_w_ch(w, ',');
     as__sim_w_id(w, 'O', o->no, 9);
@@ -505,7 +618,7 @@ static void write_case(shop *s, const sim_order *o, int product, int kind, const
 }
 
 /* The case of a line that came back: what kind, why, when, how many units and how much money. */
-static void line_case(shop *s, as_sim_rng *r, const sim_order *o, const sim_line *l, int defect) {
+static void line_case(shop *s, as_sim_rng *r, sim_order *o, const sim_line *l, int defect) {
     const category_spec *cs = &k_cat[s->prod[l->product].cat];
     const double *kw = defect ? (cs->repairable ? k_kind_defect_repairable : k_kind_defect_other)
                               : (cs->sized ? k_kind_sized : k_kind_other);
@@ -532,7 +645,42 @@ static void line_case(shop *s, as_sim_rng *r, const sim_order *o, const sim_line
     case K_COMPLAINT: amount = net_cents(l, qty) * as__sim_range(r, 1, 2) / 10; break;   /* goodwill 10–20 % */
     default: amount = 0; break;                                                     /* exchange, repair */
     }
-    write_case(s, o, l->product, kind, reason, o->delivered + (int64_t)(delay_days * (double)AS_DAY), qty, amount);
+    int64_t opened = o->delivered + (int64_t)(delay_days * (double)AS_DAY);
+    write_case(s, r, o, l->product, kind, reason, opened, qty, amount);
+    experienced(o, defect ? EXP_DEFECT : kind == K_COMPLAINT ? EXP_COMPLAINT : EXP_RETURN, opened);
+}
+
+/* A review of the order, or none: written after the delivery (the cancellation) and after every case of the
+ * order, with a score that follows the worst the customer went through. */
+static void review_order(shop *s, as_sim_rng *r, const sim_order *o) {
+    int what = o->experience;
+    if (as__sim_u01(r) >= (what >= EXP_LATE ? P_REVIEW_UNHAPPY : P_REVIEW)) return;
+    int score = 1 + as__sim_pick(r, k_review_score_w[what], 5);
+    int64_t created = (o->cancelled ? o->t : o->delivered) + as__sim_range(r, AS_DAY, 14 * AS_DAY);
+    if (created <= o->last_case) created = o->last_case + as__sim_range(r, 3600, 3 * AS_DAY);
+    const char *text = "";
+    if (as__sim_u01(r) >= k_review_empty[score - 1]) {
+        if (score >= 4) text = k_review_good[as__sim_range(r, 0, N_OF(k_review_good) - 1)];
+        else if (score == 3) text = k_review_neutral[as__sim_range(r, 0, N_OF(k_review_neutral) - 1)];
+        else text = k_review_bad[what][as__sim_range(r, 0, 2)];
+    }
+    char with_pii[256];
+    if (as__sim_u01(r) < P_PII_REVIEW) {
+        with_contact(s, r, o, text, with_pii, sizeof with_pii);
+        text = with_pii;
+    }
+    as_sim_writer *w = s->w[W_REVIEWS];
+    as__sim_w_id(w, 'R', ++s->review_no, 9);
+    as__sim_w_ch(w, ',');
+    as__sim_w_id(w, 'O', o->no, 9);
+    as__sim_w_ch(w, ',');
+    as__sim_w_i64(w, score);
+    as__sim_w_ch(w, ',');
+    as__sim_w_text(w, text);
+    as__sim_w_ch(w, ',');
+    as__sim_w_time(w, created);
+    as__sim_w_ch(w, '\n');
+    s->stats.reviews++;
 }
 
 static void write_order(shop *s, const sim_order *o) {
@@ -552,7 +700,9 @@ static void write_order(shop *s, const sim_order *o) {
     as__sim_w_time(w, o->promised);
     as__sim_w_ch(w, ',');
     if (!o->cancelled) as__sim_w_time(w, o->delivered);
-    as__sim_w_ch(w, '\n');
+    as__sim_w_ch(w, ',');
+    as__sim_w_str(w, k_carrier[o->carrier].name);
+    as__sim_w_str(w, o->cancelled ? ",canceled\n" : ",delivered\n");
     s->stats.orders++;
 }
 
@@ -569,6 +719,12 @@ static void write_line(shop *s, const sim_order *o, int line_no, const sim_line 
     as__sim_w_cents(w, l->unit_cents);
     as__sim_w_ch(w, ',');
     as__sim_w_cents(w, l->disc_pct);       /* percent / 100 = fraction with two decimals */
+    as__sim_w_ch(w, ',');
+    /* The seller: the marketplace seller on marketplace orders, otherwise the shop's own supplier. */
+    if (o->channel == CH_MARKETPLACE) as__sim_w_id(w, 'M', s->prod[l->product].seller + 1, 5);
+    else as__sim_w_text(w, s->supplier_names + (size_t)s->prod[l->product].supplier * SUPPLIER_NAME_MAX);
+    as__sim_w_ch(w, ',');
+    as__sim_w_cents(w, l->freight_cents);
     as__sim_w_ch(w, '\n');
     s->stats.order_lines++;
 }
@@ -606,7 +762,9 @@ static void make_order(shop *s, as_sim_rng *r, sim_order *o, int64_t orders_left
     int64_t day0 = o->t - (o->t % AS_DAY + AS_DAY) % AS_DAY;
     /* Promised by 20:00 of the promised day; on-time parcels arrive 08:00–20:00 on one of the days up to it. */
     o->promised = day0 + cs->promise_days * AS_DAY + 20 * 3600;
-    double p_late = cs->late * (is_peak(m, d) ? 2.0 : 1.0);
+    o->carrier = as__sim_pick(r, cs->carrier_mix, N_CARRIER);
+    const carrier_spec *carrier = &k_carrier[o->carrier];
+    double p_late = carrier->late * (is_peak(m, d) ? carrier->peak_factor : 1.0);
     o->late_days = 0;
     if (as__sim_u01(r) < p_late) {
         o->late_days = 1;
@@ -615,6 +773,27 @@ static void make_order(shop *s, as_sim_rng *r, sim_order *o, int64_t orders_left
     int64_t transit = o->late_days ? cs->promise_days + o->late_days : as__sim_range(r, 1, cs->promise_days);
     o->delivered = day0 + transit * AS_DAY + as__sim_range(r, 8 * 3600, 20 * 3600 - 1);
     o->cancelled = as__sim_u01(r) < P_CANCEL;
+    o->experience = o->cancelled ? EXP_CANCEL : o->late_days ? EXP_LATE : EXP_FINE;
+}
+
+/* Freight of each line. Own shop: the country's fee below the free-shipping threshold, split over the lines in
+ * proportion to their net value (the remainder cent on the last line). Marketplace: each seller charges its
+ * base fee plus a share of the line's net value. */
+static void charge_freight(const sim_order *o, sim_line *lines, int n) {
+    if (o->channel == CH_MARKETPLACE) {
+        for (int j = 0; j < n; j++)
+            lines[j].freight_cents =
+                MARKET_FREIGHT_BASE_CENTS + llround(MARKET_FREIGHT_SHARE * (double)net_cents(&lines[j], lines[j].qty));
+        return;
+    }
+    int64_t total = 0;
+    for (int j = 0; j < n; j++) total += net_cents(&lines[j], lines[j].qty);
+    int64_t fee = total < FREE_SHIPPING_CENTS ? k_country[o->country].shipping_cents : 0, given = 0;
+    for (int j = 0; j < n; j++) {
+        lines[j].freight_cents = j == n - 1 ? fee - given
+                                 : total > 0 ? fee * net_cents(&lines[j], lines[j].qty) / total : 0;
+        given += lines[j].freight_cents;
+    }
 }
 
 static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_t orders_left) {
@@ -648,6 +827,7 @@ static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_
         if (as__sim_u01(r) < P_PRICE_CHANGE)            /* temporary price changes of ±15 % */
             l->unit_cents = (int64_t)llround((double)l->unit_cents * (0.85 + 0.30 * as__sim_u01(r)));
     }
+    charge_freight(&o, lines, n);
 
     const sim_customer *c = &s->cust[o.customer];
     double order_effect = k_country[o.country].effect + k_channel[o.channel].effect +
@@ -656,7 +836,8 @@ static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_
         const sim_line *l = &lines[j];
         const sim_product *pr = &s->prod[l->product];
         double rest = order_effect + B_PRICE * log((double)l->unit_cents / (100.0 * k_cat[pr->cat].price_median)) +
-                      B_DISCOUNT * l->disc_pct / 100.0 + B_BRACKET * l->bracket + B_QTY * (l->qty - 1);
+                      B_DISCOUNT * l->disc_pct / 100.0 + B_BRACKET * l->bracket + B_QTY * (l->qty - 1) +
+                      (o.channel == CH_MARKETPLACE ? s->seller_effect[pr->seller] : 0.0);
         if (s->pilot) {
             if (!o.cancelled && s->n_sample < s->cap_sample)
                 s->sample[s->n_sample++] = (sim_sample){pr->effect, c->effect, rest, pr->cat};
@@ -665,8 +846,9 @@ static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_
         write_line(s, &o, j + 1, l);
         if (o.cancelled) {
             const char *why = k_reason_cancel[pick_reason(r, k_reason_cancel, N_OF(k_reason_cancel), 0, 0)].text;
-            write_case(s, &o, l->product, K_CANCEL, why, t + as__sim_range(r, 300, 12 * 3600), l->qty,
-                       net_cents(l, l->qty));
+            int64_t opened = t + as__sim_range(r, 300, 12 * 3600);
+            write_case(s, r, &o, l->product, K_CANCEL, why, opened, l->qty, net_cents(l, l->qty));
+            experienced(&o, EXP_CANCEL, opened);
             continue;
         }
         double eta = s->cat_logit[pr->cat] + pr->effect + c->effect + rest;
@@ -676,8 +858,14 @@ static void simulate_order(shop *s, as_sim_rng *r, int64_t no, int64_t t, int64_
         if (defect || as__sim_u01(r) < logistic(eta)) line_case(s, r, &o, l, defect);
     }
     /* Late parcels also bring order-level complaints that name no product. */
-    if (!s->pilot && !o.cancelled && o.late_days && as__sim_u01(r) < 0.04 + 0.02 * o.late_days)
-        write_case(s, &o, -1, K_COMPLAINT, "arrived late", o.delivered + as__sim_range(r, 3600, 3 * AS_DAY), -1, -1);
+    if (s->pilot) return;
+    if (!o.cancelled && o.late_days &&
+        as__sim_u01(r) < P_LATE_COMPLAINT_BASE + P_LATE_COMPLAINT_PER_DAY * o.late_days) {
+        int64_t opened = o.delivered + as__sim_range(r, 3600, 3 * AS_DAY);
+        write_case(s, r, &o, -1, K_COMPLAINT, "arrived late", opened, -1, -1);
+        experienced(&o, EXP_COMPLAINT, opened);
+    }
+    review_order(s, r, &o);
 }
 
 static double mean_lines(void) {
@@ -730,7 +918,7 @@ static as_status calibrate(shop *s, as_error *err) {
     s->sample = as__malloc((size_t)s->cap_sample * sizeof *s->sample);
     if (!s->sample) return as__err(err, AS_ERR_NOMEM, "out of memory for the calibration sample");
     s->pilot = 1;
-    simulate_orders(s, 5, PILOT_ORDERS);
+    simulate_orders(s, AS_SIM_STREAM_PILOT, PILOT_ORDERS);
     s->pilot = 0;
 
     /* Group the samples by category (a stable counting sort, in place through a scratch copy). */
@@ -772,18 +960,40 @@ static void write_customers(shop *s) {
     /* Only customers that appeared: those known before the start and those who ordered. */
     for (int i = 0; i < s->seen; i++) {
         const sim_customer *c = &s->cust[i];
+        as_sim_person person;
+        as__sim_person(s->p.seed, i, k_country[c->country].code, &person);
         as__sim_w_id(w, 'U', i + 1, 7);
         as__sim_w_ch(w, ',');
         as__sim_w_str(w, k_country[c->country].code);
         as__sim_w_ch(w, ',');
         as__sim_w_time(w, c->first_seen);
+        as__sim_w_ch(w, ',');
+        as__sim_w_text(w, person.name);
+        as__sim_w_ch(w, ',');
+        as__sim_w_text(w, person.email);
+        as__sim_w_ch(w, ',');
+        as__sim_w_text(w, person.phone);
+        as__sim_w_ch(w, ',');
+        as__sim_w_text(w, person.street);
         as__sim_w_ch(w, '\n');
         as__sim_w_id(wt, 'U', i + 1, 7);
         as__sim_w_ch(wt, ',');
         as__sim_w_rate(wt, truth_rate(s, -1, c->effect));
-        as__sim_w_ch(wt, '\n');
+        as__sim_w_str(wt, c->serial ? ",1\n" : ",0\n");
     }
     s->stats.customers = s->seen;
+}
+
+static void write_carriers(shop *s) {
+    as_sim_writer *w = s->w[W_TRUTH_CARRIERS];
+    for (int i = 0; i < N_CARRIER; i++) {
+        as__sim_w_str(w, k_carrier[i].name);
+        as__sim_w_ch(w, ',');
+        as__sim_w_rate(w, k_carrier[i].late);
+        as__sim_w_ch(w, ',');
+        as__sim_w_rate(w, k_carrier[i].late * k_carrier[i].peak_factor);
+        as__sim_w_ch(w, '\n');
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -859,8 +1069,9 @@ as_status as_simulate(const as_sim_params *params, const char *dir, as_sim_stats
         write_products(&s);
         /* Bracketing copies a line instead of adding one, so the expected lines per order is mean_lines(). */
         int64_t n_orders = (int64_t)llround((double)s.p.order_lines / mean_lines());
-        simulate_orders(&s, 4, n_orders < 1 ? 1 : n_orders);
+        simulate_orders(&s, AS_SIM_STREAM_ORDERS, n_orders < 1 ? 1 : n_orders);
         write_customers(&s);
+        write_carriers(&s);
     }
     /* Close everything; the first failure (of generation or of a write) is the one reported. */
     for (int i = 0; i < N_FILES; i++) {
@@ -871,6 +1082,8 @@ as_status as_simulate(const as_sim_params *params, const char *dir, as_sim_stats
     as__free(s.prod_cum);
     as__free(s.supplier_effect);
     as__free(s.supplier_cat);
+    as__free(s.supplier_names);
+    as__free(s.seller_effect);
     as__free(s.cust);
     as__free(s.cust_cum);
     as__free(s.day_w);

@@ -28,6 +28,28 @@ int64_t as__sim_range(as_sim_rng *r, int64_t lo, int64_t hi);    /* uniform inte
 double as__sim_normal(as_sim_rng *r);                            /* standard normal (Marsaglia polar) */
 int as__sim_pick(as_sim_rng *r, const double *weights, int n);   /* index drawn with the given weights */
 
+/* Random streams: each part of the shop draws from its own so changing one part's size or rules does not
+ * reshuffle the others. Per-customer personal data uses stream AS_SIM_STREAM_PEOPLE + customer index. */
+enum {
+    AS_SIM_STREAM_CATALOGUE = 1,
+    AS_SIM_STREAM_CUSTOMERS = 2,
+    AS_SIM_STREAM_CALENDAR = 3,
+    AS_SIM_STREAM_ORDERS = 4,
+    AS_SIM_STREAM_PILOT = 5,
+    AS_SIM_STREAM_MARKETPLACE = 6,
+    AS_SIM_STREAM_PHONE = 7
+};
+#define AS_SIM_STREAM_PEOPLE (UINT64_C(1) << 32)
+
+/* ---- fake personal data (people.c) ----
+ * A customer's name, e-mail, phone and street, a pure function of (seed, index, country): nothing is stored
+ * per customer. E-mail and phone are unique per customer within a shop; names and streets may repeat.
+ * UTF-8 (accented names, "Lindenstraße"). Unknown country codes get German names and a German number. */
+typedef struct as_sim_person {
+    char name[64], email[96], phone[32], street[80];
+} as_sim_person;
+void as__sim_person(uint64_t seed, int64_t index, const char *country, as_sim_person *out);
+
 /* ---- buffered CSV writer ----
  * Numbers are formatted by hand from integers (money in cents, rates in millionths) so the files do not
  * depend on the C locale an embedding program may have set, and so they are byte-identical everywhere. */

@@ -1,5 +1,6 @@
 /* The simulated shop: determinism, sizes, file layout, and that the planted ground truth is in the data. */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,15 @@
 #include "test.h"
 
 static const char *const files[] = {"customers.csv", "products.csv", "orders.csv", "order_lines.csv",
-                                    "cases.csv", "truth_products.csv", "truth_customers.csv"};
+                                    "cases.csv", "reviews.csv", "truth_products.csv", "truth_customers.csv",
+                                    "truth_carriers.csv"};
 enum { N_FILES = sizeof files / sizeof *files };
+enum { F_TRUTH_CARRIERS = N_FILES - 1 };
+
+/* The carriers of docs/simulated-shop.md: off-peak late probability and its multiplier in the peak. */
+static const struct { const char *name; double late, peak_factor; } carriers[] = {
+    {"Parcelwise", 0.04, 1.8}, {"EuroLink", 0.07, 2.0}, {"Swiftbox", 0.10, 2.2}, {"BudgetPost", 0.18, 2.5}};
+enum { N_CARRIERS = sizeof carriers / sizeof *carriers };
 
 /* ---- helpers ---- */
 
@@ -95,6 +103,8 @@ static int cmp_i64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 static as_sim_params small_params(void) {
     as_sim_params p = as_sim_params_default();
     p.order_lines = 20000;
@@ -131,18 +141,22 @@ static void test_determinism(void) {
     p.seed = 43;
     CHECK_OK(as_simulate(&p, c, &sc, &err), &err);
     CHECK(memcmp(&sa, &sb, sizeof sa) == 0);
+    CHECK(memcmp(&sa, &sc, sizeof sa) != 0);
     int differing = 0;
     for (int i = 0; i < N_FILES; i++) {
         size_t la = 0, lb = 0, lc = 0;
         char *xa = slurp(a, files[i], &la), *xb = slurp(b, files[i], &lb), *xc = slurp(c, files[i], &lc);
         CHECK_MSG(xa && xb && xc, "%s missing", files[i]);
         if (xa && xb) CHECK_MSG(la == lb && memcmp(xa, xb, la) == 0, "%s differs between two runs", files[i]);
-        if (xa && xc && (la != lc || memcmp(xa, xc, la) != 0)) differing++;
+        int differs = xa && xc && (la != lc || memcmp(xa, xc, la) != 0);
+        /* the carriers' specification is the model's, not the seed's */
+        if (i == F_TRUTH_CARRIERS) CHECK_MSG(!differs, "truth_carriers.csv changed with the seed");
+        else differing += differs;
         free(xa);
         free(xb);
         free(xc);
     }
-    CHECK_MSG(differing == N_FILES, "only %d of %d files changed with the seed", differing, N_FILES);
+    CHECK_MSG(differing == N_FILES - 1, "only %d of %d files changed with the seed", differing, N_FILES - 1);
     remove_tmp(a);
     remove_tmp(b);
     remove_tmp(c);
@@ -150,14 +164,16 @@ static void test_determinism(void) {
 
 static void test_layout_and_sizes(void) {
     static const char *const headers[N_FILES] = {
-        "customer_id,country,first_seen",
+        "customer_id,country,first_seen,name,email,phone,street",
         "product_id,description,category,supplier,list_price",
-        "order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at",
-        "order_id,line_no,product_id,quantity,unit_price,discount",
+        "order_id,customer_id,ordered_at,channel,country,payment,promised_at,delivered_at,carrier,status",
+        "order_id,line_no,product_id,quantity,unit_price,discount,seller_id,freight",
         "case_id,order_id,product_id,kind,reason,opened_at,quantity,amount",
+        "review_id,order_id,score,text,created_at",
         "product_id,category,defective,onset,base_rate,defect_rate",
-        "customer_id,propensity"};
-    static const int width[N_FILES] = {3, 5, 8, 6, 8, 6, 2};
+        "customer_id,propensity,serial_returner",
+        "carrier,late_rate,peak_late_rate"};
+    static const int width[N_FILES] = {7, 5, 10, 8, 8, 5, 6, 3, 3};
     char dir[64], sub[128];
     make_tmp(dir, sizeof dir);
     snprintf(sub, sizeof sub, "%s/sub/deeper", dir);     /* missing parents are created */
@@ -195,11 +211,13 @@ static void test_layout_and_sizes(void) {
         }
         free(text);
     }
-    CHECK(rows[0] == st.customers && rows[6] == st.customers);
-    CHECK(rows[1] == st.products && rows[5] == st.products);
+    CHECK(rows[0] == st.customers && rows[7] == st.customers);
+    CHECK(rows[1] == st.products && rows[6] == st.products);
     CHECK(rows[2] == st.orders);
     CHECK(rows[3] == st.order_lines);
     CHECK(rows[4] == st.cases);
+    CHECK(rows[5] == st.reviews && st.reviews > st.orders / 5 && st.reviews < st.orders / 2);
+    CHECK(rows[8] == N_CARRIERS);
     CHECK(quoted_products > 0);               /* descriptions and suppliers with commas are quoted ... */
     CHECK(doubled_quotes > 0);                /* ... and quotes inside them doubled */
 
@@ -208,6 +226,29 @@ static void test_layout_and_sizes(void) {
     remove_tmp(sub);
     remove_tmp(dir);
 }
+
+/* What one order of the default shop looked like, for the checks across files. */
+typedef struct order_fact {
+    int64_t ordered, promised, delivered, last_case, customer;
+    int carrier, late, peak, marketplace, complaint_or_defect, any_case;
+    int64_t net_cents, freight_cents;   /* over its lines */
+} order_fact;
+
+static int carrier_index(const char *name) {
+    for (int i = 0; i < N_CARRIERS; i++)
+        if (strcmp(carriers[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* The carrier peak of the model: 22 November to 23 December. */
+static int in_peak(int64_t t) {
+    char buf[24];
+    as_time_format(t, 0, buf, sizeof buf);
+    int m = atoi(buf + 5), d = atoi(buf + 8);
+    return (m == 11 && d >= 22) || (m == 12 && d <= 23);
+}
+
+static int64_t cents(const char *text) { return llround(atof(text) * 100.0); }
 
 /* Everything that the model promises and a reader of the files can check. */
 static void test_planted_truth(void) {
@@ -221,10 +262,10 @@ static void test_planted_truth(void) {
 
     /* truth_products: defective share and onsets inside the middle 60 % of the period */
     int64_t *onset = calloc((size_t)st.products + 1, sizeof *onset);
-    char *text = slurp(dir, "truth_products.csv", NULL), *q = text, *f[8];
+    char *text = slurp(dir, "truth_products.csv", NULL), *q = text, *f[16];
     int n_def = 0, onset_ok = 1;
-    split(&q, f, 8);
-    while (split(&q, f, 8) == 6) {
+    split(&q, f, 16);
+    while (split(&q, f, 16) == 6) {
         if (strcmp(f[2], "1") == 0) {
             int64_t t = ts(f[3]);
             onset[id_num(f[0])] = t;
@@ -241,58 +282,185 @@ static void test_planted_truth(void) {
               (long long)st.products);
     CHECK(onset_ok);
 
-    /* orders: time order, delivery after the order */
-    int64_t *ordered = calloc((size_t)st.orders + 1, sizeof *ordered);
-    text = slurp(dir, "orders.csv", NULL);
+    /* truth_carriers: the specification, as documented */
+    text = slurp(dir, "truth_carriers.csv", NULL);
     q = text;
-    split(&q, f, 8);
-    int64_t prev = 0;
-    int sorted = 1, delivery_ok = 1, late = 0;
-    while (split(&q, f, 8) == 8) {
-        int64_t no = id_num(f[0]), t = ts(f[2]), promised = ts(f[6]), delivered = ts(f[7]);
-        ordered[no] = t;
-        if (t < prev) sorted = 0;
-        prev = t;
-        if (promised <= t || (delivered && delivered <= t)) delivery_ok = 0;
-        if (delivered > promised) late++;
+    split(&q, f, 16);
+    for (int i = 0; i < N_CARRIERS; i++) {
+        CHECK(split(&q, f, 16) == 3);
+        CHECK_STR(f[0], carriers[i].name);
+        CHECK_NEAR(atof(f[1]), carriers[i].late, 1e-6);
+        CHECK_NEAR(atof(f[2]), carriers[i].late * carriers[i].peak_factor, 1e-6);
     }
     free(text);
-    CHECK(sorted);
-    CHECK(delivery_ok);
-    CHECK(late > st.orders / 50 && late < st.orders / 5);
 
-    /* cases: keys (order, product) of lines that came back; each opened after its order */
+    /* truth_customers and customers: serial returners, personal data filled in and unique where it must be */
+    int64_t n_cust = st.customers;
+    int *serial = calloc((size_t)n_cust + 1, sizeof *serial);
+    char **email = calloc((size_t)n_cust + 1, sizeof *email), **phone = calloc((size_t)n_cust + 1, sizeof *phone);
+    double serial_prop = 0, other_prop = 0;
+    int n_serial = 0;
+    text = slurp(dir, "truth_customers.csv", NULL);
+    q = text;
+    split(&q, f, 16);
+    while (split(&q, f, 16) == 3) {
+        int64_t u = id_num(f[0]);
+        serial[u] = strcmp(f[2], "1") == 0;
+        if (serial[u]) { n_serial++; serial_prop += atof(f[1]); } else other_prop += atof(f[1]);
+    }
+    free(text);
+    /* 3 % of customers: four standard deviations either side */
+    double sd = sqrt(0.03 * 0.97 / (double)n_cust);
+    CHECK_MSG(fabs((double)n_serial / (double)n_cust - 0.03) < 4 * sd, "%d serial returners of %lld", n_serial,
+              (long long)n_cust);
+    if (n_serial) CHECK(serial_prop / n_serial > 2.0 * other_prop / (double)(n_cust - n_serial));
+    text = slurp(dir, "customers.csv", NULL);
+    q = text;
+    split(&q, f, 16);
+    int pii_ok = 1;
+    while (split(&q, f, 16) == 7) {
+        int64_t u = id_num(f[0]);
+        if (!*f[3] || !strchr(f[3], ' ') || !strstr(f[4], "@example.") || f[5][0] != '+' || strlen(f[5]) < 12 ||
+            !*f[6])
+            pii_ok = 0;
+        email[u] = strdup(f[4]);
+        phone[u] = strdup(f[5]);
+    }
+    free(text);
+    CHECK(pii_ok);
+    char **sorted = malloc((size_t)n_cust * sizeof *sorted);
+    for (int which = 0; which < 2; which++) {
+        memcpy(sorted, (which ? phone : email) + 1, (size_t)n_cust * sizeof *sorted);
+        qsort(sorted, (size_t)n_cust, sizeof *sorted, cmp_str);
+        int dup = 0;
+        for (int64_t i = 1; i < n_cust; i++) dup += strcmp(sorted[i - 1], sorted[i]) == 0;
+        CHECK_MSG(dup == 0, "%d repeated %s", dup, which ? "phone numbers" : "e-mail addresses");
+    }
+    free(sorted);
+
+    /* orders: time order, delivery after the order, status, carriers' late rates off-peak and in the peak */
+    order_fact *of = calloc((size_t)st.orders + 1, sizeof *of);
+    text = slurp(dir, "orders.csv", NULL);
+    q = text;
+    split(&q, f, 16);
+    int64_t prev = 0, late = 0, n_car[N_CARRIERS][2] = {{0}}, late_car[N_CARRIERS][2] = {{0}};
+    int sorted_ok = 1, delivery_ok = 1, status_ok = 1, carrier_ok = 1;
+    while (split(&q, f, 16) == 10) {
+        int64_t no = id_num(f[0]);
+        order_fact *o = &of[no];
+        o->ordered = ts(f[2]);
+        o->promised = ts(f[6]);
+        o->delivered = ts(f[7]);
+        o->customer = id_num(f[1]);
+        o->marketplace = strcmp(f[3], "marketplace") == 0;
+        o->carrier = carrier_index(f[8]);
+        if (o->carrier < 0) { carrier_ok = 0; o->carrier = 0; }
+        if (o->ordered < prev) sorted_ok = 0;
+        prev = o->ordered;
+        if (o->promised <= o->ordered || (o->delivered && o->delivered <= o->ordered)) delivery_ok = 0;
+        if (strcmp(f[9], o->delivered ? "delivered" : "canceled") != 0) status_ok = 0;
+        if (!o->delivered) continue;
+        o->late = o->delivered > o->promised;
+        o->peak = in_peak(o->ordered);
+        late += o->late;
+        n_car[o->carrier][o->peak]++;
+        late_car[o->carrier][o->peak] += o->late;
+    }
+    free(text);
+    CHECK(sorted_ok);
+    CHECK(delivery_ok);
+    CHECK(status_ok);
+    CHECK(carrier_ok);
+    CHECK(late > st.orders / 50 && late < st.orders / 5);
+    for (int c = 0; c < N_CARRIERS; c++)
+        for (int pk = 0; pk < 2; pk++) {
+            double want = carriers[c].late * (pk ? carriers[c].peak_factor : 1.0), n = (double)n_car[c][pk];
+            double got = n ? (double)late_car[c][pk] / n : 0, tol = 4.0 * sqrt(want * (1 - want) / (n ? n : 1));
+            fprintf(stderr, "   %-10s %s: late %.4f (specified %.4f, n=%.0f)\n", carriers[c].name,
+                    pk ? "peak    " : "off-peak", got, want, n);
+            CHECK_MSG(n >= 200 && fabs(got - want) < tol, "%s %s late rate %.4f, specified %.4f ± %.4f",
+                      carriers[c].name, pk ? "peak" : "off-peak", got, want, tol);
+        }
+
+    /* cases: keys (order, product) of lines that came back; each opened after its order; late orders get the
+     * order-level complaints; personal data in a few reasons is the customer's own */
     int64_t *keys = malloc((size_t)st.cases * sizeof *keys), n_keys = 0, n_cases = 0;
+    int64_t late_complaints = 0, pii_reasons = 0, pii_foreign = 0;
     text = slurp(dir, "cases.csv", NULL);
     q = text;
-    split(&q, f, 8);
-    int opened_ok = 1;
-    while (split(&q, f, 8) == 8) {
-        int64_t no = id_num(f[1]);
-        if (ts(f[5]) < ordered[no]) opened_ok = 0;
+    split(&q, f, 16);
+    int opened_ok = 1, order_level_ok = 1;
+    while (split(&q, f, 16) == 8) {
+        int64_t no = id_num(f[1]), opened = ts(f[5]);
+        order_fact *o = &of[no];
+        if (opened < o->ordered) opened_ok = 0;
+        if (opened > o->last_case) o->last_case = opened;
+        o->any_case = 1;
         n_cases++;
+        if (strcmp(f[3], "complaint") == 0 || strstr(f[4], "broken") || strstr(f[4], "stopped working") ||
+            strstr(f[4], "defective"))
+            o->complaint_or_defect = 1;
+        if (!*f[2]) {
+            if (!o->late || strcmp(f[3], "complaint") != 0) order_level_ok = 0;
+            late_complaints++;
+        }
+        if (strstr(f[4], "Please call me on ") || strstr(f[4], "Contact me at ")) {
+            pii_reasons++;
+            int64_t u = o->customer;
+            if (!strstr(f[4], email[u]) && !strstr(f[4], phone[u])) pii_foreign++;
+        }
         if (*f[2] && strcmp(f[3], "cancel") != 0) keys[n_keys++] = no * 10000000 + id_num(f[2]);
     }
     free(text);
     CHECK(opened_ok);
+    CHECK(order_level_ok);
     CHECK(n_cases == st.cases);
+    CHECK(late_complaints > late / 25 && late_complaints < late / 4);
+    /* 0.5 % of cases: four standard deviations either side */
+    double want_pii = 0.005 * (double)st.cases;
+    CHECK_MSG(fabs((double)pii_reasons - want_pii) < 4 * sqrt(want_pii), "%lld reasons with a phone or e-mail",
+              (long long)pii_reasons);
+    CHECK(pii_foreign == 0);
     qsort(keys, (size_t)n_keys, sizeof *keys, cmp_i64);
 
-    /* order_lines: return rate overall, and of defective products before and after their onset */
+    /* order_lines: return rate overall, and of defective products before and after their onset; sellers and
+     * freight */
     int64_t lines = 0, returned = 0, nb = 0, kb = 0, na = 0, ka = 0;
+    int seller_ok = 1, freight_ok = 1;
     text = slurp(dir, "order_lines.csv", NULL);
     q = text;
-    split(&q, f, 8);
-    while (split(&q, f, 8) == 6) {
+    split(&q, f, 16);
+    while (split(&q, f, 16) == 8) {
         int64_t no = id_num(f[0]), prod = id_num(f[2]), key = no * 10000000 + prod;
+        order_fact *o = &of[no];
         int back = bsearch(&key, keys, (size_t)n_keys, sizeof *keys, cmp_i64) != NULL;
         lines++;
         returned += back;
         if (onset[prod]) {
-            if (ordered[no] < onset[prod]) { nb++; kb += back; } else { na++; ka += back; }
+            if (o->ordered < onset[prod]) { nb++; kb += back; } else { na++; ka += back; }
         }
+        int64_t net = atoi(f[3]) * llround((double)cents(f[4]) * (1.0 - atof(f[5])));
+        int64_t freight = cents(f[7]);
+        o->net_cents += net;
+        o->freight_cents += freight;
+        if (!*f[6] || (o->marketplace != (f[6][0] == 'M' && strlen(f[6]) == 6))) seller_ok = 0;
+        if (freight < 0 || (o->marketplace && freight < 299)) freight_ok = 0;
     }
     free(text);
+    CHECK(seller_ok);
+    CHECK(freight_ok);
+    /* own-shop orders: the country's fee (4.95 … 7.95) below 50 € net, free from there (±1 cent of rounding) */
+    int64_t own = 0, own_ok = 0;
+    for (int64_t no = 1; no <= st.orders; no++) {
+        const order_fact *o = &of[no];
+        if (o->marketplace) continue;
+        own++;
+        if (o->net_cents >= 5001) own_ok += o->freight_cents == 0;
+        else if (o->net_cents <= 4999) own_ok += o->freight_cents >= 495 && o->freight_cents <= 795;
+        else own_ok++;
+    }
+    CHECK_MSG(own_ok == own, "%lld of %lld own-shop orders have the documented freight", (long long)own_ok,
+              (long long)own);
     double overall = (double)returned / (double)lines;
     double before = nb ? (double)kb / (double)nb : 0, after = na ? (double)ka / (double)na : 0;
     fprintf(stderr, "   overall return rate %.4f; defective products: %.4f before onset (n=%lld), %.4f after (n=%lld)\n",
@@ -301,9 +469,69 @@ static void test_planted_truth(void) {
     CHECK(nb > 200 && na > 200);
     CHECK_MSG(after > before + 0.10, "after onset %.3f vs before %.3f", after, before);
 
+    /* reviews: after the delivery and after every case of the order; low scores follow complaints, defects
+     * and late parcels */
+    int64_t rv = 0, low[3] = {0}, n_grp[3] = {0}, pii_reviews = 0;
+    int review_ok = 1;
+    text = slurp(dir, "reviews.csv", NULL);
+    q = text;
+    split(&q, f, 16);
+    while (split(&q, f, 16) == 5) {
+        const order_fact *o = &of[id_num(f[1])];
+        int score = atoi(f[2]);
+        int64_t created = ts(f[4]);
+        rv++;
+        if (score < 1 || score > 5 || created <= (o->delivered ? o->delivered : o->ordered) ||
+            created <= o->last_case)
+            review_ok = 0;
+        if (strstr(f[3], "Please call me on ") || strstr(f[3], "Contact me at ")) pii_reviews++;
+        if (!o->delivered) continue;
+        int grp = o->complaint_or_defect ? 2 : o->late ? 1 : o->any_case ? -1 : 0;   /* fine, late, bad */
+        if (grp < 0) continue;
+        n_grp[grp]++;
+        low[grp] += score <= 2;
+    }
+    free(text);
+    CHECK(rv == st.reviews);
+    CHECK(review_ok);
+    CHECK(pii_reviews > 0);
+    double low_fine = (double)low[0] / (double)n_grp[0], low_late = (double)low[1] / (double)n_grp[1],
+           low_bad = (double)low[2] / (double)n_grp[2];
+    fprintf(stderr, "   reviews scored 1-2: %.3f of fine orders, %.3f of late ones, %.3f with a complaint or defect\n",
+            low_fine, low_late, low_bad);
+    /* model: 6 % of fine orders, 25 % of late ones, 65-75 % with a complaint or defect */
+    CHECK(low_fine > 0.04 && low_fine < 0.08);
+    CHECK(low_late > 0.18 && low_late < 0.32);
+    CHECK(low_bad > 0.55);
+
+    for (int64_t u = 0; u <= n_cust; u++) { free(email[u]); free(phone[u]); }
+    free(email);
+    free(phone);
+    free(serial);
+    free(of);
     free(keys);
-    free(ordered);
     free(onset);
+    remove_tmp(dir);
+}
+
+/* Memory does not grow with the number of lines: the same shop with ten times the lines makes exactly the
+ * same allocations (the generator allocates per customer, product and day, never per order or line). */
+static void test_memory_bounded(void) {
+    char dir[64];
+    make_tmp(dir, sizeof dir);
+    as_error err;
+    as_sim_params p = small_params();
+    long count[2];
+    as_sim_stats st[2];
+    for (int i = 0; i < 2; i++) {
+        p.order_lines = i ? 100000 : 10000;
+        as__alloc_fail_after(0);             /* resets the allocation counter */
+        CHECK_OK(as_simulate(&p, dir, &st[i], &err), &err);
+        count[i] = as__alloc_count();
+    }
+    CHECK(st[1].order_lines > 9 * st[0].order_lines);
+    CHECK_MSG(count[0] == count[1] && count[0] > 0, "%ld allocations for %lld lines, %ld for %lld lines", count[0],
+              (long long)st[0].order_lines, count[1], (long long)st[1].order_lines);
     remove_tmp(dir);
 }
 
@@ -355,6 +583,7 @@ int main(void) {
     RUN(test_determinism);
     RUN(test_layout_and_sizes);
     RUN(test_planted_truth);
+    RUN(test_memory_bounded);
     RUN(test_errors);
     RUN(test_alloc_failures);
     return test_report("sim");
