@@ -335,7 +335,7 @@ static as_status load_products(build_run *b, as_error *err) {
         ps->list_price = sqlite3_column_double(st, 3);
         if (b->buckets) {
             if (pos >= b->n_desc) {
-                size_t cap = b->n_desc;
+                size_t cap = b->n_desc * (size_t)b->buckets;
                 if (!grow_zero((void **)&b->desc, &cap, ((size_t)pos + 1) * (size_t)b->buckets, 1)) { rc = AS_ERR_NOMEM; break; }
                 b->n_desc = cap / (size_t)b->buckets;
             }
