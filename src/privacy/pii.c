@@ -165,15 +165,10 @@ static int is_alnum(int c) { return is_digit(c) || is_alpha(c); }
 static int is_local_char(int c) { return is_alnum(c) || (c && strchr(".!#$%&'*+/=?^_`{|}~-", c) != NULL); }
 static int is_label_char(int c) { return is_alnum(c) || c == '-'; }
 
-/* The end of an e-mail address whose local part starts at s, or 0 when there is none there. The local part is
- * the run of local characters from s (which must not start or end with a dot, at most 64 bytes); the domain is
- * two or more dot-separated labels of letters, digits and inner hyphens whose last label (the top-level domain)
- * is two or more letters. A trailing dot (end of a sentence) is not part of the address. */
-static size_t email_end(const char *t, size_t n, size_t s) {
-    size_t at = s;
-    while (at < n && is_local_char((unsigned char)t[at])) at++;
-    if (at == s || at >= n || t[at] != '@' || at - s > 64 || t[s] == '.' || t[at - 1] == '.') return 0;
-    size_t p = at + 1, best = 0;
+/* The end of a domain starting at p: two or more dot-separated labels of letters, digits and inner hyphens whose
+ * last label (the top-level domain) is two or more letters; 0 when there is none. */
+static size_t domain_end(const char *t, size_t n, size_t p) {
+    size_t best = 0;
     int labels = 0;
     while (p < n && is_label_char((unsigned char)t[p])) {
         size_t ls = p;
@@ -188,7 +183,19 @@ static size_t email_end(const char *t, size_t n, size_t s) {
         if (p + 1 < n && t[p] == '.' && is_label_char((unsigned char)t[p + 1])) p++;
         else break;
     }
-    if (!best || best - s > 254) return 0;
+    return best;
+}
+
+/* The end of an e-mail address whose local part starts at s, or 0 when there is none there. The local part is
+ * the whole run of local characters from s, then come '@' and a domain. No length or dot rules: a malformed
+ * address is personal all the same, and cutting a run short could leave part of an address behind. A chain
+ * "a@b.com@c.org" is taken whole, so that replacing it cannot leave an address ("px…@c.org"). */
+static size_t email_end(const char *t, size_t n, size_t s) {
+    size_t at = s;
+    while (at < n && is_local_char((unsigned char)t[at])) at++;
+    if (at == s || at >= n || t[at] != '@') return 0;
+    size_t best = domain_end(t, n, at + 1), more;
+    while (best && best < n && t[best] == '@' && (more = domain_end(t, n, best + 1)) != 0) best = more;
     return best;
 }
 
@@ -287,8 +294,8 @@ long as__pii_scrub(const as_pii_key *key, const char *text, size_t n, as_buf *ou
         size_t end = 0;
         const char *domain = NULL;
         /* E-mails first, from the start of a run of local-part characters ("john.1234567890@x.com" is one
-         * e-mail, not a phone number). */
-        if (is_local_char(c) && (i == 0 || !is_local_char((unsigned char)text[i - 1])) &&
+         * e-mail, not a phone number), or right after a replacement ("a@b.com+c@d.org" is two). */
+        if (is_local_char(c) && (i == copied || !is_local_char((unsigned char)text[i - 1])) &&
             (end = email_end(text, n, i)) != 0) {
             domain = "email";
         } else if ((is_digit(c) || c == '+' || c == '(') && (end = phone_end(text, n, i)) != 0) {
