@@ -137,6 +137,10 @@ run train train --db "$db" --out "$out/model.json"
 run score score --db "$db" --model "$out/model.json" --out-lines "$out/lines.csv" --out-orders "$out/orders.csv"
 run quality quality --db "$db" --out "$out/quality.csv"
 run ingest_again ingest --preset canonical --db "$db" "$work/shop"
+check "loading again adds nothing" 'grep -Eq "^  loaded +0$" "$work/logs/ingest_again.out"'
+check "reviews are not doubled by loading again" '[ ! -f "$work/shop/reviews.csv" ] || [ "$(q "SELECT count(*) FROM reviews")" -eq "$(($(wc -l < "$work/shop/reviews.csv") - 1))" ]'
+check "carrier, status, seller and freight are loaded" '[ "$(q "SELECT (SELECT count(*) FROM orders WHERE carrier IS NOT NULL AND status IS NOT NULL) > 0 AND (SELECT count(*) FROM order_lines WHERE seller_id IS NOT NULL AND freight IS NOT NULL) > 0")" = 1 ]'
+check "every case with a reason has a reason class" '[ "$(q "SELECT count(*) FROM cases WHERE reason IS NOT NULL AND reason_class IS NULL")" -eq 0 ]'
 for step in build train score quality; do
   check "$step wrote its output" '[ -s "$work/logs/$step.out" ]'
 done
