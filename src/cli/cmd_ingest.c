@@ -52,8 +52,8 @@ void cmd_ingest_usage(FILE *out) {
             "  aftersales ingest --db shop.db ../shared/data/raw/uci-online-retail/online_retail.csv.gz\n"
             "  aftersales ingest --preset canonical --db shop.db demo-out/shop\n"
             "  aftersales ingest --preset olist --db olist.db ../shared/data/raw/olist-brazilian-ecommerce-partial\n"
-            "  aftersales ingest --mapping docs/examples/myshop.ini --data-dir exports/ --db myshop.db \\\n"
-            "                    --key-file ~/private/myshop.key\n");
+            "  aftersales ingest --mapping docs/examples/garden-shop.ini --data-dir tests/data/mapping \\\n"
+            "                    --db garden.db --key-file ~/private/garden.key\n");
 }
 
 /* Removes a database file this run created (and SQLite's side files) after a failed ingest, so that a failed
