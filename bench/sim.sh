@@ -27,6 +27,6 @@ for lines in "${sizes[@]}"; do
   rss=$(awk -F': ' '/Maximum resident set size/ { print int($2 / 1024) }' "$work/time")
   written=$(sed -n 's/^simulate: \([0-9,]*\) purchase line.*/\1/p' "$work/out" | tr -d ,)
   csv=$(du -sm "$work/shop" | cut -f1)
-  rate=$(awk -v n="$written" -v t="$wall" 'BEGIN { printf "%.0f", t > 0 ? n / t : 0 }')
+  rate=$(awk -v n="$written" -v t="$wall" 'BEGIN { printf "%.0f", (t > 0) ? n / t : 0 }')
   printf '  %12s %10s %9s %8.2f %8.2f %12s %9s %9s\n' "$written" "$customers" "$products" "$wall" "$cpu" "$rate" "$rss" "$csv"
 done

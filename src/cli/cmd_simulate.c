@@ -16,9 +16,12 @@ void cmd_simulate_usage(FILE *out) {
             "\n"
             "Write a simulated shop as canonical CSV files.\n"
             "\n"
-            "Folder DIR gets customers.csv, products.csv, orders.csv, order_lines.csv and cases.csv, plus the\n"
-            "planted ground truth (truth_products.csv, truth_customers.csv). The same seed and sizes give the\n"
-            "same files. Load them with 'aftersales ingest --preset canonical'.\n"
+            "Folder DIR gets customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv and\n"
+            "reviews.csv, plus the planted ground truth (truth_products.csv, truth_customers.csv,\n"
+            "truth_carriers.csv). customers.csv holds fake personal data (name, email, phone, street) for the\n"
+            "ingest to pseudonymize. The same seed and sizes give the same files; memory does not grow with\n"
+            "--lines. Load them with 'aftersales ingest --preset canonical'. docs/simulated-shop.md describes\n"
+            "the model.\n"
             "\n"
             "Options:\n"
             "  --out DIR         folder to write, created when absent (required)\n"
@@ -52,6 +55,7 @@ static void print_stats(const char *dir, const as_sim_stats *s, double seconds) 
     printf(row, "orders", cli_count(s->orders));
     printf(row, "purchase lines", cli_count(s->order_lines));
     printf(row, "after-sales cases", cli_count(s->cases));
+    printf(row, "reviews", cli_count(s->reviews));
     printf(row, "elapsed", cli_duration(seconds));
 }
 
