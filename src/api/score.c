@@ -92,7 +92,8 @@ typedef struct order_acc {
 typedef struct score_run {
     const as_model *m;
     int order_level;                 /* the model scores order_features: one output row per order */
-    int multiclass;
+    int multiclass;                  /* three classes or more: per-class columns */
+    int text_label;                  /* the label column holds a class name (kind / reason targets) */
     int none_class;                  /* multiclass: the class "none" (no case), or −1 */
     int explicit_threshold;          /* --threshold given: multiclass rows are flagged by risk, not by class */
     double thr;
@@ -141,7 +142,7 @@ static void write_class_header(FILE *f, const as_model *m) {
 
 static void write_label(FILE *f, const score_run *s, const shop_chunk *ch, size_t i) {
     fputc(',', f);
-    if (s->multiclass) csv_text(f, ch->label_text[i]);
+    if (s->text_label) csv_text(f, ch->label_text[i]);
     else if (ch->label[i] >= 0) fprintf(f, "%d", ch->label[i]);
 }
 
@@ -246,6 +247,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     s.m = m;
     s.order_level = m->target_level == AS_TARGET_ORDER;
     s.multiclass = m->n_classes > 2;
+    s.text_label = m->target_label != AS_LABEL_ANY;
     s.none_class = -1;
     for (int k = 0; s.multiclass && k < m->n_classes; k++)
         if (strcmp(m->class_labels[k], "none") == 0) s.none_class = k;
@@ -323,7 +325,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
         ch->prod[i] = dup_col(&ch->arena, q, 3);
         ch->at[i] = sqlite3_column_int64(q, 4);
         ch->label[i] = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
-        ch->label_text[i] = s.multiclass ? dup_col(&ch->arena, q, 5) : NULL;
+        ch->label_text[i] = s.text_label ? dup_col(&ch->arena, q, 5) : NULL;
         const char **cat = ch->cat + i * nc;
         for (size_t c = 0; c < nc; c++) {
             cat[c] = dup_col(&ch->arena, q, 6 + (int)c);

@@ -425,9 +425,10 @@ static as_status load_target(const cJSON *root, as_model *m, const char *path, a
     if (m->target_level < 0 || m->target_label < 0 || m->feature_set < 0)
         return as__err(err, AS_ERR_FORMAT, "%s: target_level, target_label or feature_set holds a value this build "
                        "does not know (line|order, any|kind|reason, all|main)", path);
-    if ((m->target_label == 0) != (m->n_classes == 2))
-        return as__err(err, AS_ERR_FORMAT, "%s: target_label '%s' does not match its %d classes", path,
-                       label_names[m->target_label], m->n_classes);
+    /* "any" is binary; kind and reason have two classes or more (a shop whose only case kind is "cancel"). */
+    if (m->target_label == 0 && m->n_classes != 2)
+        return as__err(err, AS_ERR_FORMAT, "%s: target_label 'any' is binary, but the file lists %d classes", path,
+                       m->n_classes);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "target_desc");
     if (cJSON_IsString(d) && d->valuestring[0] && !(m->target_desc = as__strdup(d->valuestring)))
         return as__err(err, AS_ERR_NOMEM, "out of memory");

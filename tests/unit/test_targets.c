@@ -514,6 +514,33 @@ static void test_errors(as_db *db) {
     tp.target_label = AS_LABEL_KIND;
     CHECK(as_train_db(other, &tp, &m, &rep, &err) == AS_ERR_NODATA && !m);
     CHECK_MSG(strstr(err.msg, "one case kind only ('none')"), "%s", err.msg);
+    /* a kind target with two classes (a shop whose only case kind is one): a binary model that keeps its names */
+    exec(other, "UPDATE features SET label_kind = 'return', label = 1 WHERE ordered_at >= 1262304000 + 80 * 86400");
+    CHECK_OK(as_train_db(other, &tp, &m, &rep, &err), &err);
+    if (m) {
+        CHECK(m->n_classes == 2 && m->target_label == AS_LABEL_KIND);
+        CHECK_STR(m->class_labels[1], "return");
+        CHECK_STR(rep.positive_class, "return");
+        char path[512], lines[512];
+        snprintf(path, sizeof path, "%s/two.json", dir);
+        snprintf(lines, sizeof lines, "%s/two.csv", dir);
+        CHECK_OK(as_model_save(m, path, &err), &err);
+        as_model *back = NULL;
+        CHECK_OK(as_model_load(path, &back, &err), &err);
+        if (back) {
+            as_score_params sp2 = as_score_params_default();
+            sp2.lines_csv = lines;
+            CHECK_OK(as_score_db(other, back, &sp2, &ss, &err), &err);
+            FILE *f = fopen(lines, "r");
+            char row[2048];
+            int returns = 0;
+            while (f && fgets(row, sizeof row, f)) returns += strstr(row, ",return,") != NULL;
+            if (f) fclose(f);
+            CHECK(returns == 20);   /* the label column holds the class name */
+        }
+        as_model_free(back);
+    }
+    as_model_free(m);
     as_db_close(other);
 }
 
