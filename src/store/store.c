@@ -25,7 +25,8 @@ const char *const as__schema_sql =
     " raw TEXT, PRIMARY KEY(source, line));\n"
     "CREATE TABLE IF NOT EXISTS truth_products(product_id TEXT PRIMARY KEY, category TEXT, defective INTEGER,"
     " onset INTEGER, base_rate REAL, defect_rate REAL);\n"
-    "CREATE TABLE IF NOT EXISTS truth_customers(customer_id TEXT PRIMARY KEY, propensity REAL);\n"
+    "CREATE TABLE IF NOT EXISTS truth_customers(customer_id TEXT PRIMARY KEY, propensity REAL, serial_returner INTEGER);\n"
+    "CREATE TABLE IF NOT EXISTS truth_carriers(carrier TEXT PRIMARY KEY, late_rate REAL, peak_late_rate REAL);\n"
     ;
 /* No secondary indexes: every step reads whole tables in one pass (GROUP BY, ORDER BY, hash joins), and each
  * index would cost a B-tree insert per loaded line. order_lines is clustered on its key (WITHOUT ROWID) for
@@ -48,13 +49,15 @@ as_status as__db_prepare(as_db *db, const char *sql, sqlite3_stmt **st, as_error
 }
 
 /* Version 2 (issue 4) added columns only: carriers and order status, sellers and freight per line, a reason
- * class per case, review ids and their source. A version-1 database gains them (empty) in place. */
+ * class per case, review ids and their source, serial returners in the simulated shop's truth (and the new
+ * truth_carriers table, which the schema script creates). A version-1 database gains them (empty) in place. */
 static as_status migrate_1_to_2(as_db *db, as_error *err) {
     return as__db_exec(db,
         "BEGIN; ALTER TABLE orders ADD COLUMN carrier TEXT; ALTER TABLE orders ADD COLUMN status TEXT;"
         " ALTER TABLE order_lines ADD COLUMN seller_id TEXT; ALTER TABLE order_lines ADD COLUMN freight REAL;"
         " ALTER TABLE cases ADD COLUMN reason_class TEXT; ALTER TABLE reviews ADD COLUMN review_id TEXT;"
         " ALTER TABLE reviews ADD COLUMN source TEXT; ALTER TABLE reviews ADD COLUMN source_line INTEGER;"
+        " ALTER TABLE truth_customers ADD COLUMN serial_returner INTEGER;"
         " INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '2'); COMMIT;", err);
 }
 

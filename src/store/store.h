@@ -33,7 +33,8 @@ struct as_db {
  *   reviews(order_id, score, text, created_at, review_id, source, source_line)
  *   rejects(source TEXT, line INTEGER, reason TEXT, raw TEXT, PK(source, line)) — nothing is silently lost
  *   truth_products(product_id PK, category, defective INTEGER, onset INTEGER, base_rate REAL, defect_rate REAL)
- *   truth_customers(customer_id PK, propensity REAL) — planted ground truth of the simulated shop
+ *   truth_customers(customer_id PK, propensity REAL, serial_returner INTEGER) — planted ground truth of the
+ *   simulated shop; truth_carriers(carrier PK, late_rate REAL, peak_late_rate REAL) — its carriers' late rates
  *   meta(key TEXT PK, value TEXT)
  * build adds: features(...) — see features/features.h. */
 extern const char *const as__schema_sql;
