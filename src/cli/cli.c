@@ -455,8 +455,8 @@ void cli_ingest_warnings(const char *cmd, const char *input, const char *preset,
 
     char db_word[4200], query[600];
     shell_word(db_word, sizeof db_word, db_path);
-    if (preset && strcmp(preset, "canonical") == 0) {
-        /* Each file of the folder is its own source. */
+    if (preset && (strcmp(preset, "canonical") == 0 || strcmp(preset, "olist") == 0 || strcmp(preset, "mapping") == 0)) {
+        /* Each file of the folder (or named by the mapping) is its own source. */
         snprintf(query, sizeof query, "SELECT source, line, reason FROM rejects LIMIT 20");
     } else {
         const char *slash = strrchr(input, '/');

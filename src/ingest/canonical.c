@@ -57,7 +57,10 @@ static const table_spec tables[] = {
     {"truth_products", "truth_products", 0, 1, {{"product_id", K_TEXT, 1, 0}, {"category", K_TEXT, 0, 0},
                                                 {"defective", K_INT, 0, 0}, {"onset", K_TIME, 0, 0},
                                                 {"base_rate", K_REAL, 0, 0}, {"defect_rate", K_REAL, 0, 0}}},
-    {"truth_customers", "truth_customers", 0, 1, {{"customer_id", K_TEXT, 1, 0}, {"propensity", K_REAL, 0, 0}}},
+    {"truth_customers", "truth_customers", 0, 1, {{"customer_id", K_TEXT, 1, 0}, {"propensity", K_REAL, 0, 0},
+                                                  {"serial_returner", K_INT, 0, 0}}},
+    {"truth_carriers", "truth_carriers", 0, 1, {{"carrier", K_TEXT, 1, 0}, {"late_rate", K_REAL, 0, 0},
+                                                {"peak_late_rate", K_REAL, 0, 0}}},
 };
 
 static const char *kind_name(col_kind k) {

@@ -2,7 +2,7 @@
  * reasons — free-text return / complaint reasons normalized into a few classes an after-sales team acts on.
  *
  * The classifier is a keyword lexicon (English and Portuguese, accents folded, case-insensitive, whole words or
- * word prefixes), documented in docs/methods.md. Issue 5 adds a trained text classifier on top; the class list
+ * word prefixes), documented in docs/presets.md ("Reason classes"). Issue 5 adds a trained text classifier on top; the class list
  * is fixed here so tables, features and reports agree on it.
  */
 #ifndef AS_QUALITY_REASONS_H

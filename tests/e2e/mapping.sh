@@ -60,8 +60,14 @@ check "unknown key: suggestion" 'grep -q "did you mean .decimal.?" "$work/err.tx
 # ---- 3. online-retail.ini reproduces the preset ----
 data="${AS_SHARED_DATA:-$src/../shared/data/raw}/uci-online-retail/online_retail.csv.gz"
 if [ -f "$data" ]; then
-  "$bin" ingest --preset online-retail "$data" --db "$work/preset.db" >/dev/null
-  "$bin" ingest --mapping "$src/docs/examples/online-retail.ini" --data-dir "$(dirname "$data")" --db "$work/mapped.db" >/dev/null
+  # The first 100,000 records (cancellations, charges, adjustments and malformed records included) keep the test
+  # fast under the sanitizers; AS_FULL_DATA=1 compares the whole file (identical too, measured for issue 4).
+  if [ "${AS_FULL_DATA:-0}" = 1 ]; then cut_dir=$(dirname "$data"); else
+    cut_dir="$work/uci"; mkdir -p "$cut_dir"
+    { gzip -dc "$data" | head -n 100001 || true; } | gzip -1 > "$cut_dir/online_retail.csv.gz"
+  fi
+  "$bin" ingest --preset online-retail "$cut_dir/online_retail.csv.gz" --db "$work/preset.db" >/dev/null
+  "$bin" ingest --mapping "$src/docs/examples/online-retail.ini" --data-dir "$cut_dir" --db "$work/mapped.db" >/dev/null
   for t in orders order_lines cases charges customers products; do
     d=$(sqlite3 "$work/preset.db" "ATTACH '$work/mapped.db' AS m; SELECT ((SELECT count(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM m.$t)) + (SELECT count(*) FROM (SELECT * FROM m.$t EXCEPT SELECT * FROM main.$t))) || ' ' || (SELECT count(*) FROM main.$t) || ' ' || (SELECT count(*) FROM m.$t)")
     echo "$t: differing rows, preset rows, mapping rows = $d"
@@ -69,7 +75,7 @@ if [ -f "$data" ]; then
   done
   d=$(sqlite3 "$work/preset.db" "ATTACH '$work/mapped.db' AS m; SELECT ((SELECT count(*) FROM (SELECT source, line, raw FROM main.rejects EXCEPT SELECT source, line, raw FROM m.rejects)) + (SELECT count(*) FROM (SELECT source, line, raw FROM m.rejects EXCEPT SELECT source, line, raw FROM main.rejects))) || ' ' || (SELECT count(*) FROM m.rejects)")
   echo "rejects: differing (source, line, raw), mapping rows = $d"
-  check "same rejected records" '[ "${d%% *}" = 0 ] && [ "${d##* }" -gt 1000 ]'
+  check "same rejected records" '[ "${d%% *}" = 0 ] && [ "${d##* }" -gt 100 ]'
 else
   echo "SKIP (part 3): $data is absent; put the UCI Online Retail export there to compare online-retail.ini with the preset"
 fi
