@@ -202,6 +202,27 @@ static void test_scrub_leaves_alone(void) {
     }
 }
 
+/* Cases the fuzz target found: a phone followed by more digit groups, a phone glued to an e-mail, long runs of
+ * small groups. Nothing of the phone may survive, and a second scrub finds nothing more. */
+static void test_scrub_fixed_point(void) {
+    as_pii_key k;
+    memset(&k, 5, sizeof k);
+    static const struct { const char *text, *gone; } cases[] = {
+        {"call +44 20 7946 0958 44 20 7946 please", "7946 0958"},
+        {"+44 20 7946 0115678ta@b.cz", "+44 20 7946"},
+        {"ln4 20 7 8 7 8 21 7 8 19 7 8 20 7 8 20 0 7 8 20", "7 8 19"},
+        {"tel 0151 234 5678, again 0151 234 5678,50", "234 5678"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        long n, again;
+        char first[512];
+        snprintf(first, sizeof first, "%s", scrub(&k, cases[i].text, &n));
+        CHECK_MSG(n >= 1 && strstr(first, cases[i].gone) == NULL, "'%s' became '%s'", cases[i].text, first);
+        const char *second = scrub(&k, first, &again);
+        CHECK_MSG(again == 0 && strcmp(second, first) == 0, "second scrub of '%s' found %ld more", first, again);
+    }
+}
+
 static void test_column_names(void) {
     static const char *const personal[] = {"name", "Name", "first_name", "LastName", "surname", "full name",
                                            "email", "E-Mail", "customer_email", "phone", "Telephone", "phone_number",
@@ -226,6 +247,7 @@ int main(void) {
     RUN(test_key_file);
     RUN(test_scrub_replaces);
     RUN(test_scrub_leaves_alone);
+    RUN(test_scrub_fixed_point);
     RUN(test_column_names);
     return test_report("test_pii");
 }
