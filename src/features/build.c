@@ -472,7 +472,11 @@ static as_status apply_cases_before(build_run *b, int64_t t) {
             ps->returns++;
             decayed_add(&ps->recent_returns, c->at, 1);
             e.id[AS__ENT_PROD] = pos_of(&b->prod, ps);
-            if (ps->cat1) e.id[AS__ENT_CAT] = ps->cat1 - 1;
+            if (ps->cat1) {
+                e.id[AS__ENT_CAT] = ps->cat1 - 1;
+                /* The main set's cat_return_logit: until issue 4 no case reached it, so it held the shop's prior. */
+                ((cat_state *)b->cat.items)[ps->cat1 - 1].returns++;
+            }
             if (b->buckets && c->reason) {
                 if (!ps->reason_slot1) {
                     if (!grow_zero((void **)&b->reason_pool, &b->cap_slots, (b->n_slots + 1) * (size_t)b->buckets,
