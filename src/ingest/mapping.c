@@ -528,6 +528,13 @@ static as_status line_record(src_run *sr, const as_csv_field *f, int64_t line, c
     return step_main(cx, &sr->main, row, &cx->stats->purchases, err);
 }
 
+
+/* Where a case came from: the data file and its line, as for every loaded row. */
+static void set_case_source(cell *c, const as_ingest_ctx *cx, int64_t line) {
+    set_text(&c[CASE_SOURCE], cx->source, strlen(cx->source));
+    c[CASE_SOURCE_LINE].type = 2;
+    c[CASE_SOURCE_LINE].i = line;
+}
 static as_status order_record(src_run *sr, const as_csv_field *f, int64_t line, const char *raw, size_t raw_n,
                               as_error *err) {
     as_ingest_ctx *cx = sr->cx;
@@ -556,9 +563,7 @@ static as_status order_record(src_run *sr, const as_csv_field *f, int64_t line, 
     }
     c[CASE_OPENED].type = 2;
     c[CASE_OPENED].i = at;
-    set_text(&c[CASE_SOURCE], cx->source, strlen(cx->source));
-    c[CASE_SOURCE_LINE].type = 2;
-    c[CASE_SOURCE_LINE].i = line;
+    set_case_source(c, cx, line);
     return add_case(sr, c, err);
 }
 
@@ -615,9 +620,7 @@ static as_status review_record(src_run *sr, const as_csv_field *f, int64_t line,
     set_text(&c[CASE_KIND], r->case_kind, strlen(r->case_kind));
     set_reason(c, v[F_REASON].present ? &v[F_REASON] : &v[F_TEXT]);
     c[CASE_OPENED] = field_cell(sr, F_CREATED_AT);
-    set_text(&c[CASE_SOURCE], cx->source, strlen(cx->source));
-    c[CASE_SOURCE_LINE].type = 2;
-    c[CASE_SOURCE_LINE].i = line;
+    set_case_source(c, cx, line);
     return add_case(sr, c, err);
 }
 

@@ -7,6 +7,7 @@
 #include "features/features.h"
 #include "store/store.h"
 #include "test.h"
+#include "test_db.h"
 
 static char dir[256];
 
@@ -53,15 +54,6 @@ static char *dump(as_db *db, const char *table, const char *meta_key, const char
     as__buf_free(&sql);
     as__buf_cstr(&out);
     return out.data;
-}
-
-static int64_t scalar(as_db *db, const char *sql) {
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
 }
 
 static as_db *small_shop(const char *name) {
@@ -129,8 +121,8 @@ static void pit_at(int moment) {
     as_build_stats bs;
     CHECK_OK(as_build(db, &bp, &bs, &err), &err);
     CHECK(bs.purchase_lines > 2400 && bs.orders > 600);
-    CHECK(scalar(db, "SELECT count(*) FROM orders WHERE carrier IS NOT NULL") > 0);
-    int64_t T = scalar(db, "SELECT ordered_at FROM features ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM features)");
+    CHECK(q_int(db, "SELECT count(*) FROM orders WHERE carrier IS NOT NULL") > 0);
+    int64_t T = q_int(db, "SELECT ordered_at FROM features ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM features)");
     /* At moment "delivery" a row also holds its order's own delivery: it is fixed once the order is delivered. */
     char where[512];
     snprintf(where, sizeof where, "ordered_at < %lld", (long long)T);
@@ -141,7 +133,7 @@ static void pit_at(int moment) {
     char *orders_before = dump(db, "order_features", "order_feature_numeric", where);
     CHECK(lines_before && strlen(lines_before) > 100000);
     CHECK(orders_before && strlen(orders_before) > 30000);
-    int64_t pos_before = scalar(db, "SELECT sum(label) FROM features");
+    int64_t pos_before = q_int(db, "SELECT sum(label) FROM features");
 
     change_the_future(db, T);
     CHECK_OK(as_build(db, &bp, &bs, &err), &err);
@@ -153,7 +145,7 @@ static void pit_at(int moment) {
               "moment %d: an order feature before T changed when only the future changed", moment);
     /* Labels of purchases within the horizon before T do change: the cases added after T name them (a label looks
      * H days ahead by definition — that is why the time split leaves a gap of H). Only features must not. */
-    CHECK(scalar(db, "SELECT sum(label) FROM features") != pos_before);
+    CHECK(q_int(db, "SELECT sum(label) FROM features") != pos_before);
 
     /* The check has teeth: one case in the past changes features before T. */
     exec(db, "INSERT INTO cases(case_id, customer_id, product_id, kind, opened_at) SELECT 'past', customer_id,"
@@ -246,17 +238,17 @@ static void test_orders_balances_hashes(void) {
     bp.hash_buckets = 8;
     as_build_stats bs;
     CHECK_OK(as_build(db, &bp, &bs, &err), &err);
-    CHECK(scalar(db, "SELECT count(*) FROM order_features") == bs.orders);
-    CHECK(scalar(db, "SELECT count(DISTINCT order_id) FROM features") == bs.orders);
+    CHECK(q_int(db, "SELECT count(*) FROM order_features") == bs.orders);
+    CHECK(q_int(db, "SELECT count(DISTINCT order_id) FROM features") == bs.orders);
     /* an order is positive exactly when one of its lines is */
-    CHECK(scalar(db, "SELECT count(*) FROM order_features o JOIN (SELECT order_id, max(label) AS l FROM features"
+    CHECK(q_int(db, "SELECT count(*) FROM order_features o JOIN (SELECT order_id, max(label) AS l FROM features"
                      " GROUP BY order_id) f ON f.order_id = o.order_id WHERE o.label IS NOT f.l") == 0);
-    CHECK(scalar(db, "SELECT sum(label) FROM order_features") == bs.order_positives);
+    CHECK(q_int(db, "SELECT sum(label) FROM order_features") == bs.order_positives);
     CHECK(bs.order_positives > 0 && bs.order_positives < bs.orders_labelled);
     /* its kind is the kind of one of its positive lines */
-    CHECK(scalar(db, "SELECT count(*) FROM order_features o WHERE o.label = 1 AND o.label_kind NOT IN"
+    CHECK(q_int(db, "SELECT count(*) FROM order_features o WHERE o.label = 1 AND o.label_kind NOT IN"
                      " (SELECT label_kind FROM features f WHERE f.order_id = o.order_id AND f.label = 1)") == 0);
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE (label IS NULL) != (label_kind IS NULL) OR"
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE (label IS NULL) != (label_kind IS NULL) OR"
                      " (label = 0) != (label_kind = 'none') OR (label = 0) != (label_reason = 'none')") == 0);
     as_class_balance *bal[] = {&bs.line_kind, &bs.line_reason, &bs.order_kind, &bs.order_reason};
     int64_t want[] = {bs.labelled, bs.labelled, bs.orders_labelled, bs.orders_labelled};
@@ -269,18 +261,18 @@ static void test_orders_balances_hashes(void) {
         CHECK(bal[k]->n >= 3);
     }
     CHECK(bal[0]->count[0] == bs.labelled - bs.positives);
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE label_kind = 'return'") == bs.line_kind.count[1]);
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE label_kind = 'return'") == bs.line_kind.count[1]);
     CHECK_STR(bs.line_kind.name[1], "return");     /* the simulated shop's most common kind */
     /* hashed words: descriptions 0/1 and the same for every row of a product; reasons are counts per earlier case */
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE desc_hash_00 NOT IN (0, 1)") == 0);
-    CHECK(scalar(db, "SELECT count(DISTINCT product_id) FROM (SELECT product_id FROM features GROUP BY product_id"
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE desc_hash_00 NOT IN (0, 1)") == 0);
+    CHECK(q_int(db, "SELECT count(DISTINCT product_id) FROM (SELECT product_id FROM features GROUP BY product_id"
                      " HAVING count(DISTINCT desc_hash_03) > 1)") == 0);
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE desc_hash_00 + desc_hash_01 + desc_hash_02 + desc_hash_03 +"
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE desc_hash_00 + desc_hash_01 + desc_hash_02 + desc_hash_03 +"
                      " desc_hash_04 + desc_hash_05 + desc_hash_06 + desc_hash_07 = 0") < bs.purchase_lines / 2);
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE reason_hash_00 + reason_hash_01 + reason_hash_02 +"
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE reason_hash_00 + reason_hash_01 + reason_hash_02 +"
                      " reason_hash_03 + reason_hash_04 + reason_hash_05 + reason_hash_06 + reason_hash_07 > 0") > 100);
     /* a product's first row knows no case of it */
-    CHECK(scalar(db, "SELECT count(*) FROM features WHERE prod_is_new = 1 AND reason_hash_00 + reason_hash_01 +"
+    CHECK(q_int(db, "SELECT count(*) FROM features WHERE prod_is_new = 1 AND reason_hash_00 + reason_hash_01 +"
                      " reason_hash_02 + reason_hash_03 > 0") == 0);
     as_db_close(db);
 }

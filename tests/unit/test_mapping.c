@@ -6,27 +6,9 @@
 #include "ingest/mapping.h"
 #include "store/store.h"
 #include "test.h"
+#include "test_db.h"
 
 static char dir[256];
-
-static int64_t q_int(as_db *db, const char *sql) {
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static void q_text(as_db *db, const char *sql, char *buf, size_t n) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(st, 0);
-        snprintf(buf, n, "%s", t ? (const char *)t : "(null)");
-    }
-    sqlite3_finalize(st);
-}
 
 /* Parses text; returns the status and leaves the message in err. */
 static as_status parse(const char *text, as_error *err) {
