@@ -466,13 +466,8 @@ as_status as_score_csv(const as_model *m, const char *csv_path, const char *out_
     if (m->n_classes <= 2) {
         fputs("row,probability,predicted,top_reasons\n", f);
     } else {
-        fputs("row,predicted", f);
-        char name[320];
-        for (int k = 0; k < m->n_classes; k++) {
-            snprintf(name, sizeof name, "probability_%s", m->class_labels[k]);
-            fputc(',', f);
-            csv_text(f, name);
-        }
+        fputs("row", f);
+        write_class_header(f, m);
         fputs(",top_reasons\n", f);
     }
     double sum = 0;
