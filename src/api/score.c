@@ -224,11 +224,16 @@ static as_status check_model_columns(as_db *db, const as_model *m, const char *t
                            db->path);
     for (size_t k = 0; !st && k < m->n_num + m->n_cat; k++) {
         const char *name = k < m->n_num ? m->num_names[k] : m->cats[k - m->n_num].name;
-        if (!as__strmap_get(&cols, name, strlen(name)))
+        if (!as__strmap_get(&cols, name, strlen(name))) {
+            char opts[96] = "the options the model was trained on";
+            if (m->build_moment >= 0)
+                snprintf(opts, sizeof opts, "--moment %s --hash-buckets %d (the model's)",
+                         m->build_moment == 1 ? "delivery" : "order", m->build_hash_buckets);
             st = as__err(err, AS_ERR_FORMAT, "the model reads column '%s', which the %s table of %s does not have "
                          "(its features were built by another version or with other options): run `aftersales "
-                         "build --db %s` again with the options the model was trained on, or train the model again "
-                         "on these features", name, table, db->path, db->path);
+                         "build --db %s` again with %s, or train the model again on these features", name, table,
+                         db->path, db->path, opts);
+        }
     }
     *has_label = !st && as__strmap_get(&cols, label_col, strlen(label_col)) != NULL;
     as__strmap_free(&cols);

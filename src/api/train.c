@@ -547,8 +547,8 @@ static as_status assign_classes(shop_rows *r, raw_class *raw, int n_raw, const i
         }
     }
     if (o)
-        as__report_warn(rep, "%ss with fewer than %d training rows are merged into class 'other': %s", what,
-                        AS_TARGET_MIN_CLASS_ROWS, list);
+        as__report_warn(rep, "values of the %s with fewer than %d training rows are merged into class 'other': %s",
+                        what, AS_TARGET_MIN_CLASS_ROWS, list);
     if (u && other >= 0)
         as__report_warn(rep, "test rows of a %s no training row has count as 'other': %s", what, unseen);
     else if (u)
@@ -801,6 +801,12 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         goto out;
     }
     m->horizon_days = horizon;
+    {
+        char v[32];
+        as_error ignore;
+        if (as__db_meta_get(db, "build_moment", v, sizeof v, &ignore) == AS_OK) m->build_moment = strcmp(v, "delivery") == 0;
+        if (as__db_meta_get(db, "build_hash_buckets", v, sizeof v, &ignore) == AS_OK) m->build_hash_buckets = atoi(v);
+    }
     m->target_level = params->target_level;
     m->target_label = params->target_label;
     m->feature_set = params->feature_set;

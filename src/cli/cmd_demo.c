@@ -92,12 +92,13 @@ int cmd_demo(int argc, char **argv) {
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
-    enum { F_SHOP, F_DB, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, N_FILES };
-    static const char *const names[N_FILES] = {"shop", "shop.db", "model.json", "metrics.json",
+    enum { F_SHOP, F_DB, F_KEY, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, N_FILES };
+    static const char *const names[N_FILES] = {"shop", "shop.db", "shop.db.key", "model.json", "metrics.json",
                                                "scores_lines.csv", "scores_orders.csv", "quality.csv"};
     static const char *const what[N_FILES] = {
         "simulated shop: canonical CSV files and the planted ground truth",
         "SQLite database: canonical tables, rejects, features",
+        "pseudonymization key (kept between runs, so pseudonyms stay the same; keep it private)",
         "model: preprocessing and coefficients",
         "metrics of the train and test windows (JSON)",
         "risk per purchase line in the test window",

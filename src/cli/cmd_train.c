@@ -150,7 +150,7 @@ static const char *solver_name(int s) {
     case AS_SOLVER_TRON: return "tron";
     case AS_SOLVER_NEWTON_CHOLESKY: return "newton-cholesky";
     case AS_SOLVER_LBFGS: return "lbfgs";
-    default: return "newton";
+    default: return "newton (Newton-Cholesky or trust-region, chosen by size)";
     }
 }
 
@@ -491,6 +491,9 @@ int cmd_train(int argc, char **argv) {
     if (db_path && target &&
         !cli_parse_choice(cmd, "--target", target, level_names, level_values, &tp.target_level))
         return CLI_EXIT_USAGE;
+    if (tp.target_level == AS_TARGET_ORDER && tp.feature_set == AS_FEATURES_MAIN)
+        return cli_usage_error(cmd, "--features main is the first version's line features; order-level models use "
+                               "--features all (the default)");
     if (db_path && (positive || n_na || drop_given || weight_column || impute_given))
         return cli_usage_error(cmd, "--positive, --na, --drop, --max-levels, --weight and --impute apply only with "
                                "--csv");

@@ -19,6 +19,8 @@ as_model *as__model_new(void) {
         m->n_classes = 2;
         m->kind = AS_MODEL_LOGREG;
         m->impute = AS_IMPUTE_DROP;
+        m->build_moment = -1;
+        m->build_hash_buckets = -1;
     }
     return m;
 }
@@ -272,6 +274,9 @@ static void put_target(FILE *f, const as_model *m) {
     int lv = m->target_level == 1, lb = m->target_label >= 0 && m->target_label <= 2 ? m->target_label : 0;
     fprintf(f, "  \"target_level\": \"%s\",\n  \"target_label\": \"%s\",\n  \"feature_set\": \"%s\",\n",
             level_names[lv], label_names[lb], set_names[m->feature_set == 1]);
+    if (m->build_moment >= 0)
+        fprintf(f, "  \"build_options\": {\"moment\": \"%s\", \"hash_buckets\": %d},\n",
+                m->build_moment == 1 ? "delivery" : "order", m->build_hash_buckets);
     fprintf(f, "  \"target_desc\": ");
     put_string(f, m->target_desc ? m->target_desc : "");
     fprintf(f, ",\n  \"class_balance\": {\"train\": ");
@@ -429,6 +434,13 @@ static as_status load_target(const cJSON *root, as_model *m, const char *path, a
     if (m->target_label == 0 && m->n_classes != 2)
         return as__err(err, AS_ERR_FORMAT, "%s: target_label 'any' is binary, but the file lists %d classes", path,
                        m->n_classes);
+    const cJSON *bo = cJSON_GetObjectItemCaseSensitive(root, "build_options");
+    if (cJSON_IsObject(bo)) {
+        const cJSON *mo = cJSON_GetObjectItemCaseSensitive(bo, "moment");
+        const cJSON *hb = cJSON_GetObjectItemCaseSensitive(bo, "hash_buckets");
+        m->build_moment = cJSON_IsString(mo) ? strcmp(mo->valuestring, "delivery") == 0 : -1;
+        m->build_hash_buckets = cJSON_IsNumber(hb) ? hb->valueint : -1;
+    }
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "target_desc");
     if (cJSON_IsString(d) && d->valuestring[0] && !(m->target_desc = as__strdup(d->valuestring)))
         return as__err(err, AS_ERR_NOMEM, "out of memory");

@@ -63,6 +63,8 @@ struct as_model {
     int target_label;          /* as_target_label: binary (any) or multiclass (kind, reason; class 0 "none") */
     int feature_set;           /* as_feature_set the model was trained with */
     char *target_desc;         /* "order line: any case within 90 days"; NULL when not recorded */
+    int build_moment;          /* the build options of the features it was trained on (as_moment; hashed-word */
+    int build_hash_buckets;    /* buckets), so a user can rebuild to match; −1 = not recorded */
 };
 
 as_model *as__model_new(void);

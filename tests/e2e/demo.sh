@@ -10,7 +10,7 @@ check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "
 
 "$bin" demo --out "$work/out" > "$work/demo.txt"
 cat "$work/demo.txt"
-for f in shop.db model.json metrics.json scores_lines.csv scores_orders.csv quality.csv shop/orders.csv shop/truth_products.csv; do
+for f in shop.db shop.db.key model.json metrics.json scores_lines.csv scores_orders.csv quality.csv shop/orders.csv shop/truth_products.csv; do
   check "demo wrote $f" "[ -s '$work/out/$f' ]"
 done
 py() { /usr/bin/python3 -c "$1" "$work/out"; }
@@ -21,7 +21,7 @@ import json,sys,csv
 m=json.load(open(sys.argv[1]+\"/metrics.json\"))
 rows=list(csv.DictReader(open(sys.argv[1]+\"/scores_lines.csv\")))
 labelled=[r for r in rows if r[\"label\"] != \"\"]
-sys.exit(0 if len(labelled) == m[\"test\"][\"rows\"] and all(0 < float(r[\"risk\"]) < 1 for r in rows) else 1)'"
+sys.exit(0 if len(labelled) == m[\"test\"][\"rows\"] and all(0 <= float(r[\"risk\"]) <= 1 for r in rows) else 1)'"
 check "order risk is at least the largest line risk" "py '
 import csv,sys
 sys.exit(0 if all(float(r[\"risk\"]) >= float(r[\"max_line_risk\"]) - 1e-9 for r in csv.DictReader(open(sys.argv[1]+\"/scores_orders.csv\"))) else 1)'"

@@ -84,7 +84,7 @@ set +e
 "$bin" train --db "$work/shop.db" --target orders --out "$work/bad/model.json" 2>/dev/null; rc3=$?
 set -e
 check "costs with a multiclass target: usage error" "[ $rc1 -eq 2 ]"
-check "--features main at order level refused (exit 3)" "[ $rc2 -eq 3 ] && grep -q -- '--features all' '$work/main.err'"
+check "--features main at order level refused (usage error)" "[ $rc2 -eq 2 ] && grep -q -- '--features all' '$work/main.err'"
 check "--target orders: usage error" "[ $rc3 -eq 2 ]"
 
 # a model trained after delivery reads delivery columns; features rebuilt for the order moment lack them
@@ -96,6 +96,7 @@ set +e
 set -e
 cat "$work/delivery.err"
 check "missing model column named, exit 3" "[ $rc -eq 3 ] && grep -q \"reads column '\" '$work/delivery.err' && grep -q 'aftersales build' '$work/delivery.err'"
+check "the model's build options named" "grep -q -- '--moment delivery --hash-buckets 16' '$work/delivery.err'"
 
 echo "targets: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
