@@ -128,6 +128,10 @@ typedef struct as_ingest_stats {
     int key_created;                 /* 1 when this ingest created the key file */
     char key_path[512];              /* the key file used ("" when no column was declared personal) */
     int key_world_readable;          /* 1 when the key file is readable by its group or by others */
+    /* Cases and reviews whose order_id names an order that is not in the orders table (the whole database,
+     * counted after the ingest): they are kept, but no order gets their label. */
+    int64_t orphan_cases;
+    int64_t orphan_reviews;
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);

@@ -436,11 +436,25 @@ static void sql_literal_in_dquotes(char *out, size_t size, const char *text) {
 void cli_ingest_warnings(const char *cmd, const char *input, const char *preset, const char *db_path,
                          const as_ingest_stats *s) {
     if (s->orphan_lines == 1)
-        cli_warnf(cmd, "1 order line names an order that is not in orders.csv; it is loaded but cannot be used "
-                  "until its order is");
+        cli_warnf(cmd, "1 order line names an order that is not in the orders table; it is loaded but cannot be "
+                  "used until its order is");
     else if (s->orphan_lines > 1)
-        cli_warnf(cmd, "%s order lines name an order that is not in orders.csv; they are loaded but cannot be used "
-                  "until their orders are", cli_count(s->orphan_lines));
+        cli_warnf(cmd, "%s order lines name an order that is not in the orders table; they are loaded but cannot "
+                  "be used until their orders are", cli_count(s->orphan_lines));
+    /* A case or review of an order that is not loaded labels nothing: rates built from the loaded orders then
+     * understate the truth, which the user must know. */
+    if (s->orphan_cases == 1)
+        cli_warnf(cmd, "1 case names an order that is not in the orders table; it is loaded but labels no order "
+                  "until its order is");
+    else if (s->orphan_cases > 1)
+        cli_warnf(cmd, "%s cases name an order that is not in the orders table; they are loaded but label no order "
+                  "until their orders are", cli_count(s->orphan_cases));
+    if (s->orphan_reviews == 1)
+        cli_warnf(cmd, "1 review names an order that is not in the orders table; it is loaded but belongs to no "
+                  "order until its order is");
+    else if (s->orphan_reviews > 1)
+        cli_warnf(cmd, "%s reviews name an order that is not in the orders table; they are loaded but belong to no "
+                  "order until their orders are", cli_count(s->orphan_reviews));
     if (s->records_read <= 0 || s->rejected <= 0) return;
     double share = (double)s->rejected / (double)s->records_read;
     if (share <= CLI_REJECT_WARN_SHARE) return;

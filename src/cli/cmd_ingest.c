@@ -96,6 +96,8 @@ static void print_stats(const char *path, const char *preset, const char *db_pat
     if (s->updated > 0 || cli_verbosity_level >= CLI_VERBOSE)
         printf(row, "updated", cli_count(s->updated));
     if (s->orphan_lines > 0) printf(row, "orphan order lines", cli_count(s->orphan_lines));
+    if (s->orphan_cases > 0) printf(row, "orphan cases", cli_count(s->orphan_cases));
+    if (s->orphan_reviews > 0) printf(row, "orphan reviews", cli_count(s->orphan_reviews));
     printf("  rows loaded per table:\n");
     printf(row, "  orders", cli_count(s->orders));
     printf(row, "  order lines", cli_count(s->purchases));
@@ -116,6 +118,10 @@ static void print_stats(const char *path, const char *preset, const char *db_pat
     printf(row, "elapsed", cli_duration(seconds));
     if (s->rejected > 0)
         printf("Rejected records are kept with their line and reason in the table 'rejects' of %s.\n", db_path);
+}
+
+static int is_folder_preset(const char *preset) {
+    return strcmp(preset, "canonical") == 0 || strcmp(preset, "olist") == 0;
 }
 
 int cmd_ingest(int argc, char **argv) {
@@ -247,7 +253,11 @@ int cmd_ingest(int argc, char **argv) {
     if (stats.key_world_readable)
         cli_warnf(cmd, "the key file %s can be read by other users; anyone with it can test guesses against the "
                   "pseudonyms. Make it private with: chmod 600 %s", stats.key_path, stats.key_path);
-    if (stats.records_read == 0)
+    if (stats.records_read == 0 && mapping)
+        cli_warnf(cmd, "the data files %s names have a header but no records: nothing was loaded", path);
+    else if (stats.records_read == 0 && is_folder_preset(preset))
+        cli_warnf(cmd, "the files in %s have a header but no records: nothing was loaded", path);
+    else if (stats.records_read == 0)
         cli_warnf(cmd, "%s has a header but no records: nothing was loaded", path);
     else if (stats.loaded == 0 && stats.updated == 0 && stats.skipped_duplicates > 0)
         cli_printf("Nothing new: every record of %s was already in %s.\n", path, db_path);

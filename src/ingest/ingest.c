@@ -1,6 +1,7 @@
 /* Ingest entry point: opens the transaction, dispatches to the preset, records the outcome. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ingest/ingest.h"
 
@@ -49,6 +50,16 @@ as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stm
     return st;
 }
 
+/* The reason of a record with the wrong number of fields: the counts, and the two usual causes. */
+static void fields_detail(const as_ingest_ctx *cx, char *buf, size_t size, size_t header_n, size_t nf, int64_t line) {
+    char d = cx->reject_delimiter ? cx->reject_delimiter : ',';
+    char shown[8];
+    if (d == '\t') snprintf(shown, sizeof shown, "tab");
+    else snprintf(shown, sizeof shown, "'%c'", d);
+    snprintf(buf, size, "line %lld: expected %zu fields as in the header, found %zu; check the delimiter (%s here) "
+             "and that values holding it are quoted (\"a%cb\")", (long long)line, header_n, nf, shown, d);
+}
+
 /* Re-reads the lines a runaway record swallowed (all of raw after its first line), one line at a time. */
 static as_status reread_lines(as_ingest_ctx *cx, const char *raw, size_t raw_n, int64_t first_line, size_t header_n,
                               as_record_fn fn, void *user, as_error *err) {
@@ -76,11 +87,12 @@ static as_status reread_lines(as_ingest_ctx *cx, const char *raw, size_t raw_n, 
             st = fn(user, f, nf, line, p, n, err);
         } else if (ls == AS_OK || ls == AS_ERR_PARSE) {
             if (ls == AS_OK)
-                snprintf(detail, sizeof detail, "expected %zu fields as in the header, found %zu (line %lld)", header_n,
-                         nf, (long long)line);
+                fields_detail(cx, detail, sizeof detail, header_n, nf, line);
             else
                 snprintf(detail, sizeof detail, "a quote opened on line %lld is not closed on that line", (long long)line);
-            st = as__ingest_reject(cx, line, ls == AS_OK ? "wrong number of fields" : "unbalanced quote", detail, p, n, err);
+            char key[64];
+            snprintf(key, sizeof key, "wrong number of fields (expected %zu)", header_n);
+            st = as__ingest_reject(cx, line, ls == AS_OK ? key : "unbalanced quote", detail, p, n, err);
         } else {
             st = ls;
             *err = lerr;
@@ -120,8 +132,10 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
             continue;
         }
         if (st == AS_OK) {
-            snprintf(detail, sizeof detail, "expected %zu fields as in the header, found %zu", header_n, nf);
-            if ((st = as__ingest_reject(cx, line, "wrong number of fields", detail, raw, raw_n, err))) return st;
+            char key[64];
+            snprintf(key, sizeof key, "wrong number of fields (expected %zu)", header_n);
+            fields_detail(cx, detail, sizeof detail, header_n, nf, line);
+            if ((st = as__ingest_reject(cx, line, key, detail, raw, raw_n, err))) return st;
         } else {
             as_error perr = *err;
             if ((st = as__ingest_reject(cx, line, "malformed CSV record", perr.msg, raw, raw_n, err))) return st;
@@ -179,6 +193,21 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     }
     sqlite3_finalize(cx.ins_reject);
     as__buf_free(&cx.scratch);
+    /* Cases and reviews of orders that are not loaded cannot label anything: counted over the whole database
+     * after every source is in, so a later file that brings the orders clears the count. */
+    sqlite3_stmt *q = NULL;
+    if (!st && !(st = as__db_prepare(db, "SELECT (SELECT count(*) FROM cases c WHERE c.order_id IS NOT NULL AND NOT "
+                                         "EXISTS (SELECT 1 FROM orders o WHERE o.order_id = c.order_id)), "
+                                         "(SELECT count(*) FROM reviews r WHERE r.order_id IS NOT NULL AND NOT "
+                                         "EXISTS (SELECT 1 FROM orders o WHERE o.order_id = r.order_id))", &q, err))) {
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            stats->orphan_cases = sqlite3_column_int64(q, 0);
+            stats->orphan_reviews = sqlite3_column_int64(q, 1);
+        } else {
+            st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
+        }
+        sqlite3_finalize(q);
+    }
     if (!st) {
         char v[64];
         snprintf(v, sizeof v, "%s", preset);
@@ -205,9 +234,27 @@ as_status as__ingest_pii_key(as_ingest_ctx *cx, const as_pii_key **key, as_error
             snprintf(def, sizeof def, "%s.key", cx->db->path);
             path = def;
         }
+        /* A database whose pseudonyms were made under one key must never get rows under another: the same
+         * customer would appear twice and joins with the earlier rows would break. meta keeps a fingerprint of
+         * the key (the pseudonym of a fixed text in a domain of its own; it tells nothing about the key). */
+        char have[64] = "";
+        as_error ignore;
+        int known = as__db_meta_get(cx->db, "pii_key_fingerprint", have, sizeof have, &ignore) == AS_OK && have[0];
+        if (known && access(path, F_OK) != 0)
+            return as__err(err, AS_ERR_INVALID, "%s: the pseudonymization key file is missing, but %s was built with "
+                           "a key (fingerprint %s); restore that key file (or pass it with --key-file), or ingest "
+                           "into a new --db. A new key would give every personal value a new pseudonym", path,
+                           cx->db->path, have);
         int created = 0, readable = 0;
-        as_status st = as__pii_key_load(path, 1, &cx->pii_key, &created, &readable, err);
+        as_status st = as__pii_key_load(path, !known, &cx->pii_key, &created, &readable, err);
         if (st) return st;
+        char fp[AS_PII_PSEUDONYM_LEN + 1];
+        as__pii_pseudonym(&cx->pii_key, "aftersales-key-fingerprint", "fingerprint", 11, fp);
+        if (known && strcmp(fp, have) != 0)
+            return as__err(err, AS_ERR_INVALID, "%s was built with another pseudonymization key (fingerprint %s; "
+                           "the key in %s has %s); pass that key with --key-file, or ingest into a new --db",
+                           cx->db->path, have, path, fp);
+        if (!known && (st = as__db_meta_set(cx->db, "pii_key_fingerprint", fp, err))) return st;
         snprintf(cx->stats->key_path, sizeof cx->stats->key_path, "%s", path);
         cx->stats->key_created = created;
         cx->stats->key_world_readable = readable;

@@ -205,17 +205,44 @@ static const char *col_text(const src_run *sr, const as_csv_field *f, int idx, s
     return p;
 }
 
-/* Number with the source's decimal separator; 0 on failure, with *wrong_sep set when the other separator is
- * present. */
-static int parse_number(char decimal, const char *p, size_t n, double *out, int *wrong_sep) {
-    *wrong_sep = 0;
+/* Why a number did not parse (NUM_OK when it did). */
+enum { NUM_OK, NUM_BAD, NUM_WRONG_SEP, NUM_AMBIGUOUS };
+
+/* Number with the source's decimal separator. The other separator is accepted as a thousands separator only
+ * where it cannot be a decimal separator: groups of exactly three digits after a first group of one to three,
+ * and either a decimal part follows ("1.045,00" with decimal comma, "1,045.00" with decimal point) or there are
+ * two groups or more ("1.234.567"). A lone "1.045" with decimal comma could be 1045 or a decimal written with the
+ * wrong separator: NUM_AMBIGUOUS. Returns 1 on success; else 0 with *why set. docs/mapping.md, "Numbers". */
+static int parse_number(char decimal, const char *p, size_t n, double *out, int *why) {
+    *why = NUM_OK;
     char other = decimal == ',' ? '.' : ',';
-    if (memchr(p, other, n)) { *wrong_sep = 1; return 0; }
-    if (decimal == '.') return as__parse_double(p, n, out);
     char b[64];
-    if (n >= sizeof b) return 0;
-    for (size_t i = 0; i < n; i++) b[i] = p[i] == ',' ? '.' : p[i];
-    return as__parse_double(b, n, out);
+    if (n >= sizeof b) { *why = NUM_BAD; return 0; }
+    size_t m = 0;
+    if (memchr(p, other, n)) {
+        size_t i = 0, groups = 0, first = 0;
+        if (i < n && (p[i] == '-' || p[i] == '+')) b[m++] = p[i++];
+        while (i < n && p[i] >= '0' && p[i] <= '9') { b[m++] = p[i++]; first++; }
+        int ok = first >= 1 && first <= 3;
+        while (ok && i < n && p[i] == other) {
+            i++;
+            size_t d = 0;
+            while (i < n && p[i] >= '0' && p[i] <= '9' && d < 4) { b[m++] = p[i++]; d++; }
+            ok = d == 3;
+            groups++;
+        }
+        int decimal_follows = i < n && p[i] == decimal;
+        if (!ok) { *why = NUM_WRONG_SEP; return 0; }
+        if (i < n && !decimal_follows) { *why = NUM_BAD; return 0; }
+        if (i == n && groups == 1) { *why = NUM_AMBIGUOUS; return 0; }
+        for (; i < n; i++) b[m++] = p[i] == other ? '\x01' : p[i];   /* a second "other" after the decimal: bad */
+    } else {
+        memcpy(b, p, n);
+        m = n;
+    }
+    for (size_t i = 0; i < m; i++) if (b[i] == decimal) b[i] = '.';
+    if (!as__parse_double(b, m, out)) { *why = NUM_BAD; return 0; }
+    return 1;
 }
 
 static int parse_when(const map_source *s, const char *p, size_t n, int64_t *out) {
@@ -230,6 +257,21 @@ static void formats_text(const map_source *s, char *buf, size_t size) {
     if (!s->n_formats) { snprintf(buf, size, "iso"); return; }
     for (int i = 0; i < s->n_formats; i++)
         snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? " | " : "", s->formats[i]);
+}
+
+/* The words for a number that did not parse. */
+static const char *number_why(char decimal, int why, const char *otherwise) {
+    if (why == NUM_WRONG_SEP)
+        return decimal == ',' ? "uses the wrong decimal separator ('.' where the mapping says decimal = ,; a '.' "
+                                "counts as a thousands separator only between groups of three digits)"
+                              : "uses the wrong decimal separator (',' where the mapping says decimal = .; a ',' "
+                                "counts as a thousands separator only between groups of three digits)";
+    if (why == NUM_AMBIGUOUS)
+        return decimal == ',' ? "could be a thousands separator or a decimal point (one '.' before three digits and "
+                                "no decimal comma); write the number without thousands separators"
+                              : "could be a thousands separator or a decimal comma (one ',' before three digits and "
+                                "no decimal point); write the number without thousands separators";
+    return otherwise;
 }
 
 typedef struct bad_value { int field; const char *why; const char *key; } bad_value;
@@ -300,19 +342,19 @@ static as_status compute_fields(src_run *sr, const as_csv_field *f, bad_value *b
         }
         v->p = p;
         v->n = n;
-        int ok = 1, wrong = 0;
+        int ok = 1, why = NUM_OK;
         switch (as__map_fields[k].type) {
         case MF_TEXT: break;
         case MF_INT: {
             double d;
-            ok = parse_number(s->decimal, p, n, &d, &wrong) && d == floor(d) && fabs(d) < 9e15;
+            ok = parse_number(s->decimal, p, n, &d, &why) && d == floor(d) && fabs(d) < 9e15;
             if (ok) v->i = (int64_t)d;
-            if (!ok) { bad->why = wrong ? "uses the wrong decimal separator" : "is not a whole number"; }
+            if (!ok) bad->why = number_why(s->decimal, why, "is not a whole number");
             break;
         }
         case MF_REAL: {
-            ok = parse_number(s->decimal, p, n, &v->d, &wrong);
-            if (!ok) bad->why = wrong ? "uses the wrong decimal separator" : "is not a number";
+            ok = parse_number(s->decimal, p, n, &v->d, &why);
+            if (!ok) bad->why = number_why(s->decimal, why, "is not a number");
             else {
                 double lim = (k == F_QUANTITY || k == F_UNIT_PRICE) ? 1e7 : 1e12;
                 if (fabs(v->d) > lim) { ok = 0; bad->why = lim == 1e7 ? "is out of range (at most 1e7 in size)" : "is out of range (at most 1e12 in size)"; }
@@ -326,7 +368,8 @@ static as_status compute_fields(src_run *sr, const as_csv_field *f, bad_value *b
         }
         if (!ok) {
             bad->field = k;
-            bad->key = wrong ? "wrong decimal separator" : as__map_fields[k].type == MF_TIME ? "date does not parse"
+            bad->key = why == NUM_WRONG_SEP ? "wrong decimal separator" : why == NUM_AMBIGUOUS ? "ambiguous separator"
+                     : as__map_fields[k].type == MF_TIME ? "date does not parse"
                      : strstr(bad->why, "range") ? "out of range" : "not a number";
             return AS_OK;
         }
@@ -384,8 +427,8 @@ static int rule_matches(const src_run *sr, const map_rule *r, const as_csv_field
         return 0;
     default: {
         double d;
-        int wrong;
-        if (!n || !parse_number(sr->s->decimal, p, n, &d, &wrong)) return 0;
+        int why;
+        if (!n || !parse_number(sr->s->decimal, p, n, &d, &why)) return 0;
         switch (r->op) {
         case OP_LT: return d < r->number;
         case OP_LE: return d <= r->number;
@@ -711,6 +754,8 @@ static as_status find_files(const as_mapping *m, const map_source *s, const char
     if (rc != 0 || g->gl_pathc == 0) {
         globfree(g);
         memset(g, 0, sizeof *g);
+        if (m->folder_hint)   /* an embedded mapping: its line numbers mean nothing to the user */
+            return as__err(err, AS_ERR_IO, "'%s' is not in %s (nor '%s.gz'); %s", file, dir, file, m->folder_hint);
         return as__err(err, AS_ERR_IO, "%s:%d: %s%s%s file '%s' is not in %s (nor '%s.gz'); put it there, fix the "
                        "name, or point --data-dir at its folder", m->path, line, s ? "[source " : "[lookup",
                        s ? s->name : "", "]", file, dir, file);
@@ -904,13 +949,48 @@ static void finalize_upsert(upsert *u) {
     u->ins = u->upd = NULL;
 }
 
+/* The columns a source reads, in mapping order, each once: "a, b, c" (cut short with "…" when long). */
+static void expected_columns(const map_source *s, char *buf, size_t size) {
+    const char *seen[F_N * MAP_MAX_PARTS + MAP_MAX_RULES * (1 + MAP_MAX_AT) + MAP_MAX_PII];
+    size_t n = 0;
+    for (int k = 0; k < F_N; k++)
+        for (int c = 0; s->fields[k].set && !s->fields[k].constant && c < s->fields[k].ncols; c++)
+            seen[n++] = s->fields[k].cols[c];
+    for (int i = 0; i < s->n_rules; i++) {
+        seen[n++] = s->rules[i].column;
+        for (int a = 0; a < s->rules[i].n_at; a++) seen[n++] = s->rules[i].at_cols[a];
+    }
+    for (int i = 0; i < s->n_pii; i++) seen[n++] = s->pii[i].column;
+    buf[0] = '\0';
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++) dup = strcmp(seen[i], seen[j]) == 0;
+        if (dup) continue;
+        int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", seen[i]);
+        if (w < 0 || (size_t)w >= size - len) {
+            snprintf(buf + (size > 8 ? size - 8 : 0), size > 8 ? 8 : size, ", …");
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
 static as_status load_file(src_run *sr, const char *path, as_error *err) {
     as_ingest_ctx *cx = sr->cx;
     as_csv_reader *r;
     as_csv_field *f;
     size_t nf;
     as_status st = open_data(path, sr->s->delimiter, &r, &f, &nf, err);
-    if (st == AS_ERR_NODATA) return AS_OK;   /* an empty file adds nothing */
+    if (st == AS_ERR_NODATA) {
+        /* No header at all: most often an export that failed half-way; loading nothing would hide it. A file with
+         * a header and no records is fine (it loads nothing). */
+        char cols[600];
+        expected_columns(sr->s, cols, sizeof cols);
+        return as__err(err, AS_ERR_NODATA, "%s is empty (no header line); [source %s] (%s line %d) expects a header "
+                       "with the columns %s. Export the file again, or remove the source from the mapping", path,
+                       sr->s->name, base_name(sr->m->path), sr->s->line, cols);
+    }
     if (st) return st;
     if (nf > 1024) {
         as__csv_close(r);

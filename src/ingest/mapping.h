@@ -116,6 +116,9 @@ typedef struct as_mapping {
     map_lookup lk[MAP_MAX_LOOKUPS];
     int n_lk;
     as_arena arena;
+    /* What to do when a data file is not in the folder, for a mapping the user did not write (a preset's
+     * embedded one): replaces the mapping line and the --data-dir advice in that message. NULL for files. */
+    const char *folder_hint;
 } as_mapping;
 
 /* Parses mapping text (name: how messages call it) into *m. Errors name the mapping line and the fix. */

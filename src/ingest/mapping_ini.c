@@ -289,20 +289,23 @@ static as_status parse_rule(parser *p, map_source *s, map_rule_kind kind, const 
 static as_status parse_personal(parser *p, map_source *s, const char *v, size_t n) {
     const char *items[MAP_MAX_PII + 1];
     int k = split(p, v, n, ',', items, NULL, MAP_MAX_PII + 1);
-    if (k <= 0) return perr(p, "personal needs COLUMN drop|pseudonymize[, COLUMN drop|pseudonymize…]");
+    if (k <= 0) return perr(p, "personal needs COLUMN drop|pseudonymize|keep[, COLUMN drop|pseudonymize|keep…]");
     for (int i = 0; i < k; i++) {
         if (s->n_pii == MAP_MAX_PII) return perr(p, "more than %d personal columns in [source %s]", MAP_MAX_PII, s->name);
         const char *it = items[i];
         size_t in = strlen(it);
         const char *sp = NULL;
         for (size_t j = 0; j < in; j++) if (it[j] == ' ') sp = it + j;
-        if (!sp) return perr(p, "'%s': say what to do with the column: '%s drop' or '%s pseudonymize'", it, it, it);
+        if (!sp)
+            return perr(p, "'%s': say what to do with the column: '%s pseudonymize', '%s drop' or '%s keep'", it, it, it,
+                        it);
         const char *act = sp + 1;
         map_pii *pi = &s->pii[s->n_pii];
         pi->line = p->line;
         if (strcmp(act, "drop") == 0) pi->action = AS_PII_DROP;
         else if (strcmp(act, "pseudonymize") == 0 || strcmp(act, "pseudonymise") == 0) pi->action = AS_PII_PSEUDONYMIZE;
-        else return perr(p, "'%s' is not an action for personal data; use drop or pseudonymize", act);
+        else if (strcmp(act, "keep") == 0) pi->action = AS_PII_KEEP;   /* the user's explicit choice: loaded as is */
+        else return perr(p, "'%s' is not an action for personal data; use pseudonymize, drop or keep", act);
         const char *c = it;
         size_t cn = (size_t)(sp - it);
         trim(&c, &cn);
@@ -482,6 +485,47 @@ static as_status check_source(parser *p, map_source *s) {
     return AS_OK;
 }
 
+static const map_pii *declared(const map_source *s, const char *column) {
+    for (int i = 0; i < s->n_pii; i++)
+        if (strcmp(s->pii[i].column, column) == 0) return &s->pii[i];
+    return NULL;
+}
+
+/* Every mapped column that looks personal by its name, or that another source declares personal, must be
+ * declared in its own source too: otherwise its raw values would be loaded silently, and (for a column another
+ * source pseudonymizes) would not join with that source's pseudonyms. `keep` is the explicit way to load it raw. */
+static as_status check_personal(parser *p, const as_mapping *m) {
+    for (int i = 0; i < m->n_src; i++) {
+        const map_source *s = &m->src[i];
+        for (int f = 0; f < F_N; f++) {
+            const map_value *mv = &s->fields[f];
+            if (!mv->set || mv->constant) continue;
+            for (int c = 0; c < mv->ncols; c++) {
+                const char *col = mv->cols[c];
+                if (!col || declared(s, col)) continue;
+                const map_source *other = NULL;
+                const map_pii *od = NULL;
+                for (int j = 0; j < m->n_src && !other; j++) {
+                    const map_pii *d = j == i ? NULL : declared(&m->src[j], col);
+                    if (d && d->action != AS_PII_KEEP) { other = &m->src[j]; od = d; }
+                }
+                if (!other && !as__pii_name_looks_personal(col)) continue;
+                p->line = mv->line;
+                if (other)
+                    return perr(p, "column '%s' (mapped to %s) is declared personal in [source %s] (line %d) but not in "
+                                "[source %s], so its raw values would be loaded from there%s; declare it: personal = "
+                                "%s %s (or drop, or keep to load it as is)", col, as__map_fields[f].name, other->name,
+                                od->line, s->name, od->action == AS_PII_PSEUDONYMIZE ? " and would not join with the "
+                                "pseudonyms" : "", col, od->action == AS_PII_DROP ? "drop" : "pseudonymize");
+                return perr(p, "column '%s' (mapped to %s) looks like personal data, and [source %s] does not say what to "
+                            "do with it; declare it: personal = %s pseudonymize (or drop, or keep to load it as is)",
+                            col, as__map_fields[f].name, s->name, col);
+            }
+        }
+    }
+    return AS_OK;
+}
+
 as_status as__mapping_parse(const char *text, size_t n, const char *name, as_mapping *m, as_error *err) {
     memset(m, 0, sizeof *m);
     as__arena_init(&m->arena, 1 << 13);
@@ -571,6 +615,7 @@ as_status as__mapping_parse(const char *text, size_t n, const char *name, as_map
             st = perr(&p, "[lookup %s] needs file, key and value (the column to match and the column to use)", m->lk[k].name);
     }
     for (int k = 0; k < m->n_src && !st; k++) st = check_source(&p, &m->src[k]);
+    if (!st) st = check_personal(&p, m);
     if (st) as__mapping_free(m);
     return st;
 }

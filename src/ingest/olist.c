@@ -77,6 +77,10 @@ as_status as__ingest_olist(as_ingest_ctx *cx, const char *dir, as_error *err) {
     as_mapping m;
     as_status st = as__mapping_parse(olist_mapping, sizeof olist_mapping - 1, "olist preset (embedded mapping)", &m, err);
     if (st) return st;
+    m.folder_hint = "pass the folder that holds the Olist CSV files (olist_orders_dataset.csv, "
+                    "olist_order_items_dataset.csv, olist_order_reviews_dataset.csv, olist_products_dataset.csv, "
+                    "product_category_name_translation.csv; parts such as olist_orders_dataset_part4of4.csv and .gz "
+                    "files are found too)";
     st = as__mapping_load(cx, &m, dir, err);
     as__mapping_free(&m);
     return st;

@@ -56,6 +56,29 @@ broken bad_format 's/^dates = %d.%m.%Y %H:%M | %d.%m.%Y$/dates = %d.%m.%Y %I:%M/
 check "bad date format: the directive named" 'grep -q "bad_format.ini:.*%I is not supported" "$work/err.txt"'
 broken unknown_key 's/^decimal = ,$/decimals = ,/' || true
 check "unknown key: suggestion" 'grep -q "did you mean .decimal.?" "$work/err.txt"'
+# a column another source pseudonymizes, forgotten in the returns source: refused before anything is loaded
+broken forgot_personal '/^\[source returns\]/,$ {/^personal = /d}' || true
+check "forgotten personal column: file, line and fix" 'grep -q "forgot_personal.ini:[0-9]*: column .Kundenmail. (mapped to customer_id) is declared personal in \[source orders\].*declare it: personal = Kundenmail pseudonymize (or drop, or keep to load it as is)" "$work/err.txt"'
+check "forgotten personal column: no database left" '[ ! -e "$work/forgot_personal.db" ]'
+
+# ---- 2b. the key of a database is fixed by its first use ----
+cp "$work/garden.db" "$work/keyed.db"
+if "$bin" ingest --mapping "$src/docs/examples/garden-shop.ini" --data-dir "$src/tests/data/mapping" \
+     --db "$work/keyed.db" --key-file "$work/new.key" > /dev/null 2> "$work/err.txt"; then echo "FAILED: a new key was accepted"; fi
+cat "$work/err.txt"
+fp=$(sqlite3 "$work/keyed.db" "SELECT value FROM meta WHERE key = 'pii_key_fingerprint'")
+check "fingerprint stored"              '[ ${#fp} -eq 22 ] && [ "${fp:0:2}" = px ]'
+check "missing key file: refused, named" 'grep -q "new.key: the pseudonymization key file is missing.*fingerprint $fp" "$work/err.txt"'
+check "missing key file: not created"   '[ ! -e "$work/new.key" ]'
+head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" > "$work/new.key"; echo >> "$work/new.key"; chmod 600 "$work/new.key"
+if "$bin" ingest --mapping "$src/docs/examples/garden-shop.ini" --data-dir "$src/tests/data/mapping" \
+     --db "$work/keyed.db" --key-file "$work/new.key" > /dev/null 2> "$work/err.txt"; then echo "FAILED: another key was accepted"; fi
+cat "$work/err.txt"
+check "another key: refused with the fingerprint" 'grep -q "was built with another pseudonymization key (fingerprint $fp.*pass that key with --key-file, or ingest into a new --db" "$work/err.txt"'
+check "another key: customers not doubled" '[ "$(sqlite3 "$work/keyed.db" "SELECT count(*) FROM customers")" -eq 2 ]'
+"$bin" ingest --mapping "$src/docs/examples/garden-shop.ini" --data-dir "$src/tests/data/mapping" \
+  --db "$work/keyed.db" --key-file "$work/garden.key" > /dev/null
+check "the right key: accepted, nothing new" '[ "$(sqlite3 "$work/keyed.db" "SELECT count(*) FROM customers")" -eq 2 ]'
 
 # ---- 3. online-retail.ini reproduces the preset ----
 data="${AS_SHARED_DATA:-$src/../shared/data/raw}/uci-online-retail/online_retail.csv.gz"

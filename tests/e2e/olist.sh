@@ -45,12 +45,16 @@ print("cancels", len(cancels))
 print("orphans", int(orphans))
 print("translated", len(translated))
 print("cancel_sum_at", int(sum(pd.to_datetime(cancel_dates).astype("int64") // 10**9)))
+have = set(orders.order_id)
+print("orphan_reviews", int((~revs.order_id.isin(have)).sum()))
+print("orphan_cases", int((~complaints.order_id.isin(have)).sum()))
 print("complaint_with_text", int(((complaints.review_comment_title.str.strip() != "") | (complaints.review_comment_message.str.strip() != "")).sum()))
 PY
 cat "$work/expected.txt"
 e() { awk -v k="$1" '$1 == k { print $2 }' "$work/expected.txt"; }
 start=$(date +%s.%N)
-"$bin" ingest --preset olist "$dir" --db "$work/olist.db" | tee "$work/ingest.txt"
+"$bin" ingest --preset olist "$dir" --db "$work/olist.db" 2> "$work/ingest.err" | tee "$work/ingest.txt"
+cat "$work/ingest.err"
 echo "ingest time: $(echo "$(date +%s.%N) - $start" | bc) s"
 q() { sqlite3 "$work/olist.db" "$1"; }
 check "orders"              '[ "$(q "SELECT count(*) FROM orders")" -eq "$(e orders)" ]'
@@ -63,6 +67,15 @@ check "cancel cases"        '[ "$(q "SELECT count(*) FROM cases WHERE kind = \"c
 check "cancel at last known timestamp" '[ "$(q "SELECT sum(opened_at) FROM cases WHERE kind = \"cancel\"")" -eq "$(e cancel_sum_at)" ]'
 check "complaints with a reason have a reason class" '[ "$(q "SELECT count(*) FROM cases WHERE kind = \"complaint\" AND reason IS NOT NULL AND reason_class IS NOT NULL")" -eq "$(e complaint_with_text)" ]'
 check "orphan lines reported" 'grep -Eq "orphan order lines +$(e orphans | sed ":a;s/\B[0-9]\{3\}\>/,&/;ta")" "$work/ingest.txt" || grep -Eq "orphan.* $(e orphans)\b" "$work/ingest.txt"'
+commas() { echo "$1" | sed ":a;s/\B[0-9]\{3\}\>/,&/;ta"; }
+check "orphan lines warned: the orders table" 'grep -q "$(commas "$(e orphans)") order lines name an order that is not in the orders table" "$work/ingest.err"'
+check "orphan reviews warned" 'grep -q "$(commas "$(e orphan_reviews)") reviews name an order that is not in the orders table" "$work/ingest.err"'
+check "orphan cases warned"   'grep -q "$(commas "$(e orphan_cases)") cases name an order that is not in the orders table" "$work/ingest.err"'
+check "orphan reviews counted" '[ "$(q "SELECT count(*) FROM reviews r WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = r.order_id)")" -eq "$(e orphan_reviews)" ]'
+mkdir -p "$work/not-olist"
+if "$bin" ingest --preset olist "$work/not-olist" --db "$work/wrong.db" > /dev/null 2> "$work/wrong.err"; then echo "FAILED: an empty folder was accepted"; fi
+cat "$work/wrong.err"
+check "wrong folder: what to pass" 'grep -q "pass the folder that holds the Olist CSV files" "$work/wrong.err" && ! grep -q -- "--data-dir" "$work/wrong.err"'
 check "orphan lines kept"   '[ "$(q "SELECT count(*) FROM order_lines ol WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = ol.order_id)")" -eq "$(e orphans)" ]'
 check "translated categories" '[ "$(q "SELECT count(*) FROM products WHERE category IN (\"bed_bath_table\",\"health_beauty\",\"sports_leisure\",\"furniture_decor\",\"computers_accessories\",\"housewares\",\"watches_gifts\",\"telephony\",\"garden_tools\",\"auto\",\"toys\",\"cool_stuff\",\"perfumery\",\"baby\",\"electronics\",\"stationery\",\"fashion_bags_accessories\",\"pet_shop\",\"office_furniture\",\"consoles_games\",\"luggage_accessories\",\"construction_tools_construction\",\"home_appliances\",\"musical_instruments\",\"small_appliances\",\"home_construction\",\"books_general_interest\",\"food\",\"furniture_living_room\",\"home_confort\",\"drinks\",\"audio\",\"market_place\",\"construction_tools_lights\",\"air_conditioning\",\"kitchen_dining_laundry_garden_furniture\",\"food_drink\",\"industry_commerce_and_business\",\"books_technical\",\"fashion_shoes\",\"home_appliances_2\",\"costruction_tools_garden\",\"agro_industry_and_commerce\",\"art\",\"computers\",\"signaling_and_security\",\"construction_tools_safety\",\"christmas_supplies\",\"fashion_male_clothing\",\"fashion_underwear_beach\",\"furniture_bedroom\",\"costruction_tools_tools\",\"tablets_printing_image\",\"small_appliances_home_oven_and_coffee\",\"cine_photo\",\"dvds_blu_ray\",\"fixed_telephony\",\"books_imported\",\"furniture_mattress_and_upholstery\",\"music\",\"party_supplies\",\"fashio_female_clothing\",\"fashion_sport\",\"arts_and_craftmanship\",\"flowers\",\"diapers_and_hygiene\",\"la_cuisine\",\"cds_dvds_musicals\",\"home_comfort_2\",\"security_and_services\",\"fashion_childrens_clothes\")")" -eq "$(e translated)" ]'
 check "nothing rejected"    '[ "$(q "SELECT count(*) FROM rejects")" -eq 0 ]'

@@ -47,6 +47,13 @@ static void test_online_retail(void) {
     CHECK(q_int(db, "SELECT count(*) FROM rejects") == 3);
     CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%InvoiceDate%'") == 7);
     CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%fields%'") == 8);
+    q_text(db, "SELECT reason FROM rejects WHERE line = 8", buf, sizeof buf);
+    CHECK_MSG(strstr(buf, "expected 8 fields as in the header, found 9") && strstr(buf, "check the delimiter (',' here)")
+              && strstr(buf, "quoted"), "%s", buf);
+    int grouped = 0;
+    for (int i = 0; i < s.n_reject_reasons; i++)
+        grouped += strcmp(s.reject_reason[i], "wrong number of fields (expected 8)") == 0 && s.reject_count[i] == 1;
+    CHECK(grouped == 1);
     q_text(db, "SELECT raw FROM rejects WHERE line = 8", buf, sizeof buf);
     CHECK_STR(buf, "536382,22633,\"HAND, WARMER\",3,2010-12-06 10:00:00,1.85,12345,France,extra");
     q_text(db, "SELECT customer_id FROM cases", buf, sizeof buf);
@@ -222,6 +229,74 @@ static void test_canonical(void) {
     as_db_close(db);
 }
 
+
+/* The pseudonymization key of a database is fixed by its first use: a missing key file is not replaced by a new
+ * key, and another key is refused, so no customer is split across two pseudonyms. */
+static void test_key_fingerprint(void) {
+    as_error err = {0};
+    char sub[300], db_path[512], map[512], key[512], other_key[512];
+    snprintf(sub, sizeof sub, "%s/keyed", dir);
+    mkdir(sub, 0700);
+    write_file("keyed/o.csv", "id,at,mail\n1,2024-01-02,ann@example.org\n2,2024-01-03,bob@example.org\n");
+    write_file("keyed/m.ini", "[source o]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\n"
+                              "customer_id = mail\npersonal = mail pseudonymize\n");
+    snprintf(map, sizeof map, "%s/m.ini", sub);
+    snprintf(db_path, sizeof db_path, "%s/keyed.db", dir);
+    snprintf(key, sizeof key, "%s/keyed.db.key", dir);       /* the default: the database path + ".key" */
+    snprintf(other_key, sizeof other_key, "%s/other.key", dir);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "mapping";
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.key_created == 1 && s.pseudonymized == 2);
+    char fp[64];
+    q_text(db, "SELECT value FROM meta WHERE key = 'pii_key_fingerprint'", fp, sizeof fp);
+    CHECK_MSG(strncmp(fp, "px", 2) == 0 && strlen(fp) == AS_PII_PSEUDONYM_LEN, "%s", fp);
+    /* the fingerprint is not a pseudonym of any loaded value, and not the key */
+    CHECK(q_int(db, "SELECT count(*) FROM orders WHERE customer_id = (SELECT value FROM meta WHERE key = "
+                    "'pii_key_fingerprint')") == 0);
+
+    /* the key file deleted: refused, and no new key made */
+    CHECK(unlink(key) == 0);
+    CHECK(as_ingest(db, map, &ip, &s, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "key file is missing") && strstr(err.msg, fp) && strstr(err.msg, "--key-file") &&
+              strstr(err.msg, "new --db"), "%s", err.msg);
+    CHECK(access(key, F_OK) != 0);
+
+    /* another key: refused with the database's fingerprint, nothing loaded */
+    as_pii_key k2;
+    int made = 0;
+    CHECK_OK(as__pii_key_load(other_key, 1, &k2, &made, NULL, &err), &err);
+    CHECK(made == 1);
+    ip.key_file = other_key;
+    write_file("keyed/o.csv", "id,at,mail\n1,2024-01-02,ann@example.org\n2,2024-01-03,bob@example.org\n"
+                              "3,2024-01-04,ann@example.org\n");
+    CHECK(as_ingest(db, map, &ip, &s, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "was built with another pseudonymization key (fingerprint ") && strstr(err.msg, fp) &&
+              strstr(err.msg, "pass that key with --key-file, or ingest into a new --db"), "%s", err.msg);
+    CHECK(q_int(db, "SELECT count(*) FROM orders") == 2);
+    CHECK(q_int(db, "SELECT count(DISTINCT customer_id) FROM orders") == 2);
+    as_db_close(db);
+
+    /* a new database takes other.key; the same key again is accepted and ann's orders share one pseudonym */
+    char db2[512];
+    snprintf(db2, sizeof db2, "%s/keyed2.db", dir);
+    CHECK_OK(as_db_open(db2, &db, &err), &err);
+    if (!db) return;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.key_created == 0 && s.orders == 3);
+    char fp2[64];
+    q_text(db, "SELECT value FROM meta WHERE key = 'pii_key_fingerprint'", fp2, sizeof fp2);
+    CHECK_MSG(strlen(fp2) == AS_PII_PSEUDONYM_LEN && strcmp(fp2, fp) != 0, "%s vs %s", fp2, fp);
+    CHECK(q_int(db, "SELECT count(DISTINCT customer_id) FROM orders") == 2);
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.loaded == 0 && s.skipped_duplicates == 3);
+    as_db_close(db);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "ingest");
     RUN(test_online_retail);
@@ -230,6 +305,7 @@ int main(void) {
     RUN(test_stray_quote_mid_file);
     RUN(test_reingest_updates);
     RUN(test_canonical);
+    RUN(test_key_fingerprint);
     test_rmtree(dir);
     return test_report("ingest");
 }

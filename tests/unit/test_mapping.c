@@ -44,7 +44,9 @@ static void test_parse_errors(void) {
     CHECK(parse("# nothing\n", &err) == AS_ERR_INVALID);
     CHECK(parse(HEAD "ordered_at = when\nreject = qty <= x -> bad\n", &err) == AS_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "not a number"), "%s", err.msg);
-    CHECK(parse(HEAD "ordered_at = when\npersonal = mail keep\n", &err) == AS_ERR_INVALID);
+    CHECK(parse(HEAD "ordered_at = when\npersonal = mail keep\n", &err) == AS_OK);
+    CHECK(parse(HEAD "ordered_at = when\npersonal = mail hide\n", &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "use pseudonymize, drop or keep"), "%s", err.msg);
     CHECK(parse(HEAD "ordered_at = when\ndelimiter = ;;\n", &err) == AS_ERR_INVALID);
 }
 
@@ -154,12 +156,178 @@ static void test_garden_shop(void) {
     as_db_close(db);
 }
 
+
+/* A mapped column that looks personal, or that another source declares personal, must be declared in its own
+ * source; `keep` loads it raw on purpose. */
+static void test_personal_must_be_declared(void) {
+    as_error err;
+    CHECK(parse(HEAD "ordered_at = when\ncustomer_id = E-Mail\n", &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "shop.ini:6:") && strstr(err.msg, "'E-Mail' (mapped to customer_id) looks like personal") &&
+              strstr(err.msg, "declare it: personal = E-Mail pseudonymize (or drop, or keep to load it as is)"),
+              "%s", err.msg);
+    CHECK(parse(HEAD "ordered_at = when\ncustomer_id = E-Mail\npersonal = E-Mail pseudonymize\n", &err) == AS_OK);
+    CHECK(parse(HEAD "ordered_at = when\ncustomer_id = E-Mail\npersonal = E-Mail keep\n", &err) == AS_OK);
+    /* a part of a joined field counts too */
+    CHECK(parse(HEAD "ordered_at = when\nchannel = shop + street\n", &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "shop.ini:6:") && strstr(err.msg, "'street'"), "%s", err.msg);
+    /* declared in one source, forgotten in the other: the forgetful source's line is named */
+    const char *two = "[source orders]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\n"
+                      "customer_id = kunde\npersonal = kunde pseudonymize\n"
+                      "[source returns]\nfile = r.csv\nfeeds = cases\nkind = \"return\"\nopened_at = at\n"
+                      "customer_id = kunde\n";
+    CHECK(parse(two, &err) == AS_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "shop.ini:13:") && strstr(err.msg, "declared personal in [source orders] (line 7)") &&
+              strstr(err.msg, "not in [source returns]") && strstr(err.msg, "personal = kunde pseudonymize"),
+              "%s", err.msg);
+    /* another source's keep is no declaration of personal data */
+    const char *kept = "[source orders]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\n"
+                       "customer_id = kunde\npersonal = kunde keep\n"
+                       "[source returns]\nfile = r.csv\nfeeds = cases\nkind = \"return\"\nopened_at = at\n"
+                       "customer_id = kunde\n";
+    CHECK(parse(kept, &err) == AS_OK);
+
+    /* keep loads the raw value; pseudonymize does not */
+    char sub[512], db_path[600], map[600];
+    snprintf(sub, sizeof sub, "%s/keep", dir);
+    mkdir(sub, 0700);
+    test_write(sub, "o.csv", "id,at,email\n1,2024-01-02,ann@example.org\n");
+    test_write(sub, "keep.ini", "[source o]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\n"
+                                "customer_id = email\npersonal = email keep\n");
+    snprintf(map, sizeof map, "%s/keep.ini", sub);
+    snprintf(db_path, sizeof db_path, "%s/keep.db", dir);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "mapping";
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    char buf[100];
+    q_text(db, "SELECT customer_id FROM orders", buf, sizeof buf);
+    CHECK_STR(buf, "ann@example.org");
+    CHECK(s.pseudonymized == 0);
+    as_db_close(db);
+}
+
+/* Numbers: a thousands separator is accepted where it cannot be a decimal separator; the rest is named. */
+static void test_numbers(void) {
+    char sub[512], db_path[600], map[600];
+    snprintf(sub, sizeof sub, "%s/numbers", dir);
+    mkdir(sub, 0700);
+    test_write(sub, "p.csv", "id;price\n"
+                             "a;1.045,00\n"        /* 1045 */
+                             "b;1.234.567\n"       /* 1234567 */
+                             "c;12,5\n"            /* 12.5 */
+                             "d;1.045\n"           /* 1045 or 1.045? */
+                             "e;149.00\n"          /* the wrong decimal separator */
+                             "f;1.04,5\n"          /* not a grouping */
+                             "g;-2.500,75\n");     /* -2500.75 */
+    test_write(sub, "n.ini", "[source p]\nfile = p.csv\ndelimiter = ;\ndecimal = ,\nfeeds = products\n"
+                             "product_id = id\nlist_price = price\n");
+    snprintf(map, sizeof map, "%s/n.ini", sub);
+    snprintf(db_path, sizeof db_path, "%s/numbers.db", dir);
+    as_db *db = NULL;
+    as_error err = {0};
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "mapping";
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.products == 4 && s.rejected == 3);
+    CHECK(q_int(db, "SELECT count(*) FROM products WHERE product_id = 'a' AND list_price = 1045") == 1);
+    CHECK(q_int(db, "SELECT count(*) FROM products WHERE product_id = 'b' AND list_price = 1234567") == 1);
+    CHECK(q_int(db, "SELECT count(*) FROM products WHERE product_id = 'c' AND list_price = 12.5") == 1);
+    CHECK(q_int(db, "SELECT count(*) FROM products WHERE product_id = 'g' AND list_price = -2500.75") == 1);
+    char buf[600];
+    q_text(db, "SELECT reason FROM rejects WHERE line = 5", buf, sizeof buf);
+    CHECK_MSG(strstr(buf, "'1.045'") && strstr(buf, "could be a thousands separator or a decimal point"), "%s", buf);
+    q_text(db, "SELECT reason FROM rejects WHERE line = 6", buf, sizeof buf);
+    CHECK_MSG(strstr(buf, "'149.00'") && strstr(buf, "wrong decimal separator") &&
+              strstr(buf, "only between groups of three digits"), "%s", buf);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE line = 7 AND reason LIKE '%1.04,5%wrong decimal separator%'") == 1);
+    int found = 0;
+    for (int i = 0; i < s.n_reject_reasons; i++)
+        found += strcmp(s.reject_reason[i], "list_price: ambiguous separator") == 0 && s.reject_count[i] == 1;
+    CHECK(found == 1);
+    as_db_close(db);
+
+    /* decimal point: "1,045.50" is 1045.5 */
+    test_write(sub, "q.csv", "id,price\nx,\"1,045.50\"\ny,\"149,00\"\n");
+    test_write(sub, "q.ini", "[source p]\nfile = q.csv\nfeeds = products\nproduct_id = id\nlist_price = price\n");
+    snprintf(map, sizeof map, "%s/q.ini", sub);
+    snprintf(db_path, sizeof db_path, "%s/numbers2.db", dir);
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.products == 1 && s.rejected == 1);
+    CHECK(q_int(db, "SELECT count(*) FROM products WHERE product_id = 'x' AND list_price = 1045.5") == 1);
+    as_db_close(db);
+}
+
+/* A 0-byte data file is an error naming the file and the columns; a header-only file loads nothing. Cases and
+ * reviews of orders that are not loaded are counted. A wrong Olist folder says what to pass. */
+static void test_empty_files_and_orphans(void) {
+    char sub[512], db_path[600], map[600];
+    snprintf(sub, sizeof sub, "%s/empty", dir);
+    mkdir(sub, 0700);
+    const char *ini = "[source orders]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\nstatus = st\n"
+                      "[source cases]\nfile = c.csv\nfeeds = cases\norder_id = oid\nkind = \"return\"\nopened_at = at\n"
+                      "[source reviews]\nfile = r.csv\nfeeds = reviews\norder_id = oid\nscore = stars\n";
+    test_write(sub, "m.ini", ini);
+    test_write(sub, "o.csv", "");
+    test_write(sub, "c.csv", "oid,at\n");
+    test_write(sub, "r.csv", "oid,stars\n");
+    snprintf(map, sizeof map, "%s/m.ini", sub);
+    snprintf(db_path, sizeof db_path, "%s/empty.db", dir);
+    as_db *db = NULL;
+    as_error err = {0};
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "mapping";
+    as_ingest_stats s;
+    CHECK(as_ingest(db, map, &ip, &s, &err) == AS_ERR_NODATA);
+    CHECK_MSG(strstr(err.msg, "/empty/o.csv is empty (no header line)") && strstr(err.msg, "[source orders]") &&
+              strstr(err.msg, "m.ini line 1") && strstr(err.msg, "columns id, at, st"), "%s", err.msg);
+    /* header only: fine, nothing loaded */
+    test_write(sub, "o.csv", "id,at,st\n");
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.records_read == 0 && s.loaded == 0 && s.rejected == 0);
+    /* orphans: case c2 and reviews of o8, o9 name orders that are not loaded */
+    test_write(sub, "o.csv", "id,at,st\no1,2024-01-01,delivered\n");
+    test_write(sub, "c.csv", "oid,at\no1,2024-01-05\no8,2024-01-06\n");
+    test_write(sub, "r.csv", "oid,stars\no1,5\no8,1\no9,2\n");
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.orders == 1 && s.cases == 2 && s.reviews == 3);
+    CHECK_MSG(s.orphan_cases == 1 && s.orphan_reviews == 2, "orphan cases %lld reviews %lld",
+              (long long)s.orphan_cases, (long long)s.orphan_reviews);
+    /* the orders arrive later: the count is over the whole database, so it clears */
+    test_write(sub, "o.csv", "id,at,st\no1,2024-01-01,delivered\no8,2024-01-02,delivered\no9,2024-01-03,delivered\n");
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(s.orphan_cases == 0 && s.orphan_reviews == 0);
+    as_db_close(db);
+
+    /* the olist preset on a folder without its files */
+    snprintf(db_path, sizeof db_path, "%s/olist.db", dir);
+    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    if (!db) return;
+    ip.preset = "olist";
+    CHECK(as_ingest(db, sub, &ip, &s, &err) == AS_ERR_IO);
+    CHECK_MSG(strstr(err.msg, "pass the folder that holds the Olist CSV files") && !strstr(err.msg, "--data-dir") &&
+              strstr(err.msg, sub), "%s", err.msg);
+    as_db_close(db);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "mapping");
     RUN(test_parse_errors);
     RUN(test_time_formats);
     RUN(test_load_rules);
     RUN(test_garden_shop);
+    RUN(test_personal_must_be_declared);
+    RUN(test_numbers);
+    RUN(test_empty_files_and_orphans);
     test_rmtree(dir);
     return test_report("mapping");
 }
