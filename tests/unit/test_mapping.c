@@ -10,6 +10,21 @@
 
 static char dir[256];
 
+/* Opens (creating) dir/NAME; NULL after a failed check. */
+static as_db *open_db(const char *name, as_error *err) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    as_db *db = NULL;
+    CHECK_OK(as_db_open(path, &db, err), err);
+    return db;
+}
+
+static as_ingest_params mapping_params(void) {
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "mapping";
+    return ip;
+}
+
 /* Parses text; returns the status and leaves the message in err. */
 static as_status parse(const char *text, as_error *err) {
     as_mapping m;
@@ -66,7 +81,7 @@ static void test_time_formats(void) {
 
 /* A line-level export with rules, generated line numbers and an orders file that is only a slice. */
 static void test_load_rules(void) {
-    char sub[512], db_path[600], map[600];
+    char sub[512], map[600];
     snprintf(sub, sizeof sub, "%s/rules", dir);
     mkdir(sub, 0700);
     test_write(sub, "sales.csv",
@@ -85,13 +100,10 @@ static void test_load_rules(void) {
                "charge = code in SHIP\ncase = inv starts-with R -> return without order\n"
                "reject = qty <= 0 -> not a sale\n");
     snprintf(map, sizeof map, "%s/shop.ini", sub);
-    snprintf(db_path, sizeof db_path, "%s/rules.db", dir);
-    as_db *db = NULL;
     as_error err = {0};
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_db *db = open_db("rules.db", &err);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "mapping";
+    as_ingest_params ip = mapping_params();
     as_ingest_stats s;
     CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
     CHECK(s.records_read == 7);
@@ -128,16 +140,13 @@ static void test_load_rules(void) {
  * e-mail addresses as customer ids (pseudonymized). */
 static void test_garden_shop(void) {
     const char *src = getenv("AS_SOURCE_DIR");
-    char map[1024], data[1024], db_path[600];
+    char map[1024], data[1024];
     snprintf(map, sizeof map, "%s/docs/examples/garden-shop.ini", src ? src : ".");
     snprintf(data, sizeof data, "%s/tests/data/mapping", src ? src : ".");
-    snprintf(db_path, sizeof db_path, "%s/garden.db", dir);
-    as_db *db = NULL;
     as_error err = {0};
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_db *db = open_db("garden.db", &err);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "mapping";
+    as_ingest_params ip = mapping_params();
     ip.data_dir = data;
     as_ingest_stats s;
     CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
@@ -187,19 +196,16 @@ static void test_personal_must_be_declared(void) {
     CHECK(parse(kept, &err) == AS_OK);
 
     /* keep loads the raw value; pseudonymize does not */
-    char sub[512], db_path[600], map[600];
+    char sub[512], map[600];
     snprintf(sub, sizeof sub, "%s/keep", dir);
     mkdir(sub, 0700);
     test_write(sub, "o.csv", "id,at,email\n1,2024-01-02,ann@example.org\n");
     test_write(sub, "keep.ini", "[source o]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\n"
                                 "customer_id = email\npersonal = email keep\n");
     snprintf(map, sizeof map, "%s/keep.ini", sub);
-    snprintf(db_path, sizeof db_path, "%s/keep.db", dir);
-    as_db *db = NULL;
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_db *db = open_db("keep.db", &err);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "mapping";
+    as_ingest_params ip = mapping_params();
     as_ingest_stats s;
     CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
     char buf[100];
@@ -211,7 +217,7 @@ static void test_personal_must_be_declared(void) {
 
 /* Numbers: a thousands separator is accepted where it cannot be a decimal separator; the rest is named. */
 static void test_numbers(void) {
-    char sub[512], db_path[600], map[600];
+    char sub[512], map[600];
     snprintf(sub, sizeof sub, "%s/numbers", dir);
     mkdir(sub, 0700);
     test_write(sub, "p.csv", "id;price\n"
@@ -225,13 +231,10 @@ static void test_numbers(void) {
     test_write(sub, "n.ini", "[source p]\nfile = p.csv\ndelimiter = ;\ndecimal = ,\nfeeds = products\n"
                              "product_id = id\nlist_price = price\n");
     snprintf(map, sizeof map, "%s/n.ini", sub);
-    snprintf(db_path, sizeof db_path, "%s/numbers.db", dir);
-    as_db *db = NULL;
     as_error err = {0};
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_db *db = open_db("numbers.db", &err);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "mapping";
+    as_ingest_params ip = mapping_params();
     as_ingest_stats s;
     CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
     CHECK(s.products == 4 && s.rejected == 3);
@@ -256,8 +259,7 @@ static void test_numbers(void) {
     test_write(sub, "q.csv", "id,price\nx,\"1,045.50\"\ny,\"149,00\"\n");
     test_write(sub, "q.ini", "[source p]\nfile = q.csv\nfeeds = products\nproduct_id = id\nlist_price = price\n");
     snprintf(map, sizeof map, "%s/q.ini", sub);
-    snprintf(db_path, sizeof db_path, "%s/numbers2.db", dir);
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    db = open_db("numbers2.db", &err);
     if (!db) return;
     CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
     CHECK(s.products == 1 && s.rejected == 1);
@@ -268,7 +270,7 @@ static void test_numbers(void) {
 /* A 0-byte data file is an error naming the file and the columns; a header-only file loads nothing. Cases and
  * reviews of orders that are not loaded are counted. A wrong Olist folder says what to pass. */
 static void test_empty_files_and_orphans(void) {
-    char sub[512], db_path[600], map[600];
+    char sub[512], map[600];
     snprintf(sub, sizeof sub, "%s/empty", dir);
     mkdir(sub, 0700);
     const char *ini = "[source orders]\nfile = o.csv\nfeeds = orders\norder_id = id\nordered_at = at\nstatus = st\n"
@@ -279,13 +281,10 @@ static void test_empty_files_and_orphans(void) {
     test_write(sub, "c.csv", "oid,at\n");
     test_write(sub, "r.csv", "oid,stars\n");
     snprintf(map, sizeof map, "%s/m.ini", sub);
-    snprintf(db_path, sizeof db_path, "%s/empty.db", dir);
-    as_db *db = NULL;
     as_error err = {0};
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    as_db *db = open_db("empty.db", &err);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "mapping";
+    as_ingest_params ip = mapping_params();
     as_ingest_stats s;
     CHECK(as_ingest(db, map, &ip, &s, &err) == AS_ERR_NODATA);
     CHECK_MSG(strstr(err.msg, "/empty/o.csv is empty (no header line)") && strstr(err.msg, "[source orders]") &&
@@ -309,8 +308,7 @@ static void test_empty_files_and_orphans(void) {
     as_db_close(db);
 
     /* the olist preset on a folder without its files */
-    snprintf(db_path, sizeof db_path, "%s/olist.db", dir);
-    CHECK_OK(as_db_open(db_path, &db, &err), &err);
+    db = open_db("olist.db", &err);
     if (!db) return;
     ip.preset = "olist";
     CHECK(as_ingest(db, sub, &ip, &s, &err) == AS_ERR_IO);
