@@ -132,6 +132,7 @@ typedef struct as_ingest_stats {
      * counted after the ingest): they are kept, but no order gets their label. */
     int64_t orphan_cases;
     int64_t orphan_reviews;
+    char all_rejected_source[128];   /* the first source file whose every record was rejected ("" = none) */
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);

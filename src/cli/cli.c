@@ -455,6 +455,10 @@ void cli_ingest_warnings(const char *cmd, const char *input, const char *preset,
     else if (s->orphan_reviews > 1)
         cli_warnf(cmd, "%s reviews name an order that is not in the orders table; they are loaded but belong to no "
                   "order until their orders are", cli_count(s->orphan_reviews));
+    if (s->all_rejected_source[0])
+        cli_warnf(cmd, "every record of %.*s was rejected: check its date format, delimiter, decimal separator and "
+                  "column names (see the reasons in the table 'rejects')", (int)sizeof s->all_rejected_source,
+                  s->all_rejected_source);
     if (s->records_read <= 0 || s->rejected <= 0) return;
     double share = (double)s->rejected / (double)s->records_read;
     if (share <= CLI_REJECT_WARN_SHARE) return;

@@ -127,10 +127,10 @@ int cmd_build(int argc, char **argv) {
     }
     const char *row = "  %-22s %s\n";
     printf("build: features and labels in %s (horizon %s)\n", db_path, cli_nouns(bp.horizon_days, "day", "days"));
-    printf(row, "purchase lines", cli_count(s.purchase_lines));
+    printf(row, "feature rows", cli_count(s.purchase_lines));
     if (s.lines_without_customer > 0)
-        printf("  %-22s %s (no customer to match returns to or build a history for: not feature rows)\n",
-               "without a customer", cli_count(s.lines_without_customer));
+        printf("  %-22s %s more purchase lines have no customer to match returns to or build a history for: "
+               "they are not feature rows\n", "", cli_count(s.lines_without_customer));
     printf(row, "labelled", cli_count(s.labelled));
     printf("  %-22s %s (%s of labelled)\n", "positives", cli_count(s.positives), cli_pct(pos_rate));
     printf("  %-22s %s to %s\n", "data range", cli_datetime(s.data_start), cli_datetime(s.data_end));

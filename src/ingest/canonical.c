@@ -204,9 +204,13 @@ static as_status table_record(void *user, const as_csv_field *f, size_t nf, int6
     if (bad_col) {
         char key[96], detail[512];
         snprintf(key, sizeof key, "%s: %s %s", ts->table, bad_col, bad_f->n ? "is not valid" : "is empty");
-        snprintf(detail, sizeof detail, "%s:%lld: field %s = '%.*s' is not %s; fix it or leave the row out",
-                 cx->source, (long long)line, bad_col, (int)(bad_f->n > 80 ? 80 : bad_f->n), bad_f->p,
-                 bad_kind == K_REAL ? "a number (at most 1e12 in size)" : kind_name(bad_kind));
+        if (bad_f->n)
+            snprintf(detail, sizeof detail, "%s:%lld: field %s = '%.*s' is not %s; fix it or leave the row out",
+                     cx->source, (long long)line, bad_col, (int)(bad_f->n > 80 ? 80 : bad_f->n), bad_f->p,
+                     bad_kind == K_REAL ? "a number (at most 1e12 in size)" : kind_name(bad_kind));
+        else
+            snprintf(detail, sizeof detail, "%s:%lld: field %s is empty but required; fill it or leave the row out",
+                     cx->source, (long long)line, bad_col);
         return as__ingest_reject(cx, line, key, detail, raw, raw_n, err);
     }
     if (tr->is_reviews) return review_upsert(tr, &f[tr->src[0]], line, err);

@@ -102,12 +102,37 @@ static as_status reread_lines(as_ingest_ctx *cx, const char *raw, size_t raw_n, 
     return st;
 }
 
+static as_status drive_records(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
+                               char *detail_buf, size_t detail_size, as_error *err);
+
 as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
                            as_error *err) {
+    as_status st;
+    char detail[512];
+    /* The source is read again in full, so its rejects are found again: the ones of an earlier ingest that the
+     * user has since fixed (a date format, a delimiter) must not linger as problems that no longer exist. */
+    sqlite3_stmt *del;
+    if ((st = as__db_prepare(cx->db, "DELETE FROM rejects WHERE source = ?", &del, err))) return st;
+    sqlite3_bind_text(del, 1, cx->source, -1, SQLITE_STATIC);
+    int drc = sqlite3_step(del);
+    sqlite3_finalize(del);
+    if (drc != SQLITE_DONE) return as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
+    int64_t read0 = cx->stats->records_read, rejected0 = cx->stats->rejected;
+    st = drive_records(cx, r, header_n, fn, user, detail, sizeof detail, err);
+    /* A source that lost every record is worth a word of its own: a share over the whole ingest hides it when the
+     * other files are large. */
+    int64_t read = cx->stats->records_read - read0;
+    if (!st && read > 0 && cx->stats->rejected - rejected0 == read && !cx->stats->all_rejected_source[0])
+        snprintf(cx->stats->all_rejected_source, sizeof cx->stats->all_rejected_source, "%s", cx->source);
+    return st;
+}
+
+static as_status drive_records(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
+                               char *detail_buf, size_t detail_size, as_error *err) {
     as_csv_field *f;
     size_t nf;
     as_status st;
-    char detail[512];
+    char *detail = detail_buf;
     while ((st = as__csv_next(r, &f, &nf, err)) == AS_OK || st == AS_ERR_PARSE) {
         cx->stats->records_read++;
         as__ingest_progress(cx, r);
@@ -122,7 +147,7 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
         int final = st == AS_ERR_PARSE && as__csv_at_end(r);
         if (nl && (st == AS_OK || final)) {
             /* A runaway record: reject its first line, read the lines it swallowed again one by one. */
-            snprintf(detail, sizeof detail,
+            snprintf(detail, detail_size,
                      "line %lld opens a quote that %s; the line is rejected and the following lines are read on "
                      "their own", (long long)line, final ? "is never closed" : "swallows the next line ends");
             size_t first_n = (size_t)(nl - raw);
@@ -134,7 +159,7 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
         if (st == AS_OK) {
             char key[64];
             snprintf(key, sizeof key, "wrong number of fields (expected %zu)", header_n);
-            fields_detail(cx, detail, sizeof detail, header_n, nf, line);
+            fields_detail(cx, detail, detail_size, header_n, nf, line);
             if ((st = as__ingest_reject(cx, line, key, detail, raw, raw_n, err))) return st;
         } else {
             as_error perr = *err;

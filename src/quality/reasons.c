@@ -42,7 +42,7 @@ static const char *const k_defect[] = {
     "poor quality", "bad quality", "low quality", "cheap quality", "wont turn on", "doesnt turn on",
     "does not turn on", "wont charge", "doesnt charge", "not charging", "stain*", "missing part*",
     "missing piece*", "parts missing", "pieces missing", "rusty", "rust", "mould*", "mold*", "expired", "burnt",
-    "burned out", "short circuit", "glitch*", "not functioning", "no sound", "no power",
+    "burned out", "short circuit", "glitch*", "not functioning", "no sound", "no power", "flicker*",
     /* Portuguese */
     "quebr*", "defeit*", "danific*", "avaria*", "nao funciona*", "parou de funcionar", "deixou de funcionar",
     "nao liga", "nao ligou", "nao carrega", "rachad*", "trincad*", "riscad*", "amassad*", "estragad*",

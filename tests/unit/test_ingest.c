@@ -226,6 +226,21 @@ static void test_canonical(void) {
     q_text(db, "SELECT reason FROM rejects", buf, sizeof buf);
     CHECK_MSG(strstr(buf, "ordered_at") && strstr(buf, "yesterday"), "%s", buf);
     CHECK(q_int(db, "SELECT count(*) FROM customers") == 2);
+    CHECK(s.all_rejected_source[0] == '\0');
+
+    /* A file whose every record is rejected is named; once fixed and loaded again, its old rejects are gone. */
+    write_file("canon/cases.csv", "case_id,order_id,product_id,kind,reason,opened_at\n"
+                                  "k2,o1,p2,return,broken,10/01/2024x\nk3,o2,p1,return,late,soon\n");
+    CHECK_OK(as_ingest(db, sub, &ip, &s, &err), &err);
+    CHECK_MSG(strcmp(s.all_rejected_source, "cases.csv") == 0, "'%s'", s.all_rejected_source);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE source = 'cases.csv'") == 2);
+    write_file("canon/cases.csv", "case_id,order_id,product_id,kind,reason,opened_at\n"
+                                  "k2,o1,p2,return,broken,2024-01-10\nk3,o2,p1,return,late,2024-01-11\n");
+    CHECK_OK(as_ingest(db, sub, &ip, &s, &err), &err);
+    CHECK(s.all_rejected_source[0] == '\0');
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE source = 'cases.csv'") == 0);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE source = 'orders.csv'") == 1);   /* still wrong there */
+    CHECK(q_int(db, "SELECT count(*) FROM cases") == 3);
     as_db_close(db);
 }
 

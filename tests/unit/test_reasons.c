@@ -9,6 +9,7 @@ typedef struct labelled { const char *text; as_reason_class want; } labelled;
 static const labelled k_cases[] = {
     /* the simulated shop's reasons (src/sim/sim.c) */
     {"too small", AS_REASON_SIZE}, {"too large", AS_REASON_SIZE}, {"did not fit", AS_REASON_SIZE},
+    {"Lamp flickers after a week", AS_REASON_DEFECT},
     {"changed my mind", AS_REASON_CHANGED_MIND}, {"not as described", AS_REASON_NOT_DESCRIBED},
     {"wrong colour, not as pictured", AS_REASON_NOT_DESCRIBED}, {"damaged in transit", AS_REASON_DEFECT},
     {"arrived late", AS_REASON_DELIVERY}, {"found a better price", AS_REASON_CHANGED_MIND},
