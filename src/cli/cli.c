@@ -433,28 +433,25 @@ static void sql_literal_in_dquotes(char *out, size_t size, const char *text) {
     out[o] = '\0';
 }
 
+/* "3 cases name an order that is not in the orders table; they are loaded but label no order until their
+ * orders are", with the singular forms for one. */
+static void warn_orphans(const char *cmd, int64_t n, const char *one, const char *many, const char *fate_one,
+                         const char *fate_many) {
+    if (n == 1)
+        cli_warnf(cmd, "1 %s names an order that is not in the orders table; it is loaded but %s until its order "
+                  "is", one, fate_one);
+    else if (n > 1)
+        cli_warnf(cmd, "%s %s name an order that is not in the orders table; they are loaded but %s until their "
+                  "orders are", cli_count(n), many, fate_many);
+}
+
 void cli_ingest_warnings(const char *cmd, const char *input, const char *preset, const char *db_path,
                          const as_ingest_stats *s) {
-    if (s->orphan_lines == 1)
-        cli_warnf(cmd, "1 order line names an order that is not in the orders table; it is loaded but cannot be "
-                  "used until its order is");
-    else if (s->orphan_lines > 1)
-        cli_warnf(cmd, "%s order lines name an order that is not in the orders table; they are loaded but cannot "
-                  "be used until their orders are", cli_count(s->orphan_lines));
-    /* A case or review of an order that is not loaded labels nothing: rates built from the loaded orders then
-     * understate the truth, which the user must know. */
-    if (s->orphan_cases == 1)
-        cli_warnf(cmd, "1 case names an order that is not in the orders table; it is loaded but labels no order "
-                  "until its order is");
-    else if (s->orphan_cases > 1)
-        cli_warnf(cmd, "%s cases name an order that is not in the orders table; they are loaded but label no order "
-                  "until their orders are", cli_count(s->orphan_cases));
-    if (s->orphan_reviews == 1)
-        cli_warnf(cmd, "1 review names an order that is not in the orders table; it is loaded but belongs to no "
-                  "order until its order is");
-    else if (s->orphan_reviews > 1)
-        cli_warnf(cmd, "%s reviews name an order that is not in the orders table; they are loaded but belong to no "
-                  "order until their orders are", cli_count(s->orphan_reviews));
+    /* A line, case or review of an order that is not loaded is kept but used by nothing: rates built from the
+     * loaded orders then understate the truth, which the user must know. */
+    warn_orphans(cmd, s->orphan_lines, "order line", "order lines", "cannot be used", "cannot be used");
+    warn_orphans(cmd, s->orphan_cases, "case", "cases", "labels no order", "label no order");
+    warn_orphans(cmd, s->orphan_reviews, "review", "reviews", "belongs to no order", "belong to no order");
     if (s->all_rejected_source[0])
         cli_warnf(cmd, "every record of %.*s was rejected: check its date format, delimiter, decimal separator and "
                   "column names (see the reasons in the table 'rejects')", (int)sizeof s->all_rejected_source,
