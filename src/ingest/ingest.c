@@ -110,13 +110,19 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
     as_status st;
     char detail[512];
     /* The source is read again in full, so its rejects are found again: the ones of an earlier ingest that the
-     * user has since fixed (a date format, a delimiter) must not linger as problems that no longer exist. */
-    sqlite3_stmt *del;
-    if ((st = as__db_prepare(cx->db, "DELETE FROM rejects WHERE source = ?", &del, err))) return st;
-    sqlite3_bind_text(del, 1, cx->source, -1, SQLITE_STATIC);
-    int drc = sqlite3_step(del);
-    sqlite3_finalize(del);
-    if (drc != SQLITE_DONE) return as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
+     * user has since fixed (a date format, a delimiter) must not linger as problems that no longer exist. Only
+     * the first reading in this ingest clears them: a file that two mapping sections read keeps both's. */
+    int first;
+    if (!as__strmap_upsert(&cx->cleared, cx->source, strlen(cx->source), 1, &first))
+        return as__err(err, AS_ERR_NOMEM, "out of memory");
+    if (first) {
+        sqlite3_stmt *del;
+        if ((st = as__db_prepare(cx->db, "DELETE FROM rejects WHERE source = ?", &del, err))) return st;
+        sqlite3_bind_text(del, 1, cx->source, -1, SQLITE_STATIC);
+        int drc = sqlite3_step(del);
+        sqlite3_finalize(del);
+        if (drc != SQLITE_DONE) return as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
+    }
     int64_t read0 = cx->stats->records_read, rejected0 = cx->stats->rejected;
     st = drive_records(cx, r, header_n, fn, user, detail, sizeof detail, err);
     /* A source that lost every record is worth a word of its own: a share over the whole ingest hides it when the
@@ -200,6 +206,7 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
                        "(--mapping FILE)", preset);
 
     as_ingest_ctx cx = {.db = db, .params = params, .stats = stats, .source = base_name(path)};
+    as__strmap_init(&cx.cleared);
     /* One database holds one shop: mixing two exports would mix their customers, products and label rules. */
     char have[64];
     as_error ignore;
@@ -218,6 +225,7 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     }
     sqlite3_finalize(cx.ins_reject);
     as__buf_free(&cx.scratch);
+    as__strmap_free(&cx.cleared);
     /* Cases and reviews of orders that are not loaded cannot label anything: counted over the whole database
      * after every source is in, so a later file that brings the orders clears the count. */
     sqlite3_stmt *q = NULL;

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "io/csv.h"
+#include "ingest/strmap.h"
 #include "privacy/pii.h"
 #include "store/store.h"
 
@@ -25,6 +26,7 @@ typedef struct as_ingest_ctx {
     const unsigned char *reject_mask;
     size_t reject_mask_n;
     as_buf scratch;              /* reusable output of as__ingest_scrub / pseudonyms */
+    as_strmap cleared;           /* sources whose earlier rejects this ingest already removed (read once each) */
     /* Optional, beside reject_mask: the pseudonym domain of each field whose mask is AS_PII_PSEUDONYMIZE (the
      * canonical field it feeds, so a reject shows the same pseudonym as the loaded rows; NULL = "personal"), and
      * the delimiter of the source (0 = ','), needed to split a rejected record into its fields again. A mask

@@ -41,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         as_ingest_stats s;
         memset(&s, 0, sizeof s);
         as_ingest_ctx cx = {.db = db, .params = &ip, .stats = &s, .source = "fuzz"};
+        as__strmap_init(&cx.cleared);
         char key[128];
         snprintf(key, sizeof key, "%s/fuzz.key", data_dir);
         ip.key_file = key;
@@ -51,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             sqlite3_finalize(cx.ins_reject);
         }
         as__buf_free(&cx.scratch);
+        as__strmap_free(&cx.cleared);
         as_db_close(db);
     }
     as__mapping_free(&m);

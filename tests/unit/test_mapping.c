@@ -317,6 +317,30 @@ static void test_empty_files_and_orphans(void) {
     as_db_close(db);
 }
 
+/* Two sections that read the same file keep each one's rejects; loading again replaces them. */
+static void test_rejects_of_a_shared_file(void) {
+    char sub[512], map[600];
+    snprintf(sub, sizeof sub, "%s/shared", dir);
+    mkdir(sub, 0700);
+    test_write(sub, "s.csv", "id,price,cust,seen\np1,1.5,c1,2024-01-01\np2,abc,c2,2024-01-02\np3,2.5,c3,never\n");
+    test_write(sub, "s.ini", "[source products]\nfile = s.csv\nfeeds = products\nproduct_id = id\nlist_price = price\n"
+                             "[source customers]\nfile = s.csv\nfeeds = customers\ncustomer_id = cust\n"
+                             "first_seen = seen\n");
+    snprintf(map, sizeof map, "%s/s.ini", sub);
+    as_error err = {0};
+    as_db *db = open_db("shared.db", &err);
+    if (!db) return;
+    as_ingest_params ip = mapping_params();
+    as_ingest_stats s;
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE source = 's.csv'") == 2);
+    CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%list_price%'") == 3);
+    CHECK(q_int(db, "SELECT line FROM rejects WHERE reason LIKE '%first_seen%'") == 4);
+    CHECK_OK(as_ingest(db, map, &ip, &s, &err), &err);
+    CHECK(q_int(db, "SELECT count(*) FROM rejects WHERE source = 's.csv'") == 2);
+    as_db_close(db);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "mapping");
     RUN(test_parse_errors);
@@ -326,6 +350,7 @@ int main(void) {
     RUN(test_personal_must_be_declared);
     RUN(test_numbers);
     RUN(test_empty_files_and_orphans);
+    RUN(test_rejects_of_a_shared_file);
     test_rmtree(dir);
     return test_report("mapping");
 }
