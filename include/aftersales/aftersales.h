@@ -452,22 +452,104 @@ as_status as_score_csv(const as_model *model, const char *csv_path, const char *
                        as_error *err);
 
 /* ---------------------------------------------------------------------------------------------------------
- * Quality list (first version): products ranked by shrunk return rate
+ * Quality alerts (docs/quality.md): products, suppliers, sellers and categories with a real quality problem
  * ------------------------------------------------------------------------------------------------------- */
 
 typedef struct as_quality_params {
-    int64_t min_sales;               /* leave out products that sold fewer purchase lines */
-    const char *out_csv;
+    int64_t min_sales;               /* units with fewer sales in a window are listed but never flagged (default 20) */
+    int64_t min_cases;               /* … or with fewer evidence cases (default 3) */
+    int64_t as_of;                   /* end of both windows (epoch seconds); 0 = the last order in the database */
+    int recent_days;                 /* detection window (default 90) */
+    int long_days;                   /* stability window (default 365) */
+    double credible;                 /* level of the shrunk rate's credible interval (default 0.95) */
+    double funnel;                   /* two-sided coverage of the funnel limit that flags (default 0.998) */
+    int interval;                    /* raw-rate interval: 0 Wilson (default), 1 Jeffreys, 2 exact (Clopper–Pearson) */
+    int min_category_products;       /* smaller categories use the shop-wide prior and rate (default 20) */
+    const char *reason_model;        /* model from as_reasons_train for texts the lexicon misses; NULL: lexicon only */
+    const char *out_csv;             /* alerts as CSV (NULL: none) */
+    const char *out_json;            /* alerts as JSON (NULL: none) */
+    const char *out_units_csv;       /* every product's figures (the funnel plot's data) as CSV (NULL: none) */
 } as_quality_params;
 
 typedef struct as_quality_stats {
-    int64_t products;                /* products written */
-    double prior_alpha, prior_beta;  /* fitted beta prior */
-    double overall_rate;
+    int64_t as_of;                   /* end of the windows used */
+    int64_t products;                /* products with sales in the long window (table quality_units) */
+    int64_t alerts;                  /* rows of table alerts */
+    int64_t product_alerts, supplier_alerts, seller_alerts, category_alerts;
+    int64_t evidence_cases;          /* cases that count as quality evidence (product-related or reason unknown) */
+    int64_t excluded_cases;          /* cases left out because their reason is not about the product (delivery,
+                                      * changed mind, wrong item) */
+    int64_t model_classified;        /* unrecognised reason texts the reason model put into a class */
+    double prior_alpha, prior_beta;  /* shop-wide product prior (long window, product-related cases) */
+    double overall_rate;             /* share of purchase lines in the long window with evidence */
+    double excess_returns;           /* Σ expected excess returns over all alerts (recent window) */
 } as_quality_stats;
 
 as_quality_params as_quality_params_default(void);
+/* Computes quality figures for every product, supplier, seller and category in both windows, raises alerts and
+ * writes tables quality_units, alerts and alert_reasons (replaced on every run) and the requested files. */
 as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stats *stats, as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Reason classifier (docs/quality.md "Reasons"): hashed words + logistic regression for reason texts the
+ * keyword lexicon does not recognise
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_reasons_train_params {
+    const char *labels_csv;          /* labelled texts; NULL: the shop's texts the lexicon recognises (needs db) */
+    const char *text_column;         /* default "text" */
+    const char *class_column;        /* default "class" */
+    const char *const *value_map;    /* "VALUE=class" pairs translating the class column (may be NULL) */
+    size_t n_value_map;
+    const char *out_model;           /* model file to write (required) */
+    int hash_bits;                   /* 8 … 22; 0 = default 14 */
+    double C;                        /* 0 = default 1.0 */
+    int folds;                       /* k-fold estimate of accuracy before the final fit; 0 = none, default 5 */
+} as_reasons_train_params;
+
+typedef struct as_reasons_train_stats {
+    int64_t texts;                   /* labelled texts used */
+    int64_t skipped;                 /* rows without text or with a class value that was not mapped */
+    int64_t per_class[7];            /* by class: size_fit, defective, not_as_described, wrong_item, delivery,
+                                      * changed_mind, other */
+    double cv_accuracy;              /* k-fold accuracy of the classifier (-1 when folds = 0) */
+    double cv_macro_f1;
+    double lexicon_accuracy;         /* the lexicon alone on the same labelled texts (-1 when trained on the lexicon) */
+    int64_t unrecognised;            /* db texts the lexicon leaves as "other" */
+    int64_t reclassified;            /* … of which the model puts into a class with probability ≥ 0.5 */
+    int in_model[7];                 /* 1 when class c had enough texts (5) to be in the model */
+    int n_examples;                  /* reclassified db texts kept as examples (up to 5, different classes first) */
+    char example_text[5][128];       /* … their text (cut at 127 bytes, on a character boundary) */
+    int example_class[5];            /* … the class the model gave (index as in per_class) */
+    double example_prob[5];          /* … with this probability */
+    int64_t example_count[5];        /* … and how many db texts read exactly so */
+} as_reasons_train_stats;
+
+as_reasons_train_params as_reasons_train_params_default(void);
+/* Trains the reason classifier on a labelled CSV file (params->labels_csv; db may be NULL) or on the shop's case
+ * reasons and low-score (≤ 2) review texts that the lexicon recognises, estimates its accuracy by stratified
+ * k-fold cross-validation (fixed seed) and writes the model fitted on all texts to params->out_model. A class
+ * value that is neither a class name nor mapped is AS_ERR_INVALID naming the value, its line and the classes. */
+as_status as_reasons_train(as_db *db, const as_reasons_train_params *params, as_reasons_train_stats *stats,
+                           as_error *err);
+
+/* Name of reason class c (0 … 6, as in per_class): "size_fit", "defective", "not_as_described", "wrong_item",
+ * "delivery", "changed_mind", "other"; "other" for any other c. */
+const char *as_reasons_class_name(int c);
+
+/* A trained reason model for checking it by hand (`aftersales reasons classify`). */
+typedef struct as_reason_model as_reason_model;
+typedef struct as_reason_result {
+    int model_class;                 /* the model's top class (index as in per_class) */
+    double model_prob;               /* … and its probability */
+    int lexicon_class;               /* the lexicon's class (6 = other: it recognised nothing) */
+    int final_class;                 /* what the quality step uses: the lexicon's class when it recognised the text,
+                                      * else the model's when its probability is ≥ 0.5, else other */
+} as_reason_result;
+/* Loads a model file written by as_reasons_train; errors name the file and the key. Free with as_reasons_free. */
+as_status as_reasons_load(const char *path, as_reason_model **out, as_error *err);
+void as_reasons_classify(const as_reason_model *m, const char *text, size_t len, as_reason_result *out);
+void as_reasons_free(as_reason_model *m);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Simulated shop (the embedded default)

@@ -202,6 +202,7 @@ int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
+int cmd_reasons(int argc, char **argv);
 
 void cmd_demo_usage(FILE *out);
 void cmd_simulate_usage(FILE *out);
@@ -211,9 +212,11 @@ void cmd_train_usage(FILE *out);
 void cmd_evaluate_usage(FILE *out);
 void cmd_score_usage(FILE *out);
 void cmd_quality_usage(FILE *out);
+void cmd_reasons_usage(FILE *out);
 
-/* Shared by `quality` and `demo`: prints the first `top` data rows of a CSV file as a table. Returns 1 on
- * success, 0 when the file cannot be read (reported as a warning, since the file was just written). */
-int cli_print_csv_head(const char *cmd, const char *path, int top);
+/* Shared by `quality` and `demo`: prints the first `top` data rows of a CSV file as a table, only the named
+ * columns in the given order (NULL-terminated; columns = NULL: all). Returns 1 on success, 0 when the file cannot
+ * be read (reported as a warning, since the file was just written). */
+int cli_print_csv_head(const char *cmd, const char *path, int top, const char *const *columns);
 
 #endif

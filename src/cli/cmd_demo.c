@@ -1,6 +1,6 @@
 /*
  * cmd_demo.c — `aftersales demo`: the whole job of DESIGN.md §2 on the embedded simulated shop, in one go:
- * simulate → ingest (canonical) → build → train (time split) → score the test window → quality list.
+ * simulate → ingest (canonical) → build → train (time split) → score the test window → quality alerts.
  *
  * The demo is repeatable: it deletes DIR/shop.db before ingesting (an existing database would otherwise keep
  * the rows of an earlier run with other options) and overwrites the other files it writes.
@@ -26,7 +26,7 @@ void cmd_demo_usage(FILE *out) {
             "\n"
             "Simulates the shop (DIR/shop/), ingests it (DIR/shop.db, recreated on every run), builds labels\n"
             "and features, trains with a time split (DIR/model.json, DIR/metrics.json), scores the test window\n"
-            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and ranks products (DIR/quality.csv).\n"
+            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and raises quality alerts (DIR/alerts.csv, DIR/alerts.json).\n"
             "\n"
             "Options:\n"
             "  --out DIR       folder for everything the demo writes (default: demo-out)\n"
@@ -92,9 +92,9 @@ int cmd_demo(int argc, char **argv) {
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
-    enum { F_SHOP, F_DB, F_KEY, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, N_FILES };
+    enum { F_SHOP, F_DB, F_KEY, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, F_QUALITY_JSON, N_FILES };
     static const char *const names[N_FILES] = {"shop", "shop.db", "shop.db.key", "model.json", "metrics.json",
-                                               "scores_lines.csv", "scores_orders.csv", "quality.csv"};
+                                               "scores_lines.csv", "scores_orders.csv", "alerts.csv", "alerts.json"};
     static const char *const what[N_FILES] = {
         "simulated shop: canonical CSV files and the planted ground truth",
         "SQLite database: canonical tables, rejects, features",
@@ -103,7 +103,8 @@ int cmd_demo(int argc, char **argv) {
         "metrics of the train and test windows (JSON)",
         "risk per purchase line in the test window",
         "risk per order in the test window",
-        "products ranked by shrunk return rate",
+        "quality alerts: products, suppliers, sellers, categories; onset and reasons",
+        "the same alerts as JSON",
     };
     char path[N_FILES][4096];
     for (int i = 0; i < N_FILES; i++)
@@ -240,10 +241,11 @@ int cmd_demo(int argc, char **argv) {
                sp.from ? cli_date(sp.from) : "the start", cli_pct(ss.mean_risk),
                cli_nouns(ss.flagged_orders, "order", "orders"), cli_num(ss.threshold, 4), cli_duration(cli_now() - t));
 
-    /* 6. quality list */
+    /* 6. quality alerts */
     t = cli_now();
     as_quality_params qp = as_quality_params_default();
     qp.out_csv = path[F_QUALITY];
+    qp.out_json = path[F_QUALITY_JSON];
     as_quality_stats qs;
     memset(&qs, 0, sizeof qs);
     st = as_quality(db, &qp, &qs, &err);
@@ -251,11 +253,15 @@ int cmd_demo(int argc, char **argv) {
     as_db_close(db);
     if (st != AS_OK) return step_fail("quality", st, &err);
     step_head(6, "quality");
-    cli_printf("%s ranked, overall return rate %s  (%s)\n", cli_nouns(qs.products, "product", "products"),
-               cli_pct(qs.overall_rate), cli_duration(cli_now() - t));
-    if (cli_verbosity_level >= CLI_NORMAL) {
-        printf("\n  Top %d products by shrunk return rate:\n", TOP_PRODUCTS);
-        cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS);
+    cli_printf("%s (%s products, %s suppliers, %s sellers, %s categories) among %s products, %s expected excess "
+               "returns  (%s)\n", cli_nouns(qs.alerts, "quality alert", "quality alerts"), cli_count(qs.product_alerts),
+               cli_count(qs.supplier_alerts), cli_count(qs.seller_alerts), cli_count(qs.category_alerts),
+               cli_count(qs.products), cli_num(qs.excess_returns, 0), cli_duration(cli_now() - t));
+    if (cli_verbosity_level >= CLI_NORMAL && qs.alerts > 0) {
+        static const char *const cols[] = {"rank", "kind", "unit_id", "category", "signal", "sales", "cases", "rate",
+                                           "baseline", "onset", "top_reasons", NULL};
+        printf("\n  Top quality alerts (ranked by expected excess returns):\n");
+        cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS, cols);
     }
 
     /* The final summary is printed even with --quiet. */

@@ -13,8 +13,8 @@
 
 #include "cli.h"
 
-#define TOP_PRODUCTS 10
-#define CSV_MAX_COLS 32
+#define TOP_ALERTS 10
+#define CSV_MAX_COLS 48
 #define CSV_MAX_ROWS 64
 #define CELL_BYTES 256     /* longer fields are cut (display only) */
 #define CELL_WIDTH 28      /* display columns per cell at most */
@@ -22,25 +22,44 @@
 void cmd_quality_usage(FILE *out) {
     as_quality_params d = as_quality_params_default();
     fprintf(out,
-            "Usage: aftersales quality --db FILE --out CSV [options]\n"
+            "Usage: aftersales quality --db FILE [--out CSV] [options]\n"
             "\n"
-            "Rank products by shrunk return rate and write the list as CSV.\n"
+            "Find products, suppliers, sellers and categories with a real quality problem, date when it started\n"
+            "and show why (docs/quality.md).\n"
             "\n"
-            "Return rates are shrunk toward a beta prior fitted on all products (empirical Bayes), so that a\n"
-            "product with 2 returns out of 3 sales does not outrank one with 200 out of 1,000. Writes the list as\n"
-            "CSV and shows the top %d products.\n"
+            "Only cases about the product count: size/fit, defective, not as described, and cases whose reason is\n"
+            "unknown; a late parcel or a change of mind is not a product problem. Rates are shrunk towards the\n"
+            "category (empirical Bayes), so three sales and one return do not raise an alert. A unit is flagged when\n"
+            "its credible interval lies above its baseline (the category's rate; for suppliers and sellers the rate\n"
+            "their mix of categories predicts) AND its rate is outside the %.1f %% funnel limit, in the recent\n"
+            "window (detection) or the long one (stability). Alerts are ranked by expected excess returns and\n"
+            "carry the onset (Bernoulli CUSUM), the rate before and after it, top reasons and two example texts.\n"
             "\n"
             "Options:\n"
-            "  --db FILE        database with features from 'aftersales build' (default: shop.db)\n"
-            "  --out CSV        the product list to write (required)\n"
-            "  --min-sales N    leave out products with fewer than N purchase lines (default: %lld)\n"
-            "  -q, --quiet      print only errors and a one-line summary\n"
-            "  -v, --verbose    print more detail\n"
-            "  -h, --help       show this help\n"
+            "  --db FILE               database from 'aftersales ingest' (default: shop.db)\n"
+            "  --out CSV               the alerts as CSV (default: alerts.csv next to the database)\n"
+            "  --json FILE             the alerts as JSON as well\n"
+            "  --units-csv FILE        every product's, supplier's, seller's and category's figures (funnel plot data)\n"
+            "  --as-of DATE            end of both windows (default: the last order in the database)\n"
+            "  --recent-days N         detection window (default: %d)\n"
+            "  --long-days N           stability window (default: %d)\n"
+            "  --min-sales N           never flag a unit with fewer sales in a window (default: %lld)\n"
+            "  --min-cases N           … or with fewer cases of the signal (default: %lld)\n"
+            "  --credible P            level of the shrunk rate's credible interval (default: %g)\n"
+            "  --funnel P              two-sided coverage of the funnel limit that flags (default: %g)\n"
+            "  --interval METHOD       interval of the raw rate: wilson, jeffreys or exact (default: wilson)\n"
+            "  --min-category-products N  smaller categories are compared with the whole shop (default: %d)\n"
+            "  --reason-model FILE     classifier from 'aftersales reasons train' for texts the lexicon misses\n"
+            "  -q, --quiet             print only errors and a one-line summary\n"
+            "  -v, --verbose           print more detail\n"
+            "  -h, --help              show this help\n"
+            "\n"
+            "Outputs: tables alerts, alert_reasons and quality_units in the database; the CSV (and JSON) files.\n"
             "\n"
             "Example:\n"
-            "  aftersales quality --db shop.db --min-sales 30 --out quality.csv\n",
-            TOP_PRODUCTS, (long long)d.min_sales);
+            "  aftersales quality --db shop.db --out alerts.csv --json alerts.json\n",
+            100.0 * d.funnel, d.recent_days, d.long_days, (long long)d.min_sales, (long long)d.min_cases, d.credible,
+            d.funnel, d.min_category_products);
 }
 
 /* ---- reading a CSV back (RFC 4180: quoted fields, "" inside quotes, line breaks inside quotes) ---------- */
@@ -94,6 +113,21 @@ static int read_record(FILE *f, char row[CSV_MAX_COLS][CELL_BYTES]) {
         }
     }
     return col + 1;
+}
+
+/* Keeps only the named columns, in the order named; names the file lacks are left out. */
+static void select_columns(csv_head *h, const char *const *columns) {
+    int pick[CSV_MAX_COLS], n = 0;
+    for (const char *const *c = columns; *c && n < CSV_MAX_COLS; c++)
+        for (int j = 0; j < h->n_cols; j++)
+            if (!strcmp(h->cell[0][j], *c)) { pick[n++] = j; break; }
+    static char tmp[CSV_MAX_COLS][CELL_BYTES];
+    for (int r = 0; r <= h->n_rows; r++) {
+        for (int j = 0; j < n; j++) memcpy(tmp[j], h->cell[r][pick[j]], CELL_BYTES);
+        for (int j = 0; j < n; j++) memcpy(h->cell[r][j], tmp[j], CELL_BYTES);
+        h->row_cols[r] = n;
+    }
+    h->n_cols = n;
 }
 
 /* Display width of UTF-8 text: one column per code point (continuation bytes do not count). */
@@ -155,7 +189,7 @@ static void format_number(double x, int whole, int identifier, int decimals, con
         snprintf(out, size, "%.*f", decimals, x);
 }
 
-int cli_print_csv_head(const char *cmd, const char *path, int top) {
+int cli_print_csv_head(const char *cmd, const char *path, int top, const char *const *columns) {
     if (top > CSV_MAX_ROWS) top = CSV_MAX_ROWS;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -183,6 +217,7 @@ int cli_print_csv_head(const char *cmd, const char *path, int top) {
         free(h);
         return 1;
     }
+    if (columns) select_columns(h, columns);
 
     /* Numbers are shown rounded and right-aligned; a column is numeric when all its shown cells are. */
     int width[CSV_MAX_COLS], numeric[CSV_MAX_COLS];
@@ -231,17 +266,33 @@ int cli_print_csv_head(const char *cmd, const char *path, int top) {
 
 int cmd_quality(int argc, char **argv) {
     static const char cmd[] = "quality";
-    enum { OPT_DB = CLI_OPT_FIRST, OPT_MIN_SALES, OPT_OUT };
+    enum {
+        OPT_DB = CLI_OPT_FIRST, OPT_MIN_SALES, OPT_MIN_CASES, OPT_OUT, OPT_JSON, OPT_UNITS, OPT_AS_OF, OPT_RECENT,
+        OPT_LONG, OPT_CREDIBLE, OPT_FUNNEL, OPT_INTERVAL, OPT_MIN_CAT, OPT_REASON_MODEL
+    };
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
         {"db", required_argument, NULL, OPT_DB},
         {"min-sales", required_argument, NULL, OPT_MIN_SALES},
+        {"min-cases", required_argument, NULL, OPT_MIN_CASES},
         {"out", required_argument, NULL, OPT_OUT},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"units-csv", required_argument, NULL, OPT_UNITS},
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"recent-days", required_argument, NULL, OPT_RECENT},
+        {"long-days", required_argument, NULL, OPT_LONG},
+        {"credible", required_argument, NULL, OPT_CREDIBLE},
+        {"funnel", required_argument, NULL, OPT_FUNNEL},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"min-category-products", required_argument, NULL, OPT_MIN_CAT},
+        {"reason-model", required_argument, NULL, OPT_REASON_MODEL},
         {NULL, 0, NULL, 0},
     };
+    static const char *const interval_names[] = {"wilson", "jeffreys", "exact", NULL};
+    static const int interval_values[] = {0, 1, 2};
     const char *db_path = "shop.db";
     as_quality_params qp = as_quality_params_default();
-    qp.out_csv = NULL;
+    char default_out[4096];
 
     opterr = 0;
     int c;
@@ -249,19 +300,44 @@ int cmd_quality(int argc, char **argv) {
         int r = cli_common_option(cmd, c, argv);
         if (r > 0) return r;
         if (r == 0) continue;
+        int ok = 1;
         switch (c) {
         case CLI_OPT_HELP: cmd_quality_usage(stdout); return CLI_EXIT_OK;
         case OPT_DB: db_path = optarg; break;
-        case OPT_MIN_SALES:
-            if (!cli_parse_int64(cmd, "--min-sales", optarg, 0, INT64_MAX, &qp.min_sales)) return CLI_EXIT_USAGE;
-            break;
+        case OPT_MIN_SALES: ok = cli_parse_int64(cmd, "--min-sales", optarg, 1, INT64_MAX, &qp.min_sales); break;
+        case OPT_MIN_CASES: ok = cli_parse_int64(cmd, "--min-cases", optarg, 0, INT64_MAX, &qp.min_cases); break;
         case OPT_OUT: qp.out_csv = optarg; break;
+        case OPT_JSON: qp.out_json = optarg; break;
+        case OPT_UNITS: qp.out_units_csv = optarg; break;
+        case OPT_AS_OF: ok = cli_parse_time(cmd, "--as-of", optarg, &qp.as_of); break;
+        case OPT_RECENT: ok = cli_parse_int(cmd, "--recent-days", optarg, 1, 36500, &qp.recent_days); break;
+        case OPT_LONG: ok = cli_parse_int(cmd, "--long-days", optarg, 1, 36500, &qp.long_days); break;
+        case OPT_CREDIBLE: ok = cli_parse_double(cmd, "--credible", optarg, 0.5, 0.999999, &qp.credible); break;
+        case OPT_FUNNEL: ok = cli_parse_double(cmd, "--funnel", optarg, 0.5, 0.999999, &qp.funnel); break;
+        case OPT_INTERVAL:
+            ok = cli_parse_choice(cmd, "--interval", optarg, interval_names, interval_values, &qp.interval);
+            break;
+        case OPT_MIN_CAT:
+            ok = cli_parse_int(cmd, "--min-category-products", optarg, 1, 1 << 30, &qp.min_category_products);
+            break;
+        case OPT_REASON_MODEL: qp.reason_model = optarg; break;
         default: return cli_usage_error(cmd, "unhandled option");
         }
+        if (!ok) return CLI_EXIT_USAGE;
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!qp.out_csv) return cli_usage_error(cmd, "missing --out CSV (the product list to write)");
-    if (!cli_make_parent(cmd, qp.out_csv)) return CLI_EXIT_IO;
+    if (qp.long_days < qp.recent_days)
+        return cli_usage_error(cmd, "--long-days %d is shorter than --recent-days %d; the long window must contain "
+                               "the recent one", qp.long_days, qp.recent_days);
+    if (!qp.out_csv) {
+        if (!cli_sibling_path(db_path, "alerts.csv", default_out, sizeof default_out))
+            return cli_usage_error(cmd, "the database path is too long to place alerts.csv beside it; give --out");
+        qp.out_csv = default_out;
+    }
+    const char *outs[] = {qp.out_csv, qp.out_json, qp.out_units_csv};
+    for (int i = 0; i < 3; i++)
+        if (outs[i] && !cli_make_parent(cmd, outs[i])) return CLI_EXIT_IO;
+    if (qp.reason_model && !cli_check_readable(cmd, "reason model", qp.reason_model)) return CLI_EXIT_IO;
 
     double t0 = cli_now();
     as_db *db = NULL;
@@ -277,27 +353,39 @@ int cmd_quality(int argc, char **argv) {
     if (st != AS_OK) return cli_fail(cmd, st, &err);
     double seconds = cli_now() - t0;
 
-    double ab = s.prior_alpha + s.prior_beta;
-    double prior_mean = ab > 0 ? s.prior_alpha / ab : NAN;
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("quality: %s ranked, overall return rate %s, wrote %s\n", cli_nouns(s.products, "product", "products"),
-               cli_pct(s.overall_rate), qp.out_csv);
+        printf("quality: %s (%s products, %s suppliers, %s sellers, %s categories), %s excess returns, wrote %s\n",
+               cli_nouns(s.alerts, "alert", "alerts"), cli_count(s.product_alerts), cli_count(s.supplier_alerts),
+               cli_count(s.seller_alerts), cli_count(s.category_alerts), cli_num(s.excess_returns, 0), qp.out_csv);
         return CLI_EXIT_OK;
     }
-    const char *row = "  %-22s %s\n";
-    printf("quality: products ranked by shrunk return rate from %s\n", db_path);
-    printf(row, "products", cli_count(s.products));
-    printf(row, "min sales", cli_count(qp.min_sales));
-    printf(row, "overall return rate", cli_pct(s.overall_rate));
-    printf("  %-22s alpha %s, beta %s (mean %s, worth %s sales)\n", "beta prior", cli_num(s.prior_alpha, 3),
-           cli_num(s.prior_beta, 3), cli_pct(prior_mean), cli_num(ab, 1));
+    const char *row = "  %-24s %s\n";
+    printf("quality: alerts from %s as of %s\n", db_path, cli_date(s.as_of));
+    printf("  %-24s recent %d days, long %d days\n", "windows", qp.recent_days, qp.long_days);
+    printf(row, "products with sales", cli_count(s.products));
+    printf("  %-24s %s counted, %s left out (delivery, changed mind, wrong item)\n", "cases",
+           cli_count(s.evidence_cases), cli_count(s.excluded_cases));
+    if (qp.reason_model) printf(row, "classified by the model", cli_count(s.model_classified));
+    printf(row, "product-related rate", cli_pct(s.overall_rate));
+    double ab = s.prior_alpha + s.prior_beta;
+    printf("  %-24s alpha %s, beta %s (worth %s sales)\n", "shop-wide prior", cli_num(s.prior_alpha, 3),
+           cli_num(s.prior_beta, 3), cli_num(ab, 1));
+    printf("  %-24s %s products, %s suppliers, %s sellers, %s categories\n", "alerts", cli_count(s.product_alerts),
+           cli_count(s.supplier_alerts), cli_count(s.seller_alerts), cli_count(s.category_alerts));
+    printf(row, "expected excess returns", cli_num(s.excess_returns, 1));
     printf(row, "elapsed", cli_duration(seconds));
-    int64_t top = s.products < TOP_PRODUCTS ? s.products : TOP_PRODUCTS;
-    if (top == s.products)
-        printf("\n%s (from %s):\n", top == 1 ? "The product" : "All products", qp.out_csv);
-    else
-        printf("\nTop %s (from %s):\n", cli_nouns(top, "product", "products"), qp.out_csv);
-    cli_print_csv_head(cmd, qp.out_csv, TOP_PRODUCTS);
-    printf("wrote %s\n", qp.out_csv);
+    if (s.alerts > 0) {
+        int64_t top = s.alerts < TOP_ALERTS ? s.alerts : TOP_ALERTS;
+        printf("\n%s (from %s):\n", top == s.alerts ? "Alerts" : "Top alerts", qp.out_csv);
+        static const char *const cols[] = {"rank", "kind", "unit_id", "name", "category", "signal", "sales", "cases",
+                                           "rate", "baseline", "excess_returns", "onset", "top_reasons", NULL};
+        cli_print_csv_head(cmd, qp.out_csv, TOP_ALERTS, cols);
+    } else {
+        printf("\nNo alerts: no unit's rate clears both the credible interval and the funnel limit.\n");
+    }
+    printf("wrote %s", qp.out_csv);
+    if (qp.out_json) printf(", %s", qp.out_json);
+    if (qp.out_units_csv) printf(", %s", qp.out_units_csv);
+    printf("\n");
     return CLI_EXIT_OK;
 }

@@ -36,6 +36,8 @@ static const command commands[] = {
      cmd_score_usage},
     {"quality", "rank products by shrunk return rate and write the list as CSV", cmd_quality,
      cmd_quality_usage},
+    {"reasons", "train the reason-text classifier (shop texts or labelled CSV) and try it on texts", cmd_reasons,
+     cmd_reasons_usage},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

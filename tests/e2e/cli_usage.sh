@@ -88,7 +88,7 @@ absent() {
     if [ -e "$1" ]; then failed "$2: '$1' exists"; else pass=$((pass + 1)); fi
 }
 
-commands="demo simulate ingest build train evaluate score quality"
+commands="demo simulate ingest build train evaluate score quality reasons"
 
 # ---- help and version --------------------------------------------------------------------------------
 expect 0 "top-level --help" --help
@@ -255,7 +255,8 @@ for t in 0 1 1.5 -0.2 abc; do
 done
 expect 2 "score --csv with --threshold" score --csv a.csv --model m.json --out x.csv --threshold 0.3
 contains io/err "model's own threshold" "score --csv --threshold says --csv uses the model's threshold"
-expect 2 "quality without --out" quality --db shop.db
+expect 2 "quality with a long window shorter than the recent one" quality --db shop.db --recent-days 200 --long-days 90
+contains io/err "--long-days" "quality names the window options"
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate

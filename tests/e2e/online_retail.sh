@@ -30,7 +30,8 @@ check "test window ends before 2011-09-10 (horizon inside the data)" '[[ "$test_
 "$bin" score --db "$work/shop.db" --model "$work/model.json" --from 2011-11-01 \
   --out-lines "$work/lines.csv" --out-orders "$work/orders.csv"
 check "scores written" '[ "$(wc -l < "$work/lines.csv")" -gt 1000 ]'
-"$bin" quality --db "$work/shop.db" --out "$work/quality.csv" >/dev/null
-check "quality list written" '[ "$(wc -l < "$work/quality.csv")" -gt 1000 ]'
+"$bin" quality --db "$work/shop.db" --out "$work/alerts.csv" --units-csv "$work/units.csv" >/dev/null
+check "quality figures for every product written" '[ "$(grep -c "^product,.*,long,product_related," "$work/units.csv")" -gt 3000 ]'
+check "quality alerts written" '[ "$(wc -l < "$work/alerts.csv")" -gt 1 ]'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
