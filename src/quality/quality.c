@@ -420,20 +420,6 @@ typedef struct q_group {
     int64_t n, k;
 } q_group;
 
-/* Funnel limit with over-dispersion on the logit scale: logistic(logit p0 + (logit L − logit p0)·sqrt(1 + τ²_l/s²_l)),
- * L the exact binomial limit, s²_l = 1/(n p0 (1 − p0)), τ²_l from group_tau2. Why the logit scale: rates between products spread multiplicatively — a product twice as likely to
- * come back as its category is as ordinary at 20 % as at 2 % — so a symmetric band on the rate scale is too narrow
- * above a high baseline and too wide above a low one. */
-static double funnel_od(double p0, int64_t n, double q, double tau2) {
-    double limit = as__funnel_limit(p0, n, q);
-    if (!(tau2 > 0.0) || !(p0 > 0.0 && p0 < 1.0) || n < 1) return limit;
-    double s2 = 1.0 / ((double)n * p0 * (1.0 - p0)), t2 = tau2;
-    double l0 = log(p0 / (1.0 - p0));
-    double L = fmin(1.0 - 1e-12, fmax(1e-12, limit));
-    double l = l0 + (log(L / (1.0 - L)) - l0) * sqrt(1.0 + t2 / s2);
-    return 1.0 / (1.0 + exp(-l));
-}
-
 /* Figures of one unit given its baseline and prior. */
 static void unit_figures(const q_state *s, q_figures *f, double baseline, double alpha, double beta, double tau2) {
     const as_quality_params *p = s->p;
@@ -447,98 +433,16 @@ static void unit_figures(const q_state *s, q_figures *f, double baseline, double
     as__credible_interval(f->k, f->n, alpha, beta, p->credible, &f->cred_lo, &f->cred_hi);
     as__rate_interval((as_interval_method)p->interval, f->k, f->n, 0.95, &f->ci_lo, &f->ci_hi);
     if (baseline > 0.0 && baseline < 1.0) {
-        f->f95_lo = funnel_od(baseline, f->n, 0.025, tau2);
-        f->f95_hi = funnel_od(baseline, f->n, 0.975, tau2);
-        f->flag_lo = funnel_od(baseline, f->n, 1.0 - q_flag, tau2);
-        f->flag_hi = funnel_od(baseline, f->n, q_flag, tau2);
+        f->f95_lo = as__funnel_limit_logit(baseline, f->n, 0.025, tau2);
+        f->f95_hi = as__funnel_limit_logit(baseline, f->n, 0.975, tau2);
+        f->flag_lo = as__funnel_limit_logit(baseline, f->n, 1.0 - q_flag, tau2);
+        f->flag_hi = as__funnel_limit_logit(baseline, f->n, q_flag, tau2);
     } else {
         f->f95_lo = f->f95_hi = f->flag_lo = f->flag_hi = baseline;
     }
     f->excess = (double)f->n * (f->shrunk - baseline);
     f->flagged = f->n >= p->min_sales && f->k >= p->min_cases && baseline < 1.0 && f->cred_lo > baseline &&
                  f->rate > f->flag_hi;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* numpy.percentile's default (linear) of sorted x[0 … n−1], n ≥ 1. */
-static double percentile(const double *x, size_t n, double f) {
-    double h = f * (double)(n - 1);
-    size_t r = (size_t)h;
-    return r + 1 < n ? x[r] + (h - (double)r) * (x[r + 1] - x[r]) : x[r];
-}
-
-/* Generalized Q of Paule–Mandel at τ²: Σ w_i (θ_i − θ̄_w)², w_i = 1/(s_i² + τ²). */
-static double pm_q(const double *th, const double *s2, size_t m, double tau2) {
-    double sw = 0, swt = 0, swt2 = 0;
-    for (size_t i = 0; i < m; i++) {
-        double w = 1.0 / (s2[i] + tau2);
-        sw += w;
-        swt += w * th[i];
-        swt2 += w * th[i] * th[i];
-    }
-    return swt2 - swt * swt / sw;
-}
-
-/* Over-dispersion of a peer group on the logit scale, τ²_l.
- *
- * Rates of sound products spread multiplicatively (a product effect shifts the logit), so on the rate scale their
- * spread is skewed and an estimate there misses the long upper tail that matters for an upper limit; on the logit
- * scale it is symmetric. Each unit gives θ_i = logit r̃_i − logit p0 with the empirical logit
- * r̃_i = (k_i + ½)/(n_i + 1), its sampling variance s_i² = 1/w_i, w_i = n_i p0 (1 − p0), and z_i = θ_i·√w_i.
- * Units whose z lies more than 3 robust standard deviations (1.4826 · MAD) from the median are left out — the units
- * with a real problem, which must not widen the band they are tested against (Spiegelhalter 2005 winsorizes for
- * the same reason; winsorizing also trims the sound units' own tails and understated their spread by a fifth on the
- * simulated shops, outlier rejection does not). Then Paule–Mandel (pm_q), which unlike DerSimonian–Laird is not
- * biased low when the spread is large (Veroniki et al., Res Synth Methods 2016). Units enter when z is near-normal: at least min_sales
- * sales and an expected count of at least 5 cases and 5 non-cases. Fewer than min_units such units: -1, "not
- * estimable" — the caller then borrows τ²_l of the product-related signal of the same peers: a product effect shifts
- * the logit of every reason class alike, so a rare class (few products with 5 expected cases) has the same spread
- * on the logit scale as all product reasons together. z is scratch for 3·m values. */
-static double group_tau2(const as_bb_count *cnt, const double *p0, size_t m, int64_t min_sales, size_t min_units,
-                         double *z) {
-    size_t md = 0;
-    for (size_t i = 0; i < m; i++) {
-        double n = (double)cnt[i].n, p = p0[i];
-        if (cnt[i].n < min_sales || n * p < 5.0 || n * (1.0 - p) < 5.0) continue;
-        double r = ((double)cnt[i].k + 0.5) / (n + 1.0);
-        z[md++] = (log(r / (1.0 - r)) - log(p / (1.0 - p))) * sqrt(n * p * (1.0 - p));
-    }
-    if (md < min_units) return -1.0;
-    double *sorted = z + md;   /* the caller's scratch holds 2·m */
-    memcpy(sorted, z, md * sizeof *z);
-    qsort(sorted, md, sizeof *sorted, cmp_double);
-    double med = percentile(sorted, md, 0.5);
-    for (size_t i = 0; i < md; i++) sorted[i] = fabs(sorted[i] - med);
-    qsort(sorted, md, sizeof *sorted, cmp_double);
-    double cut = 3.0 * 1.482602218505602 * percentile(sorted, md, 0.5);
-    /* Second pass in the units' order: keep θ_i and s_i² of the units inside the cut (z[md …] is free now). */
-    double *th = z + md, *s2 = z + 2 * md;
-    size_t kept = 0, j = 0;
-    for (size_t i = 0; i < m; i++) {
-        double n = (double)cnt[i].n, p = p0[i];
-        if (cnt[i].n < min_sales || n * p < 5.0 || n * (1.0 - p) < 5.0) continue;
-        double zi = z[j++];
-        if (cut > 0.0 && fabs(zi - med) > cut) continue;
-        double w = n * p * (1.0 - p);
-        th[kept] = zi / sqrt(w);
-        s2[kept++] = 1.0 / w;
-    }
-    if (kept < min_units) return -1.0;
-    /* Paule–Mandel: the τ² at which the generalized Q statistic Σ (θ_i − θ̄)²/(s_i² + τ²) equals its expectation
-     * m − 1; Q falls as τ² grows, so bisection finds it. */
-    double lo = 0.0, hi = 1.0;
-    while (pm_q(th, s2, kept, hi) > (double)(kept - 1) && hi < 1e6) hi *= 4.0;
-    if (pm_q(th, s2, kept, 0.0) <= (double)(kept - 1)) return 0.0;
-    for (int it = 0; it < 100 && hi - lo > 1e-10 * hi; it++) {
-        double mid = 0.5 * (lo + hi);
-        if (pm_q(th, s2, kept, mid) > (double)(kept - 1)) lo = mid;
-        else hi = mid;
-    }
-    return 0.5 * (lo + hi);
 }
 
 /* Products: peer group = category when it has at least min_category_products products with sales in the window,
@@ -584,7 +488,9 @@ static as_status product_figures(q_state *s, int w, int g, as_error *err) {
         G->alpha = fit.alpha;
         G->beta = fit.beta;
         for (size_t i = 0; i < m; i++) p0[i] = G->rate;
-        G->tau2 = group_tau2(cnt, p0, m, s->p->min_sales, 10, z);
+        G->tau2 = as__dispersion_logit(cnt, p0, m, s->p->min_sales, 10, z);
+        /* Not estimable for a rare signal (-1): borrow τ²_l of the product-related signal of the same peers — a
+         * product effect shifts the logit of every reason class alike. */
         if (g == Q_SIG_PRODUCT) s->prod_tau[w][c] = G->tau2;
         else if (G->tau2 < 0.0) G->tau2 = s->prod_tau[w][c];
         if (G->tau2 < 0.0) G->tau2 = 0.0;
@@ -628,7 +534,7 @@ static as_status mix_figures(q_state *s, int kind, int w, int g, as_error *err) 
         mu[m++] = f->baseline;
     }
     double strength = as__betabin_fit_strength(cnt, mu, m);
-    double tau2 = group_tau2(cnt, mu, m, s->p->min_sales, 10, z);
+    double tau2 = as__dispersion_logit(cnt, mu, m, s->p->min_sales, 10, z);
     if (g == Q_SIG_PRODUCT) s->unit_tau[kind][w] = tau2;
     else if (tau2 < 0.0) tau2 = s->unit_tau[kind][w];
     if (tau2 < 0.0) tau2 = 0.0;
@@ -665,7 +571,7 @@ static as_status category_figures(q_state *s, int w, int g, as_error *err) {
     as__betabin_fit(cnt, m, &fit);
     for (size_t i = 0; i < m; i++) p0[i] = rate;
     /* A shop has few categories: three are enough to see that they differ by more than binomial noise. */
-    double tau2 = group_tau2(cnt, p0, m, s->p->min_sales, 3, z);
+    double tau2 = as__dispersion_logit(cnt, p0, m, s->p->min_sales, 3, z);
     if (g == Q_SIG_PRODUCT) s->unit_tau[Q_CATEGORY][w] = tau2;
     else if (tau2 < 0.0) tau2 = s->unit_tau[Q_CATEGORY][w];
     if (tau2 < 0.0) tau2 = 0.0;

@@ -10,6 +10,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "quality/stats.h"
@@ -592,85 +593,83 @@ double as__funnel_limit(double p0, int64_t n, double q) {
     return fmin(1.0, fmax(0.0, limit));
 }
 
-/* Doubles mapped to integers of the same order, so a bisection on the integers is a bisection on the values. */
-static int64_t order_key(double x) {
-    int64_t i;
-    memcpy(&i, &x, sizeof i);
-    return i >= 0 ? i : INT64_MIN - i;   /* negative doubles: reverse, below the positives */
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-static double order_value(int64_t key) {
-    int64_t i = key >= 0 ? key : INT64_MIN - key;
-    double x;
-    memcpy(&x, &i, sizeof x);
-    return x;
-}
-
-/* The z-score of unit i against its baseline, or NAN when the unit is skipped. */
-static double unit_z(const as_bb_count *c, const double *p0, size_t i) {
-    double p = p0[i];
-    if (!(p > 0.0 && p < 1.0) || c[i].n < 1) return NAN;
-    double n = (double)c[i].n;
-    return ((double)c[i].k / n - p) / sqrt(p * (1.0 - p) / n);
-}
-
-/* The r-th smallest (0-based) z-score among the used units, without a copy: bisection over the ordered keys of
- * doubles, 64 counting passes. Winsorizing needs two order statistics only, and the contract promises no
- * allocation. */
-static double z_order_stat(const as_bb_count *c, const double *p0, size_t m, size_t r) {
-    int64_t lo = order_key(-INFINITY), hi = order_key(INFINITY);   /* count(≤ lo) ≤ r < count(≤ hi) */
-    while ((uint64_t)hi - (uint64_t)lo > 1) {
-        int64_t mid = lo + (int64_t)(((uint64_t)hi - (uint64_t)lo) / 2);   /* hi − lo can exceed INT64_MAX */
-        double v = order_value(mid);
-        size_t cnt = 0;
-        for (size_t i = 0; i < m; i++) {
-            double z = unit_z(c, p0, i);
-            if (z <= v) cnt++;   /* NaN (skipped unit) never counts */
-        }
-        if (cnt > r) hi = mid;
-        else lo = mid;
-    }
-    return order_value(hi);
-}
-
-/* numpy.percentile's default (linear) definition at fraction f of the used units' z-scores. */
-static double z_percentile(const as_bb_count *c, const double *p0, size_t m, size_t used, double f) {
-    double h = f * (double)(used - 1);
+/* numpy.percentile's default (linear) of sorted x[0 … n−1], n ≥ 1. */
+static double percentile_sorted(const double *x, size_t n, double f) {
+    double h = f * (double)(n - 1);
     size_t r = (size_t)h;
-    double zr = z_order_stat(c, p0, m, r);
-    if (r + 1 >= used || h == (double)r) return zr;
-    return zr + (h - (double)r) * (z_order_stat(c, p0, m, r + 1) - zr);
+    return r + 1 < n ? x[r] + (h - (double)r) * (x[r + 1] - x[r]) : x[r];
 }
 
-void as__dispersion_fit(const as_bb_count *c, const double *p0, size_t m, as_dispersion *d) {
-    d->phi = 0.0;
-    d->tau2 = 0.0;
-    d->used = 0;
-    for (size_t i = 0; i < m; i++)
-        if (!isnan(unit_z(c, p0, i))) d->used++;
-    if (d->used == 0) return;
-    double zlo = z_percentile(c, p0, m, d->used, 0.1), zhi = z_percentile(c, p0, m, d->used, 0.9);
-    double z2 = 0, sw = 0, sw2 = 0;
+static int dispersion_unit(const as_bb_count *c, const double *p0, size_t i, int64_t min_n) {
+    double n = (double)c[i].n, p = p0[i];
+    return c[i].n >= min_n && c[i].n >= 1 && p > 0.0 && p < 1.0 && n * p >= 5.0 && n * (1.0 - p) >= 5.0;
+}
+
+/* Generalized Q of Paule–Mandel at τ²: Σ w_i (θ_i − θ̄_w)², w_i = 1/(s_i² + τ²). */
+static double pm_q(const double *th, const double *s2, size_t m, double tau2) {
+    double sw = 0, swt = 0, swt2 = 0;
     for (size_t i = 0; i < m; i++) {
-        double z = unit_z(c, p0, i);
-        if (isnan(z)) continue;
-        z = fmin(zhi, fmax(zlo, z));
-        z2 += z * z;
-        double w = (double)c[i].n / (p0[i] * (1.0 - p0[i]));
+        double w = 1.0 / (s2[i] + tau2);
         sw += w;
-        sw2 += w * w;
+        swt += w * th[i];
+        swt2 += w * th[i] * th[i];
     }
-    double mm = (double)d->used;
-    d->phi = z2 / mm;
-    double denom = sw - sw2 / sw;
-    if (d->phi > 1.0 && denom > 0.0) d->tau2 = fmax(0.0, (mm * d->phi - (mm - 1.0)) / denom);
+    return swt2 - swt * swt / sw;
 }
 
-double as__funnel_limit_od(double p0, int64_t n, double q, double tau2) {
+double as__dispersion_logit(const as_bb_count *c, const double *p0, size_t m, int64_t min_n, size_t min_units,
+                            double *scratch) {
+    double *z = scratch, *sorted = scratch + m;
+    size_t md = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!dispersion_unit(c, p0, i, min_n)) continue;
+        double n = (double)c[i].n, p = p0[i], r = ((double)c[i].k + 0.5) / (n + 1.0);
+        z[md++] = (log(r / (1.0 - r)) - log(p / (1.0 - p))) * sqrt(n * p * (1.0 - p));
+    }
+    if (md < min_units || md == 0) return -1.0;
+    memcpy(sorted, z, md * sizeof *z);
+    qsort(sorted, md, sizeof *sorted, cmp_double);
+    double med = percentile_sorted(sorted, md, 0.5);
+    for (size_t i = 0; i < md; i++) sorted[i] = fabs(sorted[i] - med);
+    qsort(sorted, md, sizeof *sorted, cmp_double);
+    double cut = 3.0 * 1.482602218505602 * percentile_sorted(sorted, md, 0.5);
+    /* Keep θ_i and s_i² of the units inside the cut; sorted[] (m … 2m) and the last third are free now. */
+    double *th = scratch + m, *s2 = scratch + 2 * m;
+    size_t kept = 0, j = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!dispersion_unit(c, p0, i, min_n)) continue;
+        double zi = z[j++];
+        if (cut > 0.0 && fabs(zi - med) > cut) continue;
+        double w = (double)c[i].n * p0[i] * (1.0 - p0[i]);
+        th[kept] = zi / sqrt(w);
+        s2[kept++] = 1.0 / w;
+    }
+    if (kept < min_units || kept < 2) return kept < min_units ? -1.0 : 0.0;
+    double target = (double)(kept - 1);
+    if (pm_q(th, s2, kept, 0.0) <= target) return 0.0;
+    double lo = 0.0, hi = 1.0;
+    while (pm_q(th, s2, kept, hi) > target && hi < 1e6) hi *= 4.0;
+    for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; it++) {   /* Q falls as τ² grows: bisection */
+        double mid = 0.5 * (lo + hi);
+        if (pm_q(th, s2, kept, mid) > target) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+double as__funnel_limit_logit(double p0, int64_t n, double q, double tau2) {
     double limit = as__funnel_limit(p0, n, q);
     if (!(tau2 > 0.0) || !(p0 > 0.0 && p0 < 1.0) || n < 1) return limit;
-    double s2 = p0 * (1.0 - p0) / (double)n;
-    return fmin(1.0, fmax(0.0, p0 + (limit - p0) * sqrt(1.0 + tau2 / s2)));
+    double s2 = 1.0 / ((double)n * p0 * (1.0 - p0));
+    double l0 = log(p0 / (1.0 - p0));
+    double L = fmin(1.0 - 1e-15, fmax(1e-15, limit));   /* the limit may be exactly 0 or 1 */
+    double l = l0 + (log(L / (1.0 - L)) - l0) * sqrt(1.0 + tau2 / s2);
+    return 1.0 / (1.0 + exp(-l));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -93,21 +93,29 @@ void as__credible_interval(int64_t k, int64_t n, double alpha, double beta, doub
  * the issue rounded to 0.14822). */
 double as__funnel_limit(double p0, int64_t n, double q);
 
-/* Over-dispersion among m units around their baseline rates p0_i (Spiegelhalter 2005, "Handling
- * over-dispersion of performance indicators"): z_i = (k_i/n_i − p0_i)/sqrt(p0_i(1 − p0_i)/n_i), winsorized at the
- * 10 % and 90 % points (numpy.percentile, linear); φ = mean z²; when φ > 1 the additive random-effects variance
- *   τ² = (m·φ − (m − 1)) / (Σ w_i − Σ w_i²/Σ w_i),  w_i = 1/s_i², s_i² = p0_i(1 − p0_i)/n_i
- * (DerSimonian–Laird on the winsorized z), else 0. Units with p0_i in {0, 1} are skipped. */
-typedef struct as_dispersion {
-    double phi;      /* ≥ 0; 1 means binomial noise explains the spread */
-    double tau2;     /* ≥ 0, on the rate scale */
-    size_t used;     /* units that entered */
-} as_dispersion;
-void as__dispersion_fit(const as_bb_count *c, const double *p0, size_t m, as_dispersion *d);
+/* Over-dispersion among m units around their baselines p0_i, on the logit scale: τ²_l, the variance of the units'
+ * true logits around logit p0_i beyond binomial noise.
+ *
+ * Why the logit scale: rates of sound units spread multiplicatively (an effect shifts the logit), so on the rate
+ * scale the spread is skewed and an estimate there misses the long upper tail an upper limit needs. Each unit gives
+ * θ_i = logit r̃_i − logit p0_i with the empirical logit r̃_i = (k_i + ½)/(n_i + 1), sampling variance
+ * s_i² = 1/w_i, w_i = n_i p0_i (1 − p0_i), and z_i = θ_i √w_i. A unit enters when z is near-normal: n_i ≥ min_n and
+ * at least 5 expected cases and 5 expected non-cases. Units whose z lies more than 3 robust standard deviations
+ * (1.4826 · MAD) from the median z are left out — units with a real problem must not widen the band they are
+ * tested against (Spiegelhalter 2005 winsorizes at the 10 % / 90 % points for the same reason; that also trims the
+ * sound units' own tails and understated their spread by a fifth on simulated shops). τ²_l is then the
+ * Paule–Mandel estimate: the τ² at which Σ (θ_i − θ̄)²/(s_i² + τ²) (θ̄ the weighted mean) equals m − 1, 0 when
+ * it is below m − 1 at τ² = 0 (Paule–Mandel is not biased low for large spread as DerSimonian–Laird is; Veroniki et
+ * al., Res Synth Methods 2016). Returns -1 when fewer than min_units units are left ("not estimable"). scratch
+ * holds 3·m doubles. */
+double as__dispersion_logit(const as_bb_count *c, const double *p0, size_t m, int64_t min_n, size_t min_units,
+                            double *scratch);
 
-/* The funnel limit widened by τ²: p0 + (exact limit − p0) · sqrt((s² + τ²)/s²), s² = p0(1 − p0)/n, clamped to
- * [0, 1]; equals as__funnel_limit when τ² = 0. */
-double as__funnel_limit_od(double p0, int64_t n, double q, double tau2);
+/* The exact limit widened by τ²_l on the logit scale:
+ *   logistic(logit p0 + (logit L − logit p0) · sqrt(1 + τ²_l / s²)),  L = as__funnel_limit(p0, n, q),
+ * s² = 1/(n p0 (1 − p0)); equals L when τ²_l ≤ 0 or p0 ∉ (0, 1). Keeps the exact limit's shape at small n (where
+ * the normal approximation is poor) and widens it as a random effect on the logit would. */
+double as__funnel_limit_logit(double p0, int64_t n, double q, double tau2);
 
 /* ---- Bernoulli CUSUM ----------------------------------------------------------------------------------- */
 

@@ -117,19 +117,38 @@ for p0, nn, q in [(0.14042, 26, 0.975), (0.14042, 26, 0.999), (0.14042, 7592, 0.
 print("typedef struct funnel_row { double p0; int64_t n; double q, want; } funnel_row;")
 table("static const funnel_row funnel_ref[]", rows)
 
-# Dispersion: z-scores winsorized at numpy's 10th/90th percentiles, phi, DerSimonian-Laird tau^2.
-dk = np.array([3, 10, 0, 25, 7, 2, 40, 5, 12, 1, 9, 30])
-dn = np.array([50, 80, 20, 100, 60, 40, 150, 70, 90, 30, 75, 110])
-dp = np.array([0.08, 0.1, 0.05, 0.12, 0.1, 0.06, 0.15, 0.08, 0.1, 0.05, 0.1, 0.2])
-s2 = dp * (1 - dp) / dn
-z = (dk / dn - dp) / np.sqrt(s2)
-z = np.clip(z, np.percentile(z, 10), np.percentile(z, 90))
-phi = np.mean(z * z)
-w = 1 / s2
-m = len(z)
-tau2 = max(0.0, (m * phi - (m - 1)) / (w.sum() - (w * w).sum() / w.sum())) if phi > 1 else 0.0
-print(f"#define DISP_PHI {phi!r}\n#define DISP_TAU2 {tau2!r}")
-od = 0.1 + (funnel(0.1, 80, 0.999) - 0.1) * np.sqrt(1 + tau2 / (0.1 * 0.9 / 80))
-print(f"#define DISP_OD_LIMIT {od!r}   /* funnel_limit_od(0.1, 80, 0.999, tau2) */\n")
+# Dispersion on the logit scale (stats.h: as__dispersion_logit): empirical logits, units with n >= min_n and 5
+# expected cases and non-cases, outliers beyond 3 * 1.4826 * MAD of z dropped, Paule-Mandel tau^2 by brentq.
+from scipy.optimize import brentq
+dk = np.array([3, 10, 0, 25, 7, 2, 40, 5, 12, 1, 9, 30, 60, 14, 8, 11])
+dn = np.array([50, 80, 20, 100, 60, 40, 150, 70, 90, 30, 75, 110, 120, 130, 95, 105])
+dp = np.array([0.08, 0.1, 0.05, 0.12, 0.1, 0.06, 0.15, 0.08, 0.1, 0.05, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1])
+min_n = 20
+use = (dn >= min_n) & (dn * dp >= 5) & (dn * (1 - dp) >= 5)
+r = (dk + 0.5) / (dn + 1)
+w = dn * dp * (1 - dp)
+theta = np.log(r / (1 - r)) - np.log(dp / (1 - dp))
+z = theta * np.sqrt(w)
+zu = z[use]
+med = np.percentile(zu, 50)
+cut = 3 * 1.482602218505602 * np.percentile(np.abs(zu - med), 50)
+keep = use & (np.abs(z - med) <= cut)
+th, s2 = theta[keep], 1 / w[keep]
+
+
+def pm_q(t2):
+    ww = 1 / (s2 + t2)
+    tb = (ww * th).sum() / ww.sum()
+    return (ww * (th - tb) ** 2).sum()
+
+
+target = keep.sum() - 1
+tau2 = 0.0 if pm_q(0.0) <= target else brentq(lambda t2: pm_q(t2) - target, 0.0, 100.0, xtol=1e-15, rtol=1e-14)
+print(f"#define DISP_USED {int(use.sum())}\n#define DISP_KEPT {int(keep.sum())}\n#define DISP_TAU2 {tau2!r}")
+L = funnel(0.1, 80, 0.999)
+l0 = np.log(0.1 / 0.9)
+s2n = 1 / (80 * 0.1 * 0.9)
+lim = 1 / (1 + np.exp(-(l0 + (np.log(L / (1 - L)) - l0) * np.sqrt(1 + tau2 / s2n))))
+print(f"#define DISP_LOGIT_LIMIT {lim!r}   /* funnel_limit_logit(0.1, 80, 0.999, tau2) */\n")
 
 print(f"#define CUSUM_WS {np.log(0.10 / 0.05)!r}   /* p0 = 0.05, p1 = 0.10 */\n#define CUSUM_WF {np.log(0.90 / 0.95)!r}")

@@ -400,9 +400,10 @@ static const funnel_row funnel_ref[] = {
     {0.02, 300, 0.001, 0.0},
 };
 
-#define DISP_PHI 2.9504396359369847
-#define DISP_TAU2 0.002790839769726307
-#define DISP_OD_LIMIT 0.3063187977133722   /* funnel_limit_od(0.1, 80, 0.999, tau2) */
+#define DISP_USED 12
+#define DISP_KEPT 11
+#define DISP_TAU2 0.0028174163770308376
+#define DISP_LOGIT_LIMIT 0.21205972750007376   /* funnel_limit_logit(0.1, 80, 0.999, tau2) */
 
 #define CUSUM_WS 0.6931471805599453   /* p0 = 0.05, p1 = 0.10 */
 #define CUSUM_WF -0.0540672212702757
@@ -671,29 +672,52 @@ static void test_funnel(void) {
 }
 
 static void test_dispersion(void) {
-    /* numpy: z winsorized at np.percentile(z, 10 / 90), phi = mean z², tau² by DerSimonian–Laird */
+    /* tests/reference/quality_stats_reference.py: the same estimator in numpy, Paule–Mandel solved by brentq. Unit
+     * 13 (60 of 120 against 0.1) is the outlier the MAD rule drops; units 3 and 10 fail the 5-expected-cases rule. */
     static const as_bb_count c[] = {{50, 3}, {80, 10}, {20, 0}, {100, 25}, {60, 7}, {40, 2}, {150, 40}, {70, 5},
-                                    {90, 12}, {30, 1}, {75, 9}, {110, 30}};
-    static const double p0[] = {0.08, 0.1, 0.05, 0.12, 0.1, 0.06, 0.15, 0.08, 0.1, 0.05, 0.1, 0.2};
-    as_dispersion d;
-    as__dispersion_fit(c, p0, 12, &d);
-    CHECK(d.used == 12);
-    CHECK_REL(d.phi, DISP_PHI, 1e-12);
-    CHECK_REL(d.tau2, DISP_TAU2, 1e-12);
-    CHECK_REL(as__funnel_limit_od(0.1, 80, 0.999, d.tau2), DISP_OD_LIMIT, 1e-10);
-    CHECK(as__funnel_limit_od(0.1, 80, 0.999, 0.0) == as__funnel_limit(0.1, 80, 0.999));
-    CHECK(as__funnel_limit_od(0.1, 80, 0.999, 1.0) == 1.0);   /* clamped */
-
-    /* units at p0 ∈ {0, 1} are skipped; binomial-looking data give tau² = 0 */
-    static const as_bb_count c2[] = {{100, 10}, {100, 9}, {100, 11}, {100, 10}, {100, 3}};
-    static const double p2[] = {0.1, 0.1, 0.1, 0.1, 0.0};
-    as__dispersion_fit(c2, p2, 5, &d);
-    CHECK(d.used == 4);
-    CHECK(d.phi < 1.0 && d.tau2 == 0.0);
-    as__dispersion_fit(c2, p2 + 4, 1, &d);
-    CHECK(d.used == 0 && d.phi == 0.0 && d.tau2 == 0.0);
-    as__dispersion_fit(c2, p2, 1, &d);   /* one unit: no between-unit variance */
-    CHECK(d.used == 1 && d.tau2 == 0.0 && isfinite(d.phi));
+                                    {90, 12}, {30, 1}, {75, 9}, {110, 30}, {120, 60}, {130, 14}, {95, 8}, {105, 11}};
+    static const double p0[] = {0.08, 0.1, 0.05, 0.12, 0.1, 0.06, 0.15, 0.08, 0.1, 0.05, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1};
+    double scratch[3 * 16];
+    double tau2 = as__dispersion_logit(c, p0, 16, 20, 3, scratch);
+    CHECK_REL(tau2, DISP_TAU2, 1e-9);
+    CHECK_REL(as__funnel_limit_logit(0.1, 80, 0.999, tau2), DISP_LOGIT_LIMIT, 1e-10);
+    CHECK(as__funnel_limit_logit(0.1, 80, 0.999, 0.0) == as__funnel_limit(0.1, 80, 0.999));
+    CHECK(as__funnel_limit_logit(0.1, 80, 0.999, 4.0) > as__funnel_limit_logit(0.1, 80, 0.999, tau2));
+    CHECK(as__funnel_limit_logit(0.1, 80, 0.001, 4.0) < as__funnel_limit(0.1, 80, 0.001));   /* lower limits widen too */
+    CHECK(as__funnel_limit_logit(0.1, 80, 0.999, 100.0) < 1.0);
+    /* the outlier does not widen the band: making it more extreme (60 → 110 of 120) changes nothing */
+    as_bb_count c12[16];
+    memcpy(c12, c, sizeof c12);
+    c12[12].k = 110;
+    CHECK(as__dispersion_logit(c12, p0, 16, 20, 3, scratch) == tau2);
+    /* too few usable units: not estimable; min_n excludes small units */
+    CHECK(as__dispersion_logit(c, p0, 16, 20, 20, scratch) == -1.0);
+    CHECK(as__dispersion_logit(c, p0, 16, 1000, 1, scratch) == -1.0);
+    CHECK(as__dispersion_logit(c, p0, 0, 20, 1, scratch) == -1.0);
+    /* binomial-looking data: no spread beyond noise */
+    static const as_bb_count c2[] = {{1000, 100}, {1000, 99}, {1000, 101}, {1000, 100}, {1000, 98}, {1000, 102}};
+    static const double p2[] = {0.1, 0.1, 0.1, 0.1, 0.1, 0.1};
+    CHECK(as__dispersion_logit(c2, p2, 6, 20, 3, scratch) == 0.0);
+    /* a real spread of the logits (σ = 0.5, n = 2000 each) is recovered within a quarter */
+    as_bb_count c3[400];
+    double p3[400], sc3[3 * 400];
+    uint64_t rng = 12345;
+    for (int i = 0; i < 400; i++) {
+        double u1 = 0, u2 = 0;
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL; u1 = ((rng >> 11) + 0.5) / 9007199254740992.0;
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL; u2 = ((rng >> 11) + 0.5) / 9007199254740992.0;
+        double e = 0.5 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+        double p = 1.0 / (1.0 + exp(-(log(0.1 / 0.9) + e)));
+        int64_t kk = 0;
+        for (int j = 0; j < 2000; j++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            kk += ((rng >> 11) + 0.5) / 9007199254740992.0 < p;
+        }
+        c3[i] = (as_bb_count){2000, kk};
+        p3[i] = 0.1;
+    }
+    double t3 = as__dispersion_logit(c3, p3, 400, 20, 10, sc3);
+    CHECK_MSG(sqrt(t3) > 0.375 && sqrt(t3) < 0.625, "tau %g for a true 0.5", sqrt(t3));
 }
 
 /* ---- CUSUM ---- */
