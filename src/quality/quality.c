@@ -7,17 +7,21 @@
  *    picked are not evidence against the product and are left out; product reasons (size/fit, defective, not as
  *    described), unrecognised texts and cases without any text count. A purchase line carries a bit per signal:
  *    any evidence, and each product class on its own (a defect problem hides inside an apparel category's many
- *    size returns; on its own signal it stands out).
+ *    size returns; on its own signal it stands out). A case names an order and a product; one that names only a
+ *    customer and a product (a credit note) belongs to that customer's latest purchase of it within 90 days.
  * 2. Counts. One pass over the purchase lines (sold up to as_of) counts sales and signal lines per unit in the two
  *    windows: recent (detection) and long (stability).
  * 3. Figures per unit × window × signal: the baseline (category rate for products — shop-wide in small categories;
  *    the rate its mix of categories predicts for suppliers and sellers; the shop's for categories), an empirical-
  *    Bayes prior fitted on the unit's peers (beta-binomial maximum likelihood), the shrunk rate with its credible
- *    interval, the raw rate's interval, and exact-binomial funnel limits widened by the peers' over-dispersion.
+ *    interval, the raw rate's interval, and exact-binomial funnel limits widened by the peers' over-dispersion on
+ *    the logit scale (stats.h: as__dispersion_logit, as__funnel_limit_logit).
  * 4. A unit is flagged for a window and signal when it has at least min_sales sales and min_cases signal lines, its
- *    credible interval lies above the baseline and its raw rate above the upper funnel limit. An alert is a unit
+ *    credible interval lies above the baseline and its raw rate above the upper funnel limit, taken at the funnel
+ *    coverage divided among the signals × windows tested (Bonferroni). An alert is a unit
  *    flagged anywhere; it reports the recent window when flagged there, and the signal with the largest excess.
- * 5. Each alert's onset comes from a Bernoulli CUSUM over all its sales in time order; its reasons from the cases
+ * 5. Each alert's onset comes from a Bernoulli CUSUM per flagged signal over all its sales in time order (the signal
+ *    whose CUSUM rises highest dates it); its reasons from the cases
  *    of its lines in the alert's window. Alerts are ranked by expected excess returns.
  */
 #include <math.h>
@@ -423,8 +427,9 @@ typedef struct q_group {
 /* Figures of one unit given its baseline and prior. */
 static void unit_figures(const q_state *s, q_figures *f, double baseline, double alpha, double beta, double tau2) {
     const as_quality_params *p = s->p;
-    /* Bonferroni over the signals tested: the funnel's coverage is the chance that a sound unit stays inside on
-     * every signal, not on each one (four signals at 99.8 % each would flag one sound unit in 125). */
+    /* Bonferroni over the signals and windows tested: the funnel's coverage is the chance that a sound unit stays
+     * inside on every signal in both windows, not on each one (eight tests at 99.8 % each would flag about one sound
+     * unit in 125; the windows overlap, so this errs on the safe side). */
     double q_flag = 1.0 - (1.0 - p->funnel) / (2.0 * (double)(s->signals_tested * Q_WINDOWS));
     f->baseline = baseline;
     if (f->n <= 0) return;
@@ -435,10 +440,12 @@ static void unit_figures(const q_state *s, q_figures *f, double baseline, double
     if (baseline > 0.0 && baseline < 1.0) {
         f->f95_lo = as__funnel_limit_logit(baseline, f->n, 0.025, tau2);
         f->f95_hi = as__funnel_limit_logit(baseline, f->n, 0.975, tau2);
+        f->f998_lo = as__funnel_limit_logit(baseline, f->n, 0.001, tau2);
+        f->f998_hi = as__funnel_limit_logit(baseline, f->n, 0.999, tau2);
         f->flag_lo = as__funnel_limit_logit(baseline, f->n, 1.0 - q_flag, tau2);
         f->flag_hi = as__funnel_limit_logit(baseline, f->n, q_flag, tau2);
     } else {
-        f->f95_lo = f->f95_hi = f->flag_lo = f->flag_hi = baseline;
+        f->f95_lo = f->f95_hi = f->f998_lo = f->f998_hi = f->flag_lo = f->flag_hi = baseline;
     }
     f->excess = (double)f->n * (f->shrunk - baseline);
     f->flagged = f->n >= p->min_sales && f->k >= p->min_cases && baseline < 1.0 && f->cred_lo > baseline &&

@@ -37,7 +37,8 @@ typedef struct q_figures {
     double cred_lo, cred_hi;       /* credible interval of the shrunk rate */
     double ci_lo, ci_hi;           /* interval of the raw rate (Wilson by default) */
     double f95_lo, f95_hi;         /* funnel limits around the baseline at n (95 %, over-dispersion adjusted) */
-    double flag_lo, flag_hi;       /* … at the flagging coverage (99.8 % by default) */
+    double f998_lo, f998_hi;       /* … 99.8 % (the funnel plot's outer lines) */
+    double flag_lo, flag_hi;       /* … at the flagging coverage: 99.8 % (params.funnel) shared among the tests */
     double excess;                 /* n · (shrunk − baseline): expected returns above the baseline */
     int flagged;
 } q_figures;

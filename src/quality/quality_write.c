@@ -107,7 +107,8 @@ static const char k_tables_sql[] =
     " CREATE TABLE quality_units(kind TEXT NOT NULL, unit_id TEXT NOT NULL, name TEXT, category TEXT,"
     " window TEXT NOT NULL, signal TEXT NOT NULL, sales INTEGER NOT NULL, cases INTEGER NOT NULL, rate REAL,"
     " baseline REAL, shrunk_rate REAL, credible_low REAL, credible_high REAL, interval_low REAL, interval_high REAL,"
-    " funnel95_low REAL, funnel95_high REAL, funnel_low REAL, funnel_high REAL, excess_returns REAL,"
+    " funnel95_low REAL, funnel95_high REAL, funnel998_low REAL, funnel998_high REAL, funnel_low REAL,"
+    " funnel_high REAL, excess_returns REAL,"
     " flagged INTEGER NOT NULL, PRIMARY KEY(kind, unit_id, window, signal)) WITHOUT ROWID;"
     " CREATE TABLE alerts(rank INTEGER PRIMARY KEY, kind TEXT NOT NULL, unit_id TEXT NOT NULL, name TEXT,"
     " category TEXT, signal TEXT NOT NULL, window TEXT NOT NULL, flagged_in TEXT, sales INTEGER, cases INTEGER,"
@@ -134,7 +135,7 @@ static as_status step_row(as_db *db, sqlite3_stmt *st, const char *table, as_err
 
 static as_status write_units(as_db *db, const q_result *r, as_error *err) {
     sqlite3_stmt *st = NULL;
-    as_status rc = as__db_prepare(db, "INSERT INTO quality_units VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    as_status rc = as__db_prepare(db, "INSERT INTO quality_units VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     for (int kind = 0; kind < Q_KINDS && !rc; kind++)
         for (size_t i = 0; i < r->n_unit[kind] && !rc; i++) {
@@ -153,9 +154,10 @@ static as_status write_units(as_db *db, const q_result *r, as_error *err) {
                     sqlite3_bind_int64(st, 7, f->n);
                     sqlite3_bind_int64(st, 8, f->k);
                     const double v[] = {f->rate, f->baseline, f->shrunk, f->cred_lo, f->cred_hi, f->ci_lo, f->ci_hi,
-                                        f->f95_lo, f->f95_hi, f->flag_lo, f->flag_hi, f->excess};
-                    for (int j = 0; j < 12; j++) sqlite3_bind_double(st, 9 + j, v[j]);
-                    sqlite3_bind_int(st, 21, f->flagged);
+                                        f->f95_lo, f->f95_hi, f->f998_lo, f->f998_hi, f->flag_lo, f->flag_hi,
+                                        f->excess};
+                    for (int j = 0; j < 14; j++) sqlite3_bind_double(st, 9 + j, v[j]);
+                    sqlite3_bind_int(st, 23, f->flagged);
                     rc = step_row(db, st, "quality_units", err);
                 }
         }
@@ -297,7 +299,8 @@ as_status as__q_write_units_csv(const char *path, const q_result *r, as_error *e
     FILE *f = fopen(path, "wb");
     if (!f) return as__err(err, AS_ERR_IO, "cannot create %s: %s", path, strerror(errno));
     fputs("kind,unit_id,name,category,window,signal,sales,cases,rate,baseline,shrunk_rate,credible_low,"
-          "credible_high,interval_low,interval_high,funnel95_low,funnel95_high,funnel_low,funnel_high,"
+          "credible_high,interval_low,interval_high,funnel95_low,funnel95_high,funnel998_low,funnel998_high,"
+          "funnel_low,funnel_high,"
           "excess_returns,flagged\n", f);
     for (int kind = 0; kind < Q_KINDS; kind++)
         for (size_t i = 0; i < r->n_unit[kind]; i++) {
@@ -316,8 +319,9 @@ as_status as__q_write_units_csv(const char *path, const q_result *r, as_error *e
                     csv_int(f, x->n);
                     csv_int(f, x->k);
                     const double d[] = {x->rate, x->baseline, x->shrunk, x->cred_lo, x->cred_hi, x->ci_lo, x->ci_hi,
-                                        x->f95_lo, x->f95_hi, x->flag_lo, x->flag_hi, x->excess};
-                    for (int k = 0; k < 12; k++) csv_num(f, d[k]);
+                                        x->f95_lo, x->f95_hi, x->f998_lo, x->f998_hi, x->flag_lo, x->flag_hi,
+                                        x->excess};
+                    for (int k = 0; k < 14; k++) csv_num(f, d[k]);
                     csv_int(f, x->flagged);
                     fputc('\n', f);
                 }
@@ -342,6 +346,9 @@ static cJSON *figures_json(const q_figures *x) {
     cJSON *f = cJSON_AddArrayToObject(o, "funnel_95");
     cJSON_AddItemToArray(f, cJSON_CreateNumber(x->f95_lo));
     cJSON_AddItemToArray(f, cJSON_CreateNumber(x->f95_hi));
+    cJSON *h = cJSON_AddArrayToObject(o, "funnel_998");
+    cJSON_AddItemToArray(h, cJSON_CreateNumber(x->f998_lo));
+    cJSON_AddItemToArray(h, cJSON_CreateNumber(x->f998_hi));
     cJSON *g = cJSON_AddArrayToObject(o, "funnel_flag");
     cJSON_AddItemToArray(g, cJSON_CreateNumber(x->flag_lo));
     cJSON_AddItemToArray(g, cJSON_CreateNumber(x->flag_hi));

@@ -590,6 +590,9 @@ double as__funnel_limit(double p0, int64_t n, double q) {
     /* Interpolate within the step of the cdf so the limit moves smoothly with n instead of jumping by 1/n. */
     double a = Fr > Fr1 ? (Fr - q) / (Fr - Fr1) : 0.0;
     double limit = ((double)r - a) / (double)n;
+    /* With n·p0 far below 1 the interpolation can fall past p0 itself (n = 3, p0 = 0.001: r = 0 and the 97.5 %
+     * "upper" limit comes out negative). A limit never lies on the wrong side of the target. */
+    limit = q >= 0.5 ? fmax(limit, p0) : fmin(limit, p0);
     return fmin(1.0, fmax(0.0, limit));
 }
 

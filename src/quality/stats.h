@@ -88,7 +88,8 @@ void as__credible_interval(int64_t k, int64_t n, double alpha, double beta, doub
 
 /* Exact binomial control limit around p0 for n trials at one-sided probability q (0.975, 0.999 for the upper
  * 95 % / 99.8 % limits; 0.025, 0.001 for the lower ones), with Spiegelhalter's interpolation (Stat Med 2005):
- * r = binom quantile(q), a = (F(r) − q)/(F(r) − F(r − 1)), limit = (r − a)/n, clamped to [0, 1].
+ * r = binom quantile(q), a = (F(r) − q)/(F(r) − F(r − 1)), limit = (r − a)/n, never on the wrong side of p0 (upper
+ * limits ≥ p0, lower ≤ p0: at n·p0 ≪ 1 the interpolation can cross it) and clamped to [0, 1].
  * p0 = 0.14042: n = 26 → 0.26672 (q = 0.975), 0.36866 (0.999); n = 7592 → 0.14821 (0.975; scipy 0.1482141, which
  * the issue rounded to 0.14822). */
 double as__funnel_limit(double p0, int64_t n, double q);

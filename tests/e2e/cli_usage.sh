@@ -257,6 +257,11 @@ expect 2 "score --csv with --threshold" score --csv a.csv --model m.json --out x
 contains io/err "model's own threshold" "score --csv --threshold says --csv uses the model's threshold"
 expect 2 "quality with a long window shorter than the recent one" quality --db shop.db --recent-days 200 --long-days 90
 contains io/err "--long-days" "quality names the window options"
+expect 2 "quality --interval bogus" quality --db shop.db --interval bogus
+contains io/err "wilson" "quality --interval lists the methods"
+expect 2 "quality --as-of not a date" quality --db shop.db --as-of yesterday
+expect 2 "quality --funnel 2" quality --db shop.db --funnel 2
+expect 2 "quality --min-sales 0" quality --db shop.db --min-sales 0
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate
@@ -281,6 +286,8 @@ contains io/err "nowhere.csv" "train names the missing CSV"
 expect 4 "score with a missing model" score --db nowhere.db --model nomodel.json --out-lines l.csv
 contains io/err "nomodel.json" "score names the missing model"
 expect 4 "quality on a missing database" quality --db nowhere.db --out q.csv
+expect 4 "quality with a missing reason model" quality --db nowhere.db --reason-model missing.json
+contains io/err "missing.json" "quality names the missing reason model"
 expect 4 "evaluate a missing model" evaluate --model nomodel/model.json
 contains io/err "nomodel/model.json" "evaluate names the missing model"
 

@@ -149,6 +149,11 @@ static void test_alerts(void) {
                 " AND window = 'long'") == 0);
     CHECK(q_int(db, "SELECT cases FROM quality_units WHERE unit_id = 'LATE' AND window = 'long'"
                 " AND signal = 'product_related'") == 0);
+    /* The funnel's lines nest: 95 % inside 99.8 % inside the flag limit (99.8 % shared among the tests). */
+    CHECK(q_int(db, "SELECT COUNT(*) FROM quality_units WHERE NOT (funnel95_low <= baseline AND baseline <= funnel95_high"
+                " AND funnel998_low <= funnel95_low AND funnel95_high <= funnel998_high AND funnel_low <= funnel998_low"
+                " AND funnel998_high <= funnel_high)") == 0);
+    CHECK(q_int(db, "SELECT COUNT(*) FROM quality_units WHERE funnel998_high > funnel95_high") > 100);
     CHECK(q_int(db, "SELECT flagged FROM quality_units WHERE unit_id = 'TINY' AND signal = 'defective'"
                 " AND window = 'long'") == 0);
 

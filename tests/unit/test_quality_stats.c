@@ -669,6 +669,10 @@ static void test_funnel(void) {
     CHECK(as__funnel_limit(0.0, 10, 0.999) == 0.0);
     CHECK(as__funnel_limit(1.0, 10, 0.999) == 1.0);
     CHECK(as__funnel_limit(0.3, 0, 0.999) == 0.3);
+    /* n·p0 ≪ 1: the interpolated 97.5 % limit would be negative; it stays at p0 (and the lower one too) */
+    CHECK(as__funnel_limit(0.00115, 3, 0.975) == 0.00115);
+    CHECK(as__funnel_limit(0.00115, 3, 0.025) == 0.0);
+    CHECK(as__funnel_limit(0.00115, 3, 0.999) > 0.00115);
 }
 
 static void test_dispersion(void) {
