@@ -19,7 +19,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "aftersales quality vs planted defects: $lines lines, $products products, $customers customers per shop"
-printf '  %5s %8s %8s %6s %8s %8s %12s %11s %10s\n' seed planted flagged hits recall "false" "onset<=14d" "median d" "quality s"
+printf '  %5s %8s %8s %6s %8s %8s %12s %11s %10s %9s\n' seed planted flagged hits recall "false" "onset<=14d" "median d" \
+  "quality s" "peak MB"
 tot_planted=0 tot_flagged=0 tot_hits=0 tot_within=0
 for seed in "${seeds[@]}"; do
   rm -rf "$work/shop" "$work/shop.db" "$work/shop.db.key"
@@ -27,7 +28,13 @@ for seed in "${seeds[@]}"; do
     --customers "$customers" > /dev/null
   "$bin" ingest -q --preset canonical "$work/shop" --db "$work/shop.db" > /dev/null
   t0=$(date +%s.%N)
-  "$bin" quality -q --db "$work/shop.db" --out "$work/alerts.csv" > /dev/null
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%M' -o "$work/rss" "$bin" quality -q --db "$work/shop.db" --out "$work/alerts.csv" > /dev/null
+    rss=$(( $(tail -1 "$work/rss") / 1024 ))
+  else
+    "$bin" quality -q --db "$work/shop.db" --out "$work/alerts.csv" > /dev/null
+    rss="-"
+  fi
   t1=$(date +%s.%N)
   json=$(python3 "$here/quality_score.py" "$work/alerts.csv" "$work/shop/truth_products.csv" --json)
   read -r planted flagged hits recall false within median <<< "$(python3 -c '
@@ -35,8 +42,8 @@ import json, sys
 s = json.loads(sys.argv[1])
 print(s["planted"], s["flagged"], s["hits"], s["recall"], s["false_share"], s["onset_within_14d"], s["onset_median_days"])
 ' "$json")"
-  printf '  %5s %8s %8s %6s %8.3f %8.3f %12.3f %11s %10.2f\n' "$seed" "$planted" "$flagged" "$hits" "$recall" \
-    "$false" "$within" "$median" "$(python3 -c "print($t1 - $t0)")"
+  printf '  %5s %8s %8s %6s %8.3f %8.3f %12.3f %11s %10.2f %9s\n' "$seed" "$planted" "$flagged" "$hits" "$recall" \
+    "$false" "$within" "$median" "$(python3 -c "print($t1 - $t0)")" "$rss"
   tot_planted=$((tot_planted + planted)); tot_flagged=$((tot_flagged + flagged)); tot_hits=$((tot_hits + hits))
   tot_within=$(python3 -c "print(round($tot_within + $within * $hits))")
 done

@@ -28,7 +28,7 @@ def score(alerts_csv, truth_csv):
     with open(alerts_csv, newline="") as f:
         for row in csv.DictReader(f):
             if row["kind"] == "product":
-                flagged[row["unit_id"]] = day(row["onset"]) if row["onset"] else None
+                flagged[row["unit_id"]] = day(row["onset_date"]) if row["onset_date"] else None
     hits = [p for p in flagged if p in truth]
     errors = sorted(abs((flagged[p] - truth[p]).days) for p in hits if flagged[p] is not None)
     undated = sum(1 for p in hits if flagged[p] is None)

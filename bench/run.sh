@@ -90,3 +90,7 @@ if [ -x "$build/bench_solvers" ]; then
 else
   echo "  $build/bench_solvers is missing (needs liblinear-dev: scripts/install-deps.sh bench)"
 fi
+
+echo
+echo "== quality alerts against planted defects (bench/quality.sh; 3 seeds, 1,000,000 lines each) =="
+"$here/quality.sh" "$build" 1 2 3 || echo "  quality.sh failed"

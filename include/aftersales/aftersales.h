@@ -457,7 +457,7 @@ as_status as_score_csv(const as_model *model, const char *csv_path, const char *
 
 typedef struct as_quality_params {
     int64_t min_sales;               /* units with fewer sales in a window are listed but never flagged (default 20) */
-    int64_t min_cases;               /* … or with fewer evidence cases (default 3) */
+    int64_t min_cases;               /* … or with fewer lines that have a case of the signal (default 3) */
     int64_t as_of;                   /* end of both windows (epoch seconds); 0 = the last order in the database */
     int recent_days;                 /* detection window (default 90) */
     int long_days;                   /* stability window (default 365) */
@@ -468,7 +468,7 @@ typedef struct as_quality_params {
     const char *reason_model;        /* model from as_reasons_train for texts the lexicon misses; NULL: lexicon only */
     const char *out_csv;             /* alerts as CSV (NULL: none) */
     const char *out_json;            /* alerts as JSON (NULL: none) */
-    const char *out_units_csv;       /* every product's figures (the funnel plot's data) as CSV (NULL: none) */
+    const char *out_units_csv;       /* every unit's figures (the funnel plot's data) as CSV (NULL: none) */
 } as_quality_params;
 
 typedef struct as_quality_stats {
@@ -482,7 +482,7 @@ typedef struct as_quality_stats {
     int64_t model_classified;        /* unrecognised reason texts the reason model put into a class */
     double prior_alpha, prior_beta;  /* shop-wide product prior (long window, product-related cases) */
     double overall_rate;             /* share of purchase lines in the long window with evidence */
-    double excess_returns;           /* Σ expected excess returns over all alerts (recent window) */
+    double excess_returns;           /* Σ expected excess returns over all alerts, each in its own window */
 } as_quality_stats;
 
 as_quality_params as_quality_params_default(void);

@@ -259,7 +259,7 @@ int cmd_demo(int argc, char **argv) {
                cli_count(qs.products), cli_num(qs.excess_returns, 0), cli_duration(cli_now() - t));
     if (cli_verbosity_level >= CLI_NORMAL && qs.alerts > 0) {
         static const char *const cols[] = {"rank", "kind", "unit_id", "category", "signal", "sales", "cases", "rate",
-                                           "baseline", "onset", "top_reasons", NULL};
+                                           "baseline", "onset_date", "top_reasons", NULL};
         printf("\n  Top quality alerts (ranked by expected excess returns):\n");
         cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS, cols);
     }

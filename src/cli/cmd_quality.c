@@ -1,6 +1,6 @@
 /*
- * cmd_quality.c — `aftersales quality`: products ranked by shrunk return rate (as_quality), written as CSV; the
- * top of that CSV is read back and shown as a table.
+ * cmd_quality.c — `aftersales quality`: quality alerts for products, suppliers, sellers and categories (as_quality),
+ * written as CSV (and JSON); the top of that CSV is read back and shown as a table.
  */
 #define _GNU_SOURCE   /* getopt_long */
 #include <ctype.h>
@@ -31,9 +31,10 @@ void cmd_quality_usage(FILE *out) {
             "unknown; a late parcel or a change of mind is not a product problem. Rates are shrunk towards the\n"
             "category (empirical Bayes), so three sales and one return do not raise an alert. A unit is flagged when\n"
             "its credible interval lies above its baseline (the category's rate; for suppliers and sellers the rate\n"
-            "their mix of categories predicts) AND its rate is outside the %.1f %% funnel limit, in the recent\n"
-            "window (detection) or the long one (stability). Alerts are ranked by expected excess returns and\n"
-            "carry the onset (Bernoulli CUSUM), the rate before and after it, top reasons and two example texts.\n"
+            "their mix of categories predicts) AND its rate is outside the %.1f %% funnel limit (that coverage\n"
+            "shared among the signals and windows tested), in the recent window (detection) or the long one\n"
+            "(stability). Alerts are ranked by expected excess returns and carry the onset (Bernoulli CUSUM), the\n"
+            "rate before and after it, top reasons and two example texts.\n"
             "\n"
             "Options:\n"
             "  --db FILE               database from 'aftersales ingest' (default: shop.db)\n"
@@ -378,7 +379,7 @@ int cmd_quality(int argc, char **argv) {
         int64_t top = s.alerts < TOP_ALERTS ? s.alerts : TOP_ALERTS;
         printf("\n%s (from %s):\n", top == s.alerts ? "Alerts" : "Top alerts", qp.out_csv);
         static const char *const cols[] = {"rank", "kind", "unit_id", "name", "category", "signal", "sales", "cases",
-                                           "rate", "baseline", "excess_returns", "onset", "top_reasons", NULL};
+                                           "rate", "baseline", "excess_returns", "onset_date", "top_reasons", NULL};
         cli_print_csv_head(cmd, qp.out_csv, TOP_ALERTS, cols);
     } else {
         printf("\nNo alerts: no unit's rate clears both the credible interval and the funnel limit.\n");

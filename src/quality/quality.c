@@ -123,6 +123,7 @@ typedef struct q_state {
     size_t n_unit[Q_KINDS], cap_unit[Q_KINDS];
     as_quality_stats *stats;
     int signals_tested;                    /* signals with any case in the shop (≥ 1) */
+    unsigned signals_seen;                 /* … as a bit set (product_related always) */
     double *prod_tau[Q_WINDOWS];           /* τ²_l of the product-related signal per product group (-1: none) */
     double unit_tau[Q_KINDS][Q_WINDOWS];   /* … of suppliers, sellers and categories */
 } q_state;
@@ -204,12 +205,18 @@ static size_t make_key(char *buf, size_t size, const char *order, size_t no, con
 
 /* Cases naming a product: by order and product when they name an order; else (a cancellation or credit note that
  * names only customer and product, as in Online Retail) attributed later to that customer's latest purchase of the
- * product at or before the case, within Q_ATTRIBUTION_DAYS — the rule the build step labels by. */
+ * product at or before the case, within Q_ATTRIBUTION_DAYS — the rule the build step labels by. A case that names
+ * an order but no product (an Olist review complaint) is about that order's product when the order holds one
+ * product only; with several products it cannot be pinned on any of them and is left out (the build step, which
+ * labels purchases rather than judging products, marks every line of such an order). */
 static as_status load_cases(q_state *s, const as_reason_model *model, as_error *err) {
     sqlite3_stmt *st = NULL;
     as_status rc = as__db_prepare(s->db,
-        "SELECT order_id, product_id, reason, opened_at, customer_id FROM cases WHERE product_id IS NOT NULL"
-        " AND (order_id IS NOT NULL OR customer_id IS NOT NULL) AND opened_at <= ?", &st, err);
+        "SELECT order_id, product, reason, opened_at, customer_id FROM (SELECT c.order_id, c.reason, c.opened_at,"
+        " c.customer_id, COALESCE(c.product_id, (SELECT CASE WHEN COUNT(DISTINCT l.product_id) = 1"
+        " THEN MIN(l.product_id) END FROM order_lines l WHERE l.order_id = c.order_id AND l.quantity > 0)) AS product"
+        " FROM cases c WHERE c.opened_at <= ? AND (c.order_id IS NOT NULL OR c.customer_id IS NOT NULL))"
+        " WHERE product IS NOT NULL", &st, err);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, s->stats->as_of);
     char key[1024];
@@ -398,6 +405,7 @@ static int line_unit(const q_state *s, const q_line *l, int kind) {
 static void count_lines(q_state *s) {
     unsigned seen = 0;
     for (size_t i = 0; i < s->n_lines; i++) seen |= s->lines[i].mask;
+    s->signals_seen = seen | 1u << Q_SIG_PRODUCT;
     s->signals_tested = 0;
     for (int g = 0; g < Q_SIGNALS; g++) s->signals_tested += (seen >> g) & 1;
     if (!s->signals_tested) s->signals_tested = 1;
@@ -771,9 +779,12 @@ static void tally_reasons(q_state *s, q_alert *a) {
 }
 
 int as__q_example_class(const q_alert *a) {
+    /* A reason-class signal shows its own class; product_related the most frequent class that is evidence. */
+    static const int own[Q_SIGNALS] = {-1, AS_REASON_DEFECT, AS_REASON_SIZE, AS_REASON_NOT_DESCRIBED};
+    if (own[a->signal] >= 0 && a->example[own[a->signal]][0].text) return own[a->signal];
     int best = -1;
     for (int c = 0; c < AS_REASON_N; c++)
-        if (a->example[c][0].text && (best < 0 || a->reasons[c] > a->reasons[best])) best = c;
+        if (a->example[c][0].text && signal_bits(c) && (best < 0 || a->reasons[c] > a->reasons[best])) best = c;
     return best;
 }
 
@@ -884,6 +895,7 @@ as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stat
     r.alerts = alerts;
     r.n_alerts = n_alerts;
     r.overall_rate = stats->overall_rate;
+    r.signals = s.signals_seen;
     if (!rc) rc = as__q_write_tables(db, &r, err);
     if (!rc && p.out_csv) rc = as__q_write_csv(p.out_csv, &r, err);
     if (!rc && p.out_json) rc = as__q_write_json(p.out_json, &r, err);

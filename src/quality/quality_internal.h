@@ -76,6 +76,7 @@ typedef struct q_result {
     q_alert *alerts;               /* ranked: largest excess first */
     size_t n_alerts;
     double overall_rate;
+    unsigned signals;              /* bit g: signal g occurs in the shop (others are not written) */
 } q_result;
 
 /* Writers (quality_write.c): the three tables in one savepoint, and the files. */
@@ -85,7 +86,8 @@ as_status as__q_write_json(const char *path, const q_result *r, as_error *err);
 as_status as__q_write_units_csv(const char *path, const q_result *r, as_error *err);
 /* Top reasons of an alert as "defective 14; size_fit 3; unknown 2" (at most 4 classes); buf ≥ 160 bytes. */
 void as__q_top_reasons(const q_alert *a, char *buf, size_t size);
-/* The class whose examples an alert shows: its most frequent class that has text. -1 when no case has text. */
+/* The class whose examples an alert shows: the alert signal's own class (defective, size_fit, not_as_described), for
+ * product_related its most frequent evidence class with text. -1 when no such case has text. */
 int as__q_example_class(const q_alert *a);
 
 #endif

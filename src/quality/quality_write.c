@@ -1,6 +1,6 @@
 /*
  * quality_write — the alerts engine's outputs: tables quality_units, alerts and alert_reasons, the alerts as CSV and
- * JSON, and every product's figures as CSV (the data of a funnel plot). Column meanings: docs/quality.md.
+ * JSON, and every unit's figures (products, suppliers, sellers, categories) as CSV (the data of a funnel plot). Column meanings: docs/quality.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -144,7 +144,7 @@ static as_status write_units(as_db *db, const q_result *r, as_error *err) {
             for (int w = 0; w < Q_WINDOWS && !rc; w++)
                 for (int g = 0; g < Q_SIGNALS && !rc; g++) {
                     const q_figures *f = &u->fig[w][g];
-                    if (f->n <= 0) continue;
+                    if (f->n <= 0 || !(r->signals >> g & 1)) continue;
                     sqlite3_bind_text(st, 1, as__q_kind_name[kind], -1, SQLITE_STATIC);
                     sqlite3_bind_text(st, 2, u->id, -1, SQLITE_STATIC);
                     bind_text_or_null(st, 3, u->name);
@@ -248,7 +248,7 @@ as_status as__q_write_tables(as_db *db, const q_result *r, as_error *err) {
 static const char k_alert_header[] =
     "rank,kind,unit_id,name,category,signal,window,flagged_in,sales,cases,rate,baseline,shrunk_rate,credible_low,"
     "credible_high,interval_low,interval_high,funnel_high,excess_returns,sales_long,cases_long,rate_long,"
-    "baseline_long,flagged_long,onset,onset_signal,sales_before,rate_before,sales_after,rate_after,top_reasons,example_1,"
+    "baseline_long,flagged_long,onset_date,onset_signal,sales_before,rate_before,sales_after,rate_after,top_reasons,example_1,"
     "example_2\n";
 
 as_status as__q_write_csv(const char *path, const q_result *r, as_error *err) {
@@ -309,7 +309,7 @@ as_status as__q_write_units_csv(const char *path, const q_result *r, as_error *e
             for (int w = 0; w < Q_WINDOWS; w++)
                 for (int g = 0; g < Q_SIGNALS; g++) {
                     const q_figures *x = &u->fig[w][g];
-                    if (x->n <= 0) continue;
+                    if (x->n <= 0 || !(r->signals >> g & 1)) continue;
                     fputs(as__q_kind_name[kind], f);
                     csv_field(f, u->id);
                     csv_field(f, u->name);

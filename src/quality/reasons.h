@@ -28,7 +28,8 @@ const char *as__reason_class_name(as_reason_class c);
  * pointer is given; *recognised = 1 when a lexicon entry matched. Never allocates. */
 as_reason_class as__reason_classify(const char *text, size_t n, int *recognised);
 /* 1 when the class points at the product itself (size/fit, defective, not as described) rather than at the
- * delivery, the order handling or the customer — issue 5 counts only these as quality evidence. */
+ * delivery, the order handling or the customer. The quality alerts count these as evidence, and also "other" and
+ * cases without text (the cause is unknown, so it may be the product): docs/quality.md. */
 int as__reason_is_product(as_reason_class c);
 
 #endif

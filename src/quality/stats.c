@@ -485,8 +485,10 @@ void as__betabin_fit(const as_bb_count *c, size_t m, as_bb_fit *fit) {
         bb_set(fit, centre, 2.0, AS_BB_WEAK);
         return;
     }
-    /* Start: the sales-weighted ANOVA (method of moments) estimate of ρ = 1/(α + β + 1); see the derivation at
-     * as__beta_prior_fit in quality.c. When ρ̂ is not in (0, 1) the moments say nothing about the strength and
+    /* Start: the sales-weighted ANOVA (method of moments) estimate of ρ = 1/(α + β + 1) (Kleinman 1973): with
+     * μ̂ = K/N and T = Σ n_i (k_i/n_i − μ̂)², E T = μ(1−μ)[ρ(N − Σn_i²/N) + (1−ρ)(m−1)], so
+     * ρ̂ = (T/(μ̂(1−μ̂)) − (m−1)) / (N − Σn_i²/N − (m−1)); weighting by n_i keeps the many units with one or two
+     * trials (raw rates 0 or 1 by construction) from swamping the spread. When ρ̂ is not in (0, 1) the moments say nothing about the strength and
      * the profile likelihood in s at μ̂ supplies the start (or shows there is no interior maximum). */
     double T = 0;
     for (size_t i = 0; i < m; i++) {

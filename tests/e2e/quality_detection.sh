@@ -36,6 +36,6 @@ check "top product alert: defective reasons with examples" "python3 -c '
 import csv, sys
 rows = [r for r in csv.DictReader(open(\"$work/alerts.csv\")) if r[\"kind\"] == \"product\"]
 r = rows[0]
-sys.exit(not (r[\"top_reasons\"].startswith(\"defective\") and r[\"example_1\"] and r[\"example_2\"] and r[\"onset\"]))'"
+sys.exit(not (r[\"top_reasons\"].startswith(\"defective\") and r[\"example_1\"] and r[\"example_2\"] and r[\"onset_date\"]))'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
