@@ -329,6 +329,13 @@ as_status as__q_write_units_csv(const char *path, const q_result *r, as_error *e
     return close_file(f, path, err);
 }
 
+/* name: [lo, hi] */
+static void add_pair(cJSON *o, const char *name, double lo, double hi) {
+    cJSON *a = cJSON_AddArrayToObject(o, name);
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(lo));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(hi));
+}
+
 static cJSON *figures_json(const q_figures *x) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -337,21 +344,11 @@ static cJSON *figures_json(const q_figures *x) {
     cJSON_AddNumberToObject(o, "rate", x->rate);
     cJSON_AddNumberToObject(o, "baseline", x->baseline);
     cJSON_AddNumberToObject(o, "shrunk_rate", x->shrunk);
-    cJSON *c = cJSON_AddArrayToObject(o, "credible_interval");
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(x->cred_lo));
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(x->cred_hi));
-    cJSON *i = cJSON_AddArrayToObject(o, "interval");
-    cJSON_AddItemToArray(i, cJSON_CreateNumber(x->ci_lo));
-    cJSON_AddItemToArray(i, cJSON_CreateNumber(x->ci_hi));
-    cJSON *f = cJSON_AddArrayToObject(o, "funnel_95");
-    cJSON_AddItemToArray(f, cJSON_CreateNumber(x->f95_lo));
-    cJSON_AddItemToArray(f, cJSON_CreateNumber(x->f95_hi));
-    cJSON *h = cJSON_AddArrayToObject(o, "funnel_998");
-    cJSON_AddItemToArray(h, cJSON_CreateNumber(x->f998_lo));
-    cJSON_AddItemToArray(h, cJSON_CreateNumber(x->f998_hi));
-    cJSON *g = cJSON_AddArrayToObject(o, "funnel_flag");
-    cJSON_AddItemToArray(g, cJSON_CreateNumber(x->flag_lo));
-    cJSON_AddItemToArray(g, cJSON_CreateNumber(x->flag_hi));
+    add_pair(o, "credible_interval", x->cred_lo, x->cred_hi);
+    add_pair(o, "interval", x->ci_lo, x->ci_hi);
+    add_pair(o, "funnel_95", x->f95_lo, x->f95_hi);
+    add_pair(o, "funnel_998", x->f998_lo, x->f998_hi);
+    add_pair(o, "funnel_flag", x->flag_lo, x->flag_hi);
     cJSON_AddNumberToObject(o, "excess_returns", x->excess);
     cJSON_AddBoolToObject(o, "flagged", x->flagged);
     return o;

@@ -67,6 +67,15 @@ static const char *late(int j) { return "arrived late"; }
 
 static const char *zipper(int j) { return j % 2 ? "the zipper came off" : "zipper came off after two days"; }
 
+/* The ordinary bulk of the category: N_SOUND apparel products with a steady rate of "too small" returns. */
+static void add_sound_products(as_db *db) {
+    char id[16];
+    for (int i = 0; i < N_SOUND; i++) {
+        snprintf(id, sizeof id, "S%02d", i);
+        add_product(db, id, "apparel", LINES, sound_returns, i, too_small);
+    }
+}
+
 static char *slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -101,16 +110,13 @@ static void test_alerts(void) {
     CHECK(strstr(err.msg, "ingest data first") != NULL);
 
     exec(db, "BEGIN");
-    char id[16];
-    for (int i = 0; i < N_SOUND; i++) {
-        snprintf(id, sizeof id, "S%02d", i);
-        add_product(db, id, "apparel", LINES, sound_returns, i, too_small);
-    }
+    add_sound_products(db);
     add_product(db, "BAD", "apparel", LINES, bad_returns, 0, broken);
     /* Many cases, but about the delivery: not evidence against the product. */
     add_product(db, "LATE", "apparel", LINES, every_third, 1, late);
     /* Three sales, three "broken": far too little to flag. */
     add_product(db, "TINY", "apparel", 3, all_sales, 2, broken);
+    char id[16];
     for (int i = 0; i < N_HOME; i++) {
         snprintf(id, sizeof id, "H%02d", i);
         add_product(db, id, "home", LINES, home_returns, i, not_described);
@@ -319,11 +325,7 @@ static void test_reason_model(void) {
     CHECK_OK(as_db_open(dbpath, &db, &err), &err);
     if (!db) return;
     exec(db, "BEGIN");
-    char id[16];
-    for (int i = 0; i < N_SOUND; i++) {
-        snprintf(id, sizeof id, "S%02d", i);
-        add_product(db, id, "apparel", LINES, sound_returns, i, too_small);
-    }
+    add_sound_products(db);
     add_product(db, "ZIP", "apparel", LINES, bad_returns, 0, zipper);
     exec(db, "COMMIT");
 
