@@ -77,6 +77,35 @@ const char *as__fmt_count(int64_t v, char *buf, size_t size);
 size_t as__edit_distance(const char *a, size_t la, const char *b, size_t lb);
 size_t as__closest_name(const char *want, size_t want_n, const char *const *names, const size_t *name_n, size_t n);
 
+/* ---- words of free text (words.c): the one definition used by the hashed text features, the reason model and
+ * the reason lexicon, so that "doesn't fit" is the same two words to all three.
+ * Over UTF-8 text, character by character:
+ *   - ASCII letters and digits form words, lower-cased; every other ASCII character breaks words, except the
+ *     apostrophes ' and `, which are dropped inside a word ("doesn't" → "doesnt");
+ *   - Latin-1 letters U+00C0–U+00FF are folded to their lower-case base letter ("Écharpe" → "echarpe",
+ *     "não" → "nao"; Ð ð → d, Þ þ → t), Æ æ → "ae", ß → "ss"; × and ÷ break words;
+ *   - U+2018 and U+2019 (‘ ’) are apostrophes too (dropped), and so are the variation selectors U+FE00–U+FE0F
+ *     (dropped: they only pick how the character before them looks);
+ *   - U+0080–U+00BF (no-break space, « », °, º, £ …), U+2000–U+2BFF (punctuation, currency, arrows, maths,
+ *     dingbats …), U+3000–U+303F (CJK punctuation) and U+1F000–U+1FAFF (emoji) break words;
+ *   - any other character (Cyrillic, Greek, Arabic, CJK, other accents …) is kept byte for byte as part of the
+ *     word, so other scripts still form words;
+ *   - bytes that are not well-formed UTF-8 (a lone continuation byte, a truncated or overlong sequence, a
+ *     surrogate) break words, one byte at a time.
+ * A word longer than AS_WORD_MAX bytes is cut to its first AS_WORD_MAX bytes (a cut may fall inside a
+ * character); the rest of it is skipped, not made into another word. The iterator allocates nothing. ---- */
+#define AS_WORD_MAX 64
+typedef struct as_words {
+    const unsigned char *s;
+    size_t n, i;                /* the text and the position of the next unread byte */
+    char word[AS_WORD_MAX];     /* the current word, word[0 .. len), not NUL-terminated */
+    size_t len;
+} as_words;
+/* Starts at the beginning of s[0..n) (s may be NULL when n is 0). */
+void as__words_init(as_words *it, const char *s, size_t n);
+/* 1 with the next word in it->word[0 .. it->len) (len ≥ 1), 0 at the end of the text. */
+int as__words_next(as_words *it);
+
 /* ---- string hash (FNV-1a, 64-bit) ---- */
 uint64_t as__hash64(const void *p, size_t n);
 

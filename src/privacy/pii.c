@@ -155,6 +155,13 @@ size_t as__pii_pseudonym(const as_pii_key *key, const char *domain, const char *
     return AS_PII_PSEUDONYM_LEN;
 }
 
+int as__pii_is_pseudonym(const char *w, size_t n) {
+    if (n != AS_PII_PSEUDONYM_LEN || w[0] != 'p' || w[1] != 'x') return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!((w[i] >= '0' && w[i] <= '9') || (w[i] >= 'a' && w[i] <= 'f'))) return 0;
+    return 1;
+}
+
 /* ---- scrubber ------------------------------------------------------------------------------------------ */
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }

@@ -40,6 +40,11 @@ as_status as__pii_key_load(const char *path, int create, as_pii_key *key, int *c
  * empty (returns 0): a missing value is not personal data. */
 size_t as__pii_pseudonym(const as_pii_key *key, const char *domain, const char *value, size_t n, char *out);
 
+/* 1 when the word w[0..n) has the form of a pseudonym: "px" + 20 lower-case hex digits. A pseudonym that ingest
+ * put in place of an e-mail address or phone number is not a word of the text: it changes with the user's key,
+ * and a text feature that hashed it would make the same shop give different models under different keys. */
+int as__pii_is_pseudonym(const char *w, size_t n);
+
 /* Copies text[0..n) into *out (cleared first) with every e-mail address and phone number replaced by its
  * pseudonym. Returns the number of replacements (0: out holds the text unchanged), or −1 when out of memory.
  * Phone numbers: 8 to 15 digits with optional leading +, country code in parentheses, and single spaces, dots,

@@ -29,7 +29,6 @@
 
 #define MAX_WORDS 256              /* a text's first 256 words are used (reason texts are short) */
 #define MAX_FEATURES (2 * MAX_WORDS)
-#define WORD_MAX 64                /* longer words: their first 64 bytes, as in text_hash.c */
 #define LBFGS_TOL 1e-7            /* ‖∇f‖ ≤ tol · ‖∇f(0)‖ */
 #define MODEL_FORMAT "aftersales-reason-model"
 #define MODEL_VERSION 1
@@ -58,57 +57,11 @@ as_reason_model_params as__reason_model_params_default(void) {
  * Words and features
  * ------------------------------------------------------------------------------------------------------- */
 
-/* Base letter of U+00C0 … U+00FF (text_hash.c's table; 0 = a word break, for × and ÷). */
-static const char k_fold[64] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts" "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
-
-/* A word iterator with text_hash.c's rules (ASCII letters and digits lower-cased, Latin-1 letters folded, other
- * non-ASCII bytes kept, keyed pseudonyms skipped), plus the lexicon's: apostrophes (' ` ‘ ’) are dropped inside a
- * word, so "doesn't" is the word "doesnt" the lexicon also knows. */
-typedef struct word_iter {
-    const unsigned char *s;
-    size_t n, i;
-    char word[WORD_MAX];
-    size_t len;
-} word_iter;
-
-static int is_pseudonym(const char *w, size_t n) {
-    if (n != AS_PII_PSEUDONYM_LEN || w[0] != 'p' || w[1] != 'x') return 0;
-    for (size_t i = 2; i < n; i++)
-        if (!((w[i] >= '0' && w[i] <= '9') || (w[i] >= 'a' && w[i] <= 'f'))) return 0;
-    return 1;
-}
-
-static void put(word_iter *it, char c) {
-    if (it->len < WORD_MAX) it->word[it->len++] = c;
-}
-
-/* 1 with the next word in it->word[0 .. it->len), 0 at the end. */
-static int next_word(word_iter *it) {
-    const unsigned char *s = it->s;
-    it->len = 0;
-    while (it->i <= it->n) {
-        unsigned c = it->i < it->n ? s[it->i] : ' ';
-        size_t left = it->n - it->i;
-        int brk = 0;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) put(it, (char)c), it->i++;
-        else if (c >= 'A' && c <= 'Z') put(it, (char)(c + 32)), it->i++;
-        else if (c == '\'' || c == '`') it->i++;
-        else if (c == 0xE2 && left >= 3 && s[it->i + 1] == 0x80 && (s[it->i + 2] == 0x98 || s[it->i + 2] == 0x99))
-            it->i += 3;
-        else if (c == 0xC3 && left >= 2 && (s[it->i + 1] & 0xC0) == 0x80) {
-            char f = k_fold[s[it->i + 1] - 0x80];
-            if (f) {
-                put(it, f);
-                if (s[it->i + 1] == 0x9F) put(it, 's');   /* ß → ss */
-            } else brk = 1;
-            it->i += 2;
-        } else if (c >= 0x80) put(it, (char)c), it->i++;
-        else brk = 1, it->i++;
-        if (brk && it->len) {
-            if (!is_pseudonym(it->word, it->len)) return 1;
-            it->len = 0;
-        }
-    }
+/* The next word of the text: as__words_next's words (core.h), the lexicon's own ("doesn't" is the word "doesnt"
+ * the lexicon also knows), keyed pseudonyms skipped as in text_hash.c (they change with the user's key). */
+static int next_word(as_words *it) {
+    while (as__words_next(it))
+        if (!as__pii_is_pseudonym(it->word, it->len)) return 1;
     return 0;
 }
 
@@ -130,11 +83,12 @@ static int cmp_u32(const void *a, const void *b) {
  * Returns the number of non-zeros (0 for a text without words). A word pair joins the words with 0x1F, a byte
  * no word holds, so it never hashes like a single word. */
 static size_t features(const char *text, size_t len, int bits, int bigrams, uint32_t *idx, double *val) {
-    word_iter it = {(const unsigned char *)text, text ? len : 0, 0, {0}, 0};
+    as_words it;
     uint32_t h[MAX_FEATURES];
     size_t m = 0, words = 0;
-    char prev[WORD_MAX];
+    char prev[AS_WORD_MAX];
     size_t prev_len = 0;
+    as__words_init(&it, text, len);
     while (words < MAX_WORDS && next_word(&it)) {
         h[m++] = bucket_of(fnv1a(HASH_SEED, it.word, it.len), bits);
         if (bigrams && words) {
@@ -440,7 +394,8 @@ as_status as__reason_model_set_source(as_reason_model *m, const char *source, as
 
 as_reason_class as__reason_class_of(const as_reason_model *m, double min_prob, const char *text, size_t len,
                                     int *how) {
-    word_iter it = {(const unsigned char *)text, text ? len : 0, 0, {0}, 0};
+    as_words it;
+    as__words_init(&it, text, len);
     if (how) *how = 0;
     if (!text || !next_word(&it)) return AS_REASON_OTHER;
     int recognised;

@@ -11,8 +11,8 @@
  * The quality step uses the model only for texts the lexicon left as "other" (the lexicon stays authoritative
  * where it matched), and only when the model's top probability reaches a threshold.
  *
- * Features: words as in features/text_hash.c (ASCII letters and digits, Latin-1 letters folded, pseudonyms
- * skipped), each word and each adjacent word pair hashed (FNV-1a, seeded) into 2^hash_bits buckets, counts
+ * Features: words as in core/words.c (as__words_next: ASCII letters and digits, Latin-1 letters folded, apostrophes
+ * dropped; pseudonyms skipped), each word and each adjacent word pair hashed (FNV-1a, seeded) into 2^hash_bits buckets, counts
  * log1p-scaled and the row L2-normalized. Sparse rows; training by L-BFGS (ml/lbfgs.h) on the K·(buckets + 1)
  * unknowns. Memory: the model is K·2^hash_bits doubles (7 · 16,384 · 8 = 0.9 MB at the default).
  *

@@ -2,15 +2,16 @@
  * reasons — the reason-class lexicon (English and Portuguese). The rules and their precedence are documented in
  * docs/presets.md ("Reason classes"); the contract is in reasons.h.
  *
- * The text is folded first: ASCII lower case, Latin-1 accents removed ("não" → "nao", "peça" → "peca"),
- * apostrophes dropped ("doesn't" → "doesnt"), every other character a word break. Each pattern is a sequence of
- * words; a word ending in '*' matches any word starting with it ("quebrad*": quebrado, quebrada). Classes are
- * tried in a fixed order and the first class with a matching pattern wins, because one text often names
- * several things and the earlier class is the one a team acts on: "arrived broken" is a defect, not a
- * delivery problem; "wrong size sent" is a size problem, not a wrong item.
+ * The text is folded first into its words (as__words_next, core.h): ASCII lower case, Latin-1 accents removed
+ * ("não" → "nao", "peça" → "peca"), apostrophes dropped ("doesn't" → "doesnt"), punctuation, symbols and emoji
+ * word breaks. Each pattern is a sequence of words; a word ending in '*' matches any word starting with it
+ * ("quebrad*": quebrado, quebrada). Classes are tried in a fixed order and the first class with a matching
+ * pattern wins, because one text often names several things and the earlier class is the one a team acts on:
+ * "arrived broken" is a defect, not a delivery problem; "wrong size sent" is a size problem, not a wrong item.
  */
 #include <string.h>
 
+#include "core/core.h"
 #include "quality/reasons.h"
 
 static const char *const k_names[AS_REASON_N] = {"size_fit", "defective", "not_as_described", "wrong_item",
@@ -132,57 +133,21 @@ static const lexicon k_lexicon[] = {
     {AS_REASON_DELIVERY, k_delivery},     {AS_REASON_CHANGED_MIND, k_changed},
 };
 
-/* Folds one character of UTF-8 text: writes at most 2 bytes into out, returns how many (0: a word break) and
- * the bytes consumed in *used. Latin-1 letters lose their accents; other non-ASCII characters break words. */
-static int fold_char(const unsigned char *s, size_t n, size_t *used, char *out) {
-    unsigned c = s[0];
-    *used = 1;
-    if (c < 0x80) {
-        if (c >= 'A' && c <= 'Z') { out[0] = (char)(c + 32); return 1; }
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) { out[0] = (char)c; return 1; }
-        return c == '\'' || c == '`' ? -1 : 0;   /* -1: dropped, the word goes on */
-    }
-    if (c == 0xC3 && n >= 2 && (s[1] & 0xC0) == 0x80) {
-        /* U+00C0..U+00FF, upper and lower case alike */
-        static const char map[64 + 1] = "aaaaaaaceeeeiiiidnooooo ouuuuyss" "aaaaaaaceeeeiiiidnooooo ouuuuysy";
-        *used = 2;
-        char m = map[s[1] - 0x80];
-        if (m == ' ') return 0;
-        out[0] = m;
-        if (s[1] == 0x86 || s[1] == 0xA6) { out[1] = 'e'; return 2; }   /* Æ æ → ae */
-        if (s[1] == 0x9F) { out[1] = 's'; return 2; }                   /* ß → ss */
-        return 1;
-    }
-    if (c == 0xE2 && n >= 3 && s[1] == 0x80 && (s[2] == 0x98 || s[2] == 0x99)) {   /* ‘ ’ */
-        *used = 3;
-        return -1;
-    }
-    /* any other multi-byte character: skip its continuation bytes */
-    size_t k = 1;
-    while (k < n && (s[k] & 0xC0) == 0x80) k++;
-    *used = k;
-    return 0;
-}
-
 #define FOLD_MAX 2048   /* a reason longer than this is classified on its first 2 KiB */
 
-/* " word word … " — single spaces, one at each end, so that " w" finds a word start and "w " a word end. */
+/* " word word … " — the words of as__words_next (core.h), single spaces, one at each end, so that " w" finds a
+ * word start and "w " a word end. */
 static size_t fold(const char *text, size_t n, char *out) {
-    size_t m = 0, i = 0;
+    as_words it;
+    size_t m = 0;
     out[m++] = ' ';
-    while (i < n && m + 3 < FOLD_MAX) {
-        char tmp[2];
-        size_t used;
-        int k = fold_char((const unsigned char *)text + i, n - i, &used, tmp);
-        i += used;
-        if (k < 0) continue;
-        if (k == 0) {
-            if (out[m - 1] != ' ') out[m++] = ' ';
-            continue;
-        }
-        for (int j = 0; j < k; j++) out[m++] = tmp[j];
+    as__words_init(&it, text, n);
+    while (m + 2 < FOLD_MAX && as__words_next(&it)) {
+        size_t len = it.len < FOLD_MAX - 2 - m ? it.len : FOLD_MAX - 2 - m;   /* room for ' ' and '\0' */
+        memcpy(out + m, it.word, len);
+        m += len;
+        out[m++] = ' ';
     }
-    if (out[m - 1] != ' ') out[m++] = ' ';
     out[m] = '\0';
     /* Exports that dropped accented letters instead of folding them (the Olist copy: "n o recebi" for "não
      * recebi") leave "não" as "n o"; it is restored in place (same length), as it is the word that turns
