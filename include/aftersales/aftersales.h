@@ -476,13 +476,18 @@ typedef struct as_quality_stats {
     int64_t products;                /* products with sales in the long window (table quality_units) */
     int64_t alerts;                  /* rows of table alerts */
     int64_t product_alerts, supplier_alerts, seller_alerts, category_alerts;
-    int64_t evidence_cases;          /* cases that count as quality evidence (product-related or reason unknown) */
-    int64_t excluded_cases;          /* cases left out because their reason is not about the product (delivery,
-                                      * changed mind, wrong item) */
+    int64_t evidence_cases;          /* cases on a sale that count as evidence (product-related or cause unknown) */
+    int64_t excluded_cases;          /* cases on a sale left out because their reason is not about the product
+                                      * (delivery, changed mind, wrong item) */
     int64_t model_classified;        /* unrecognised reason texts the reason model put into a class */
+    int64_t cases_total;             /* cases opened up to as_of */
+    int64_t cases_unattributed;      /* … tied to no sale: no product and an order of several products, neither
+                                      * order nor customer, or no purchase found (within 90 days for a case that
+                                      * names no order); in no rate */
     double prior_alpha, prior_beta;  /* shop-wide product prior (long window, product-related cases) */
     double overall_rate;             /* share of purchase lines in the long window with evidence */
-    double excess_returns;           /* Σ expected excess returns over all alerts, each in its own window */
+    double excess_returns;           /* Σ expected excess returns of the product alerts, each in its own window
+                                      * (supplier, seller and category alerts hold the same returns again) */
 } as_quality_stats;
 
 as_quality_params as_quality_params_default(void);

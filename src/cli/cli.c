@@ -5,6 +5,7 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L   /* clock_gettime, access, mkdir, isatty; CMake also sets it */
 #endif
+#define _XOPEN_SOURCE 700   /* realpath (cli_same_file) */
 #include "cli.h"
 
 #include <ctype.h>
@@ -199,6 +200,26 @@ int cli_check_readable(const char *cmd, const char *what, const char *path) {
     else
         cli_errorf(cmd, "cannot read %s '%s': %s", what, path, strerror(e));
     return 0;
+}
+
+/* Absolute form of path with its folder resolved (the file itself need not exist); "" when the folder is absent. */
+static void resolved_path(const char *path, char *out, size_t size) {
+    char dir[4096], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    else snprintf(dir, sizeof dir, ".");
+    if (!realpath(dir, real)) { out[0] = '\0'; return; }
+    snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "", base);
+}
+
+int cli_same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[4096 + 256], rb[4096 + 256];
+    resolved_path(a, ra, sizeof ra);
+    resolved_path(b, rb, sizeof rb);
+    return ra[0] ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
 }
 
 int cli_is_dir(const char *path) {

@@ -93,6 +93,9 @@ int cli_is_dir(const char *path);
 int cli_mkdir_p(const char *cmd, const char *path);
 /* Creates the missing parent directories of file `path`. Returns 1, or reports and returns 0. */
 int cli_make_parent(const char *cmd, const char *path);
+/* 1 when a and b name the same file: the same inode when both exist, else the same absolute path once the
+ * existing folder part is resolved ("./x.csv", "x.csv" and "out/../x.csv" are one file). */
+int cli_same_file(const char *a, const char *b);
 /* Like cli_make_parent, and records in `created` (`size` bytes) the topmost directory this call created, or ""
  * when every directory existed already; cli_undo_make_parent removes them again after a failed step. */
 int cli_make_parent_tracked(const char *cmd, const char *path, char *created, size_t size);

@@ -253,14 +253,19 @@ int cmd_demo(int argc, char **argv) {
     as_db_close(db);
     if (st != AS_OK) return step_fail("quality", st, &err);
     step_head(6, "quality");
-    cli_printf("%s (%s products, %s suppliers, %s sellers, %s categories) among %s products, %s expected excess "
-               "returns  (%s)\n", cli_nouns(qs.alerts, "quality alert", "quality alerts"), cli_count(qs.product_alerts),
-               cli_count(qs.supplier_alerts), cli_count(qs.seller_alerts), cli_count(qs.category_alerts),
-               cli_count(qs.products), cli_num(qs.excess_returns, 0), cli_duration(cli_now() - t));
+    cli_printf("%s (%s, %s, %s, %s) among %s products, %s expected excess returns on products  (%s)\n",
+               cli_nouns(qs.alerts, "quality alert", "quality alerts"),
+               cli_nouns(qs.product_alerts, "product", "products"), cli_nouns(qs.supplier_alerts, "supplier", "suppliers"),
+               cli_nouns(qs.seller_alerts, "seller", "sellers"), cli_nouns(qs.category_alerts, "category", "categories"),
+               cli_count(qs.products), cli_amount(qs.excess_returns, 0), cli_duration(cli_now() - t));
     if (cli_verbosity_level >= CLI_NORMAL && qs.alerts > 0) {
         static const char *const cols[] = {"rank", "kind", "unit_id", "category", "signal", "sales", "cases", "rate",
                                            "baseline", "onset_date", "top_reasons", NULL};
-        printf("\n  Top quality alerts (ranked by expected excess returns):\n");
+        if (qs.alerts > TOP_PRODUCTS)
+            printf("\n  Top %d of %s quality alerts (ranked by expected excess returns; all in %s):\n", TOP_PRODUCTS,
+                   cli_count(qs.alerts), names[F_QUALITY]);
+        else
+            printf("\n  Quality alerts (ranked by expected excess returns):\n");
         cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS, cols);
     }
 

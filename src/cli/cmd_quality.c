@@ -41,7 +41,8 @@ void cmd_quality_usage(FILE *out) {
             "  --out CSV               the alerts as CSV (default: alerts.csv next to the database)\n"
             "  --json FILE             the alerts as JSON as well\n"
             "  --units-csv FILE        every product's, supplier's, seller's and category's figures (funnel plot data)\n"
-            "  --as-of DATE            end of both windows (default: the last order in the database)\n"
+            "  --as-of DATE            end of both windows: a date means the end of that day (default: the time of\n"
+            "                          the last order in the database)\n"
             "  --recent-days N         detection window (default: %d)\n"
             "  --long-days N           stability window (default: %d)\n"
             "  --min-sales N           never flag a unit with fewer sales in a window (default: %lld)\n"
@@ -176,6 +177,12 @@ static int is_identifier_column(const char *name) {
     return strstr(low, "id") || strstr(low, "code") || strstr(low, "rank") || strstr(low, "year");
 }
 
+/* Rates are shown as percentages, as in the summaries above the tables. */
+static int is_share_column(const char *name) {
+    size_t n = strlen(name);
+    return !strcmp(name, "rate") || !strcmp(name, "baseline") || (n > 5 && !strcmp(name + n - 5, "_rate"));
+}
+
 static int has_fraction(const char *text) { return strpbrk(text, ".eE") != NULL; }
 
 /* Whole numbers get thousands separators (unless the column holds identifiers); a column with fractions
@@ -237,7 +244,7 @@ int cli_print_csv_head(const char *cmd, const char *path, int top, const char *c
             if (has_fraction(s)) whole = 0;
             if (fabs(x) > max_abs) max_abs = fabs(x);
         }
-        int ident = is_identifier_column(h->cell[0][c]);
+        int ident = is_identifier_column(h->cell[0][c]), share = is_share_column(h->cell[0][c]);
         int decimals = max_abs < 10 ? 4 : max_abs < 1000 ? 2 : 0;
         width[c] = text_width(h->cell[0][c]);
         for (int r = 1; r <= h->n_rows; r++) {
@@ -245,7 +252,8 @@ int cli_print_csv_head(const char *cmd, const char *path, int top, const char *c
             double x;
             if (numeric[c] && is_number(s, &x)) {
                 char tmp[64];
-                format_number(x, whole, ident, decimals, s, tmp, sizeof tmp);
+                if (share) snprintf(tmp, sizeof tmp, "%.2f%%", 100.0 * x);
+                else format_number(x, whole, ident, decimals, s, tmp, sizeof tmp);
                 snprintf(s, CELL_BYTES, "%s", tmp);
             }
             int w = text_width(s);
@@ -310,11 +318,14 @@ int cmd_quality(int argc, char **argv) {
         case OPT_OUT: qp.out_csv = optarg; break;
         case OPT_JSON: qp.out_json = optarg; break;
         case OPT_UNITS: qp.out_units_csv = optarg; break;
-        case OPT_AS_OF: ok = cli_parse_time(cmd, "--as-of", optarg, &qp.as_of); break;
+        case OPT_AS_OF:
+            ok = cli_parse_time(cmd, "--as-of", optarg, &qp.as_of);
+            if (ok && strlen(optarg) == 10) qp.as_of += 86399;   /* a day means all of that day */
+            break;
         case OPT_RECENT: ok = cli_parse_int(cmd, "--recent-days", optarg, 1, 36500, &qp.recent_days); break;
         case OPT_LONG: ok = cli_parse_int(cmd, "--long-days", optarg, 1, 36500, &qp.long_days); break;
-        case OPT_CREDIBLE: ok = cli_parse_double(cmd, "--credible", optarg, 0.5, 0.999999, &qp.credible); break;
-        case OPT_FUNNEL: ok = cli_parse_double(cmd, "--funnel", optarg, 0.5, 0.999999, &qp.funnel); break;
+        case OPT_CREDIBLE: ok = cli_parse_double(cmd, "--credible", optarg, 0.501, 0.999999, &qp.credible); break;
+        case OPT_FUNNEL: ok = cli_parse_double(cmd, "--funnel", optarg, 0.501, 0.999999, &qp.funnel); break;
         case OPT_INTERVAL:
             ok = cli_parse_choice(cmd, "--interval", optarg, interval_names, interval_values, &qp.interval);
             break;
@@ -335,10 +346,30 @@ int cmd_quality(int argc, char **argv) {
             return cli_usage_error(cmd, "the database path is too long to place alerts.csv beside it; give --out");
         qp.out_csv = default_out;
     }
+    /* No output may overwrite the database, its key, the reason model or another output. */
+    char key_path[4096];
+    snprintf(key_path, sizeof key_path, "%s.key", db_path);
     const char *outs[] = {qp.out_csv, qp.out_json, qp.out_units_csv};
+    const char *names[] = {"--out", "--json", "--units-csv"};
+    const char *inputs[] = {db_path, key_path, qp.reason_model};
+    const char *input_names[] = {"the database", "the database's key file", "the reason model"};
+    for (int i = 0; i < 3; i++) {
+        if (!outs[i]) continue;
+        for (int j = 0; j < 3; j++)
+            if (inputs[j] && cli_same_file(outs[i], inputs[j]))
+                return cli_usage_error(cmd, "%s %s would overwrite %s; choose another file", names[i], outs[i],
+                                       input_names[j]);
+        for (int j = 0; j < i; j++)
+            if (outs[j] && cli_same_file(outs[i], outs[j]))
+                return cli_usage_error(cmd, "%s and %s name the same file %s; give each its own", names[j], names[i],
+                                       outs[i]);
+    }
     for (int i = 0; i < 3; i++)
         if (outs[i] && !cli_make_parent(cmd, outs[i])) return CLI_EXIT_IO;
-    if (qp.reason_model && !cli_check_readable(cmd, "reason model", qp.reason_model)) return CLI_EXIT_IO;
+    if (qp.reason_model && !cli_check_readable(cmd, "reason model", qp.reason_model)) {
+        fprintf(stderr, "  make one with: aftersales reasons train --db %s --out %s\n", db_path, qp.reason_model);
+        return CLI_EXIT_IO;
+    }
 
     double t0 = cli_now();
     as_db *db = NULL;
@@ -355,29 +386,39 @@ int cmd_quality(int argc, char **argv) {
     double seconds = cli_now() - t0;
 
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("quality: %s (%s products, %s suppliers, %s sellers, %s categories), %s excess returns, wrote %s\n",
-               cli_nouns(s.alerts, "alert", "alerts"), cli_count(s.product_alerts), cli_count(s.supplier_alerts),
-               cli_count(s.seller_alerts), cli_count(s.category_alerts), cli_num(s.excess_returns, 0), qp.out_csv);
+        printf("quality: %s (%s, %s, %s, %s), %s expected excess returns on products, wrote %s\n",
+               cli_nouns(s.alerts, "alert", "alerts"), cli_nouns(s.product_alerts, "product", "products"),
+               cli_nouns(s.supplier_alerts, "supplier", "suppliers"), cli_nouns(s.seller_alerts, "seller", "sellers"),
+               cli_nouns(s.category_alerts, "category", "categories"), cli_amount(s.excess_returns, 0), qp.out_csv);
         return CLI_EXIT_OK;
     }
     const char *row = "  %-24s %s\n";
     printf("quality: alerts from %s as of %s\n", db_path, cli_date(s.as_of));
     printf("  %-24s recent %d days, long %d days\n", "windows", qp.recent_days, qp.long_days);
     printf(row, "products with sales", cli_count(s.products));
-    printf("  %-24s %s counted, %s left out (delivery, changed mind, wrong item)\n", "cases",
-           cli_count(s.evidence_cases), cli_count(s.excluded_cases));
+    printf("  %-24s %s up to then: %s count as evidence, %s left out (delivery, changed mind, wrong item),\n"
+           "  %-24s %s on no sale (no product named, or no purchase found)\n", "cases", cli_count(s.cases_total),
+           cli_count(s.evidence_cases), cli_count(s.excluded_cases), "", cli_count(s.cases_unattributed));
     if (qp.reason_model) printf(row, "classified by the model", cli_count(s.model_classified));
     printf(row, "product-related rate", cli_pct(s.overall_rate));
     double ab = s.prior_alpha + s.prior_beta;
     printf("  %-24s alpha %s, beta %s (worth %s sales)\n", "shop-wide prior", cli_num(s.prior_alpha, 3),
            cli_num(s.prior_beta, 3), cli_num(ab, 1));
-    printf("  %-24s %s products, %s suppliers, %s sellers, %s categories\n", "alerts", cli_count(s.product_alerts),
-           cli_count(s.supplier_alerts), cli_count(s.seller_alerts), cli_count(s.category_alerts));
-    printf(row, "expected excess returns", cli_num(s.excess_returns, 1));
+    printf("  %-24s %s, %s, %s, %s\n", "alerts", cli_nouns(s.product_alerts, "product", "products"),
+           cli_nouns(s.supplier_alerts, "supplier", "suppliers"), cli_nouns(s.seller_alerts, "seller", "sellers"),
+           cli_nouns(s.category_alerts, "category", "categories"));
+    printf(row, "excess returns", cli_amount(s.excess_returns, 1));
+    if (cli_verbosity_level >= CLI_VERBOSE) {
+        printf("  %-24s min sales %lld, min cases %lld, credible %g, funnel %g (shared by the signals and windows "
+               "tested), interval %s\n", "rules", (long long)qp.min_sales, (long long)qp.min_cases, qp.credible,
+               qp.funnel, interval_names[qp.interval]);
+        printf("  %-24s alerts, alert_reasons, quality_units in %s\n", "tables", db_path);
+    }
     printf(row, "elapsed", cli_duration(seconds));
     if (s.alerts > 0) {
         int64_t top = s.alerts < TOP_ALERTS ? s.alerts : TOP_ALERTS;
-        printf("\n%s (from %s):\n", top == s.alerts ? "Alerts" : "Top alerts", qp.out_csv);
+        if (top == s.alerts) printf("\nAlerts (from %s):\n", qp.out_csv);
+        else printf("\nTop %lld of %s alerts (from %s):\n", (long long)top, cli_count(s.alerts), qp.out_csv);
         static const char *const cols[] = {"rank", "kind", "unit_id", "name", "category", "signal", "sales", "cases",
                                            "rate", "baseline", "excess_returns", "onset_date", "top_reasons", NULL};
         cli_print_csv_head(cmd, qp.out_csv, TOP_ALERTS, cols);

@@ -19,11 +19,12 @@
  * 4. A unit is flagged for a window and signal when it has at least min_sales sales and min_cases signal lines, its
  *    credible interval lies above the baseline and its raw rate above the upper funnel limit, taken at the funnel
  *    coverage divided among the signals × windows tested (Bonferroni). An alert is a unit
- *    flagged anywhere; it reports the recent window when flagged there, and the signal with the largest excess.
+ *    flagged anywhere; it reports the flagged window and signal with the largest excess.
  * 5. Each alert's onset comes from a Bernoulli CUSUM per flagged signal over all its sales in time order (the signal
  *    whose CUSUM rises highest dates it); its reasons from the cases
  *    of its lines in the alert's window. Alerts are ranked by expected excess returns.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,8 +249,6 @@ static as_status load_cases(q_state *s, const as_reason_model *model, as_error *
         if (how == 0) cls = Q_REASON_UNKNOWN;
         if (how == 2) s->stats->model_classified++;
         unsigned bits = signal_bits(cls);
-        if (bits) s->stats->evidence_cases++;
-        else s->stats->excluded_cases++;
         int32_t key_index = -1;
         if (order) {
             int inserted = 0;
@@ -278,26 +277,41 @@ static as_status load_cases(q_state *s, const as_reason_model *model, as_error *
     return rc;
 }
 
-/* Purchase lines sold up to as_of, each with the signal bits of its sale's cases. Lines of one product repeated in
- * an order share that product's cases (a case names an order and a product, not a line). */
+/* Sales up to as_of, each with the signal bits of its cases. A sale is one product in one order, however many
+ * lines or units it takes: a case names an order and a product, not a line, so an order of five units on five lines
+ * (Olist writes one line per unit) with one return is one sale that came back, not five. Lines arrive in order_id
+ * order (the scan of order_lines' primary key; the ORDER BY costs no sort), so repeats of a product are found within
+ * the current order. */
 static as_status load_lines(q_state *s, as_error *err) {
     sqlite3_stmt *st = NULL;
     as_status rc = as__db_prepare(s->db,
         "SELECT o.ordered_at, l.order_id, l.product_id, l.seller_id, o.customer_id FROM order_lines l"
-        " JOIN orders o ON o.order_id = l.order_id WHERE l.quantity > 0 AND o.ordered_at <= ?", &st, err);
+        " JOIN orders o ON o.order_id = l.order_id WHERE l.quantity > 0 AND o.ordered_at <= ? ORDER BY l.order_id",
+        &st, err);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, s->stats->as_of);
-    char key[1024];
+    char key[1024], current[1024] = "";
+    size_t current_n = 0, order_first = 0;   /* the current order's id and its first sale in lines */
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         size_t no, np, ns;
         const char *order = col_text(st, 1, &no), *product = col_text(st, 2, &np), *seller = col_text(st, 3, &ns);
+        int p = unit_of(s, Q_PRODUCT, product, np);
+        if (p < 0) { rc = nomem(err); break; }
+        if (no != current_n || no >= sizeof current || memcmp(order, current, no) != 0) {
+            current_n = no < sizeof current ? no : 0;
+            memcpy(current, order, current_n);
+            order_first = s->n_lines;
+        } else {
+            int seen = 0;
+            for (size_t j = order_first; j < s->n_lines && !seen; j++) seen = s->lines[j].product == p;
+            if (seen) continue;   /* another line of a product already counted in this order */
+        }
         if (!grow((void **)&s->lines, &s->cap_lines, s->n_lines, sizeof *s->lines)) { rc = nomem(err); break; }
         q_line *l = &s->lines[s->n_lines];
         l->t = sqlite3_column_int64(st, 0);
-        int p = unit_of(s, Q_PRODUCT, product, np);
         int sl = seller && ns ? unit_of(s, Q_SELLER, seller, ns) : -2;
-        if (p < 0 || sl == -1) { rc = nomem(err); break; }
+        if (sl == -1) { rc = nomem(err); break; }
         l->product = p;
         l->seller = sl < 0 ? -1 : sl;
         l->mask = 0;
@@ -379,6 +393,25 @@ static as_status attribute_customer_cases(q_state *s, as_error *err) {
         l->mask |= k->mask;
         c->key = (int32_t)s->n_keys++;
     }
+    return AS_OK;
+}
+
+/* Cases up to as_of: on a sale and evidence, on a sale and left out, or on no sale (the summary says so rather than
+ * lose them). */
+static as_status count_unattributed(q_state *s, as_error *err) {
+    sqlite3_stmt *st = NULL;
+    as_status rc = as__db_prepare(s->db, "SELECT COUNT(*) FROM cases WHERE opened_at <= ?", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, s->stats->as_of);
+    if (sqlite3_step(st) == SQLITE_ROW) s->stats->cases_total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < s->n_cases; i++) {
+        const q_case *c = &s->cases[i];
+        if (c->key < 0 || !s->keys[c->key].matched) continue;
+        if (signal_bits(c->reason)) s->stats->evidence_cases++;
+        else s->stats->excluded_cases++;
+    }
+    s->stats->cases_unattributed = s->stats->cases_total - s->stats->evidence_cases - s->stats->excluded_cases;
     return AS_OK;
 }
 
@@ -587,10 +620,18 @@ static as_status category_figures(q_state *s, int w, int g, as_error *err) {
     for (size_t i = 0; i < m; i++) p0[i] = rate;
     /* A shop has few categories: three are enough to see that they differ by more than binomial noise. */
     double tau2 = as__dispersion_logit(cnt, p0, m, s->p->min_sales, 3, z);
+    /* Unlike products, categories do not share one spread across reason classes: size returns exist in apparel and
+     * shoes only, so a signal seen in fewer than three categories says nothing about how categories differ, and
+     * borrowing the product-related spread would flag apparel for selling clothes. Such a signal is shown (with the
+     * product-related spread) but never flagged. */
+    int judged = tau2 >= 0.0;
     if (g == Q_SIG_PRODUCT) s->unit_tau[Q_CATEGORY][w] = tau2;
     else if (tau2 < 0.0) tau2 = s->unit_tau[Q_CATEGORY][w];
     if (tau2 < 0.0) tau2 = 0.0;
-    for (size_t i = 0; i < nc; i++) unit_figures(s, &c[i].fig[w][g], rate, fit.alpha, fit.beta, tau2);
+    for (size_t i = 0; i < nc; i++) {
+        unit_figures(s, &c[i].fig[w][g], rate, fit.alpha, fit.beta, tau2);
+        if (!judged) c[i].fig[w][g].flagged = 0;
+    }
     as__free(cnt);
     as__free(p0);
     as__free(z);
@@ -650,10 +691,15 @@ static as_status select_alerts(q_state *s, q_alert **out, size_t *n_out, as_erro
                 for (int g = 0; g < Q_SIGNALS; g++)
                     if (u->fig[w][g].flagged) mask |= 1u << (w * Q_SIGNALS + g);
             if (!mask) continue;
-            int w = (mask & ((1u << Q_SIGNALS) - 1)) ? Q_RECENT : Q_LONG;
-            int best = -1;
-            for (int g = 0; g < Q_SIGNALS; g++)
-                if (u->fig[w][g].flagged && (best < 0 || u->fig[w][g].excess > u->fig[w][best].excess)) best = g;
+            /* The alert reports the flagged window and signal with the most excess returns: the size of the
+             * problem decides the rank, whichever window shows it best. */
+            int w = -1, best = -1;
+            for (int ww = 0; ww < Q_WINDOWS; ww++)
+                for (int g = 0; g < Q_SIGNALS; g++)
+                    if (u->fig[ww][g].flagged && (best < 0 || u->fig[ww][g].excess > u->fig[w][best].excess)) {
+                        w = ww;
+                        best = g;
+                    }
             if (!grow((void **)&a, &cap, n, sizeof *a)) { as__free(a); return nomem(err); }
             memset(&a[n], 0, sizeof *a);
             a[n].kind = kind;
@@ -811,17 +857,59 @@ void as__q_top_reasons(const q_alert *a, char *buf, size_t size) {
 
 static as_status check_params(const as_quality_params *p, as_error *err) {
     if (p->recent_days < 1 || p->long_days < p->recent_days)
-        return as__err(err, AS_ERR_INVALID, "quality windows: the recent window (%d days) must be at least 1 day and "
-                       "no longer than the long window (%d days)", p->recent_days, p->long_days);
+        return as__err(err, AS_ERR_INVALID, "the recent window (%d days) must be at least 1 day and no longer than the "
+                       "long window (%d days)", p->recent_days, p->long_days);
     if (!(p->credible > 0.5 && p->credible < 1.0) || !(p->funnel > 0.5 && p->funnel < 1.0))
-        return as__err(err, AS_ERR_INVALID, "quality: the credible level (%g) and the funnel coverage (%g) must lie "
+        return as__err(err, AS_ERR_INVALID, "the credible level (%g) and the funnel coverage (%g) must lie strictly "
                        "between 0.5 and 1, e.g. 0.95 and 0.998", p->credible, p->funnel);
     if (p->interval < AS_INTERVAL_WILSON || p->interval > AS_INTERVAL_EXACT)
-        return as__err(err, AS_ERR_INVALID, "quality: unknown interval method %d (0 wilson, 1 jeffreys, 2 exact)",
+        return as__err(err, AS_ERR_INVALID, "unknown interval method %d (0 wilson, 1 jeffreys, 2 exact)",
                        p->interval);
     if (p->min_sales < 1 || p->min_cases < 0)
-        return as__err(err, AS_ERR_INVALID, "quality: min_sales must be at least 1 and min_cases at least 0");
+        return as__err(err, AS_ERR_INVALID, "quality parameters: min_sales must be at least 1 and min_cases at least 0");
     return AS_OK;
+}
+
+/* A date past the data leaves the long window empty: say so rather than report a shop without sales. */
+static as_status check_long_window(const q_state *s, as_error *err) {
+    int64_t last = 0;
+    for (size_t i = 0; i < s->n_lines; i++)
+        if (s->lines[i].t > last) last = s->lines[i].t;
+    if (in_window(s, last, Q_LONG)) return AS_OK;
+    int y, m, d, y2, m2, d2;
+    as__civil_from_days(s->stats->as_of / AS_DAY, &y, &m, &d);
+    as__civil_from_days(last / AS_DAY, &y2, &m2, &d2);
+    return as__err(err, AS_ERR_NODATA, "%s: nothing was sold in the %d days up to %04d-%02d-%02d (the last sale is of "
+                   "%04d-%02d-%02d); choose an earlier --as-of or a longer --long-days", s->db->path,
+                   s->p->long_days, y, m, d, y2, m2, d2);
+}
+
+/* The files and the tables, all or nothing as far as it can be: the files are written under temporary names first,
+ * then the tables (one savepoint), and only then are the files renamed into place. A file that cannot be written
+ * therefore leaves the database as it was, and a failed table write leaves the user's old files. */
+static as_status write_outputs(as_db *db, const as_quality_params *p, const q_result *r, as_error *err) {
+    const char *out[3] = {p->out_csv, p->out_json, p->out_units_csv};
+    as_status (*writer[3])(const char *, const q_result *, as_error *) = {as__q_write_csv, as__q_write_json,
+                                                                        as__q_write_units_csv};
+    char part[3][4096];
+    int made[3] = {0, 0, 0};
+    as_status rc = AS_OK;
+    for (int i = 0; i < 3 && !rc; i++) {
+        if (!out[i]) continue;
+        int n = snprintf(part[i], sizeof part[i], "%s.part", out[i]);
+        if (n < 0 || (size_t)n >= sizeof part[i])
+            rc = as__err(err, AS_ERR_INVALID, "output path too long: %s", out[i]);
+        if (!rc) rc = writer[i](part[i], r, err);
+        made[i] = 1;   /* a failed writer may have left a partial file */
+    }
+    if (!rc) rc = as__q_write_tables(db, r, err);
+    for (int i = 0; i < 3; i++) {
+        if (!made[i]) continue;
+        if (!rc && rename(part[i], out[i]) != 0)
+            rc = as__err(err, AS_ERR_IO, "cannot rename %s to %s: %s", part[i], out[i], strerror(errno));
+        if (rc) remove(part[i]);
+    }
+    return rc;
 }
 
 static as_status last_order(as_db *db, int64_t *t, as_error *err) {
@@ -869,13 +957,15 @@ as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stat
     if (!rc) rc = load_cases(&s, model, err);
     if (!rc) rc = load_lines(&s, err);
     if (!rc) rc = attribute_customer_cases(&s, err);
+    if (!rc) rc = count_unattributed(&s, err);
     if (!rc && !s.n_lines)
         rc = as__err(err, AS_ERR_NODATA, "%s: no purchase lines were sold up to the as-of date; choose a later date",
                      db->path);
     if (!rc) {
         count_lines(&s);
-        rc = all_figures(&s, err);
+        rc = check_long_window(&s, err);
     }
+    if (!rc) rc = all_figures(&s, err);
     if (!rc) rc = select_alerts(&s, &alerts, &n_alerts, err);
     q_result r;
     memset(&r, 0, sizeof r);
@@ -896,10 +986,7 @@ as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stat
     r.n_alerts = n_alerts;
     r.overall_rate = stats->overall_rate;
     r.signals = s.signals_seen;
-    if (!rc) rc = as__q_write_tables(db, &r, err);
-    if (!rc && p.out_csv) rc = as__q_write_csv(p.out_csv, &r, err);
-    if (!rc && p.out_json) rc = as__q_write_json(p.out_json, &r, err);
-    if (!rc && p.out_units_csv) rc = as__q_write_units_csv(p.out_units_csv, &r, err);
+    if (!rc) rc = write_outputs(db, &p, &r, err);
     if (!rc) {
         for (size_t i = 0; i < s.n_unit[Q_PRODUCT]; i++) stats->products += s.unit[Q_PRODUCT][i].fig[Q_LONG][0].n > 0;
         stats->alerts = (int64_t)n_alerts;
@@ -908,7 +995,7 @@ as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stat
             int64_t *c[Q_KINDS] = {&stats->product_alerts, &stats->supplier_alerts, &stats->seller_alerts,
                                    &stats->category_alerts};
             (*c[a->kind])++;
-            stats->excess_returns += s.unit[a->kind][a->unit].fig[a->window][a->signal].excess;
+            if (a->kind == Q_PRODUCT) stats->excess_returns += a->excess;
         }
     }
     as__free(alerts);

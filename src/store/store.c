@@ -74,6 +74,20 @@ as_status as_db_open(const char *path, as_db **out, as_error *err) {
         return AS_ERR_IO;
     }
     sqlite3_busy_timeout(db->sql, 5000);
+    /* Another program's database: refuse before the first write (the schema, the journal mode) changes it. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE"
+                           " 'sqlite_%' ORDER BY name LIMIT 1), EXISTS(SELECT 1 FROM sqlite_master WHERE type ="
+                           " 'table' AND name = 'meta')", -1, &probe, NULL) == SQLITE_OK &&
+        sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_type(probe, 0) != SQLITE_NULL &&
+        !sqlite3_column_int(probe, 1)) {
+        as__err(err, AS_ERR_FORMAT, "%s is a SQLite database of another program (it holds table '%s' and no aftersales "
+                "tables); give aftersales a file of its own with --db", path, (const char *)sqlite3_column_text(probe, 0));
+        sqlite3_finalize(probe);
+        as_db_close(db);
+        return AS_ERR_FORMAT;
+    }
+    sqlite3_finalize(probe);
     /* WAL lets readers (a report, the service) work while a step writes; NORMAL sync is safe with WAL. */
     as_status st = as__db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", err);
     if (!st) st = as__db_exec(db, as__schema_sql, err);

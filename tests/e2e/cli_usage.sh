@@ -262,6 +262,10 @@ contains io/err "wilson" "quality --interval lists the methods"
 expect 2 "quality --as-of not a date" quality --db shop.db --as-of yesterday
 expect 2 "quality --funnel 2" quality --db shop.db --funnel 2
 expect 2 "quality --min-sales 0" quality --db shop.db --min-sales 0
+expect 2 "quality --out naming the database" quality --db shop.db --out ./shop.db
+contains io/err "would overwrite the database" "quality refuses to overwrite the database"
+expect 2 "quality --out and --json naming one file" quality --db shop.db --out q.csv --json ./q.csv
+expect 2 "quality --credible 0.5" quality --db shop.db --credible 0.5
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate
@@ -288,6 +292,11 @@ contains io/err "nomodel.json" "score names the missing model"
 expect 4 "quality on a missing database" quality --db nowhere.db --out q.csv
 expect 4 "quality with a missing reason model" quality --db nowhere.db --reason-model missing.json
 contains io/err "missing.json" "quality names the missing reason model"
+sqlite3 other.db "CREATE TABLE x(a)"
+expect 3 "quality on another program's database" quality --db other.db
+contains io/err "another program" "quality says the database is another program's"
+if [ "$(sqlite3 other.db "SELECT COUNT(*) FROM sqlite_master")" = 1 ]; then pass=$((pass + 1)); else
+    failed "quality changed another program's database"; fi
 expect 4 "evaluate a missing model" evaluate --model nomodel/model.json
 contains io/err "nomodel/model.json" "evaluate names the missing model"
 

@@ -23,7 +23,7 @@ check "recall $(field recall) >= 0.85" "python3 -c 'import sys; sys.exit(not $(f
 check "false share $(field false_share) <= 0.20" "python3 -c 'import sys; sys.exit(not $(field false_share) <= 0.20)'"
 check "onset within 14 days $(field onset_within_14d) >= 0.70" \
   "python3 -c 'import sys; sys.exit(not $(field onset_within_14d) >= 0.70)'"
-check "the CLI shows the top alerts" "grep -q 'Top alerts' '$work/out.txt'"
+check "the CLI shows the top alerts" "grep -Eq '^Top 10 of [0-9]+ alerts|^Alerts \(from' '$work/out.txt'"
 check "the JSON lists as many alerts as the CSV" "python3 -c '
 import csv, json, sys
 j = json.load(open(\"$work/alerts.json\"))[\"alerts\"]

@@ -179,23 +179,24 @@ static void test_alerts(void) {
     CHECK(before >= BAD_FROM && before <= BAD_FROM + 2);
     CHECK(sqlite3_column_double(st, 1) == 0.0);
     CHECK_NEAR(sqlite3_column_double(st, 3), 0.4, 0.03);   /* 40 % of sales after onset (the last not yet back) */
-    CHECK_STR((const char *)sqlite3_column_text(st, 4), "defective 19");
+    CHECK_STR((const char *)sqlite3_column_text(st, 4), "defective 39");
     /* The two latest distinct texts of the top class. */
     const char *e1 = (const char *)sqlite3_column_text(st, 5), *e2 = (const char *)sqlite3_column_text(st, 6);
     CHECK(e1 && e2 && strcmp(e1, e2) != 0);
     CHECK(e1 && (!strcmp(e1, "arrived broken") || !strcmp(e1, "stopped working after a week")));
-    /* The recent window (90 days = the last 50 sales) and its figures against a slow twin. */
-    CHECK_STR((const char *)sqlite3_column_text(st, 15), "recent");
+    /* The alert shows the window with the larger excess: the long one (365 days: every sale; the recent 90 days hold
+     * the last 50), and its figures against a slow twin. */
+    CHECK_STR((const char *)sqlite3_column_text(st, 15), "long");
     int64_t n = sqlite3_column_int64(st, 7), k = sqlite3_column_int64(st, 8);
-    CHECK(n == 50);
-    CHECK(k == 19);   /* the 20th case opens after as_of */
+    CHECK(n == LINES);
+    CHECK(k == 39);   /* the 40th case opens after as_of */
     as_bb_count cnt[N_SOUND + 3];
     int64_t N = 0, K = 0;
     size_t m = 0;
     for (int i = 0; i < N_SOUND + 3; i++) {
         int lines = i == N_SOUND + 2 ? 3 : LINES, nn = 0, kk = 0;
         for (int j = 0; j < lines; j++) {
-            if (line_time(j) <= qs.as_of - 90 * AS_DAY) continue;
+            if (line_time(j) <= qs.as_of - 365 * AS_DAY) continue;
             nn++;
             int counted = line_time(j) + 5 * AS_DAY <= qs.as_of;
             kk += counted && (i < N_SOUND ? 0 : i == N_SOUND ? bad_returns(0, j) : i == N_SOUND + 2);
@@ -205,17 +206,17 @@ static void test_alerts(void) {
     as_bb_fit fit;
     as__betabin_fit(cnt, m, &fit);
     double p0 = (double)K / (double)N, lo, hi;
-    CHECK_NEAR(sqlite3_column_double(st, 9), 19.0 / 50.0, 1e-12);
+    CHECK_NEAR(sqlite3_column_double(st, 9), 39.0 / LINES, 1e-12);
     CHECK_NEAR(sqlite3_column_double(st, 10), p0, 1e-12);
     CHECK_NEAR(sqlite3_column_double(st, 11), as__shrunk_rate(k, n, fit.alpha, fit.beta), 1e-9);
     as__credible_interval(k, n, fit.alpha, fit.beta, 0.95, &lo, &hi);
     CHECK_NEAR(sqlite3_column_double(st, 12), lo, 1e-9);
     CHECK(sqlite3_column_double(st, 13) >= as__funnel_limit(p0, n, 0.999) - 1e-12);
-    CHECK(sqlite3_column_double(st, 13) < 0.38);
+    CHECK(sqlite3_column_double(st, 13) < 39.0 / LINES);
     CHECK_NEAR(sqlite3_column_double(st, 14), (double)n * (as__shrunk_rate(k, n, fit.alpha, fit.beta) - p0), 1e-6);
     sqlite3_finalize(st);
     CHECK(q_int(db, "SELECT cases FROM alert_reasons WHERE reason_class = 'defective' AND rank ="
-                " (SELECT rank FROM alerts WHERE unit_id = 'BAD')") == 19);
+                " (SELECT rank FROM alerts WHERE unit_id = 'BAD')") == 39);
 
     /* Files: the CSV has the documented header and one row per alert; the JSON parses and agrees. */
     char *text = slurp(csv);
@@ -246,6 +247,49 @@ static void test_alerts(void) {
     text = slurp(units);
     CHECK(text && strstr(text, "\nproduct,BAD,Thing BAD,apparel,recent,defective,50,19,0.380000,") != NULL);
     free(text);
+
+    CHECK(qs.cases_unattributed == 0 && qs.cases_total == evidence + excluded);
+    CHECK(qs.category_alerts == 0);   /* two categories cannot show how categories differ */
+
+    /* A file that cannot be written leaves the tables as they were. */
+    int64_t alerts_before = q_int(db, "SELECT COUNT(*) FROM alerts");
+    as_quality_params bad = qp;
+    bad.as_of = line_time(BAD_FROM - 1);
+    bad.out_csv = "/nonexistent-folder/alerts.csv";
+    bad.out_json = bad.out_units_csv = NULL;
+    CHECK(as_quality(db, &bad, &qs, &err) == AS_ERR_IO && strstr(err.msg, "/nonexistent-folder/alerts.csv"));
+    CHECK(q_int(db, "SELECT COUNT(*) FROM alerts") == alerts_before);
+    CHECK(q_int(db, "SELECT value FROM meta WHERE key = 'quality_as_of'") == line_time(LINES - 1));
+    /* A date after the data: nothing sold in the long window is an error, not an empty report. */
+    bad.out_csv = NULL;
+    bad.as_of = line_time(LINES - 1) + 400 * AS_DAY;
+    CHECK(as_quality(db, &bad, &qs, &err) == AS_ERR_NODATA && strstr(err.msg, "nothing was sold"));
+
+    /* A sale is one product in one order: five lines of one product with one return are one sale that came back.
+     * A case naming the order but no product belongs to the order's product when it holds one; a case naming
+     * neither order nor customer, or an order of two products without a product, is on no sale. */
+    exec(db, "INSERT INTO products(product_id, category) VALUES('MULTI', 'apparel'), ('PAIR1', 'apparel'),"
+         " ('PAIR2', 'apparel')");
+    exec(db, "INSERT INTO orders(order_id, customer_id, ordered_at) VALUES('O-MULTI', 'U1', 1700000000),"
+         " ('O-PAIR', 'U2', 1700000000)");
+    exec(db, "INSERT INTO order_lines(order_id, line_no, product_id, quantity) VALUES('O-MULTI', 1, 'MULTI', 1),"
+         " ('O-MULTI', 2, 'MULTI', 1), ('O-MULTI', 3, 'MULTI', 1), ('O-MULTI', 4, 'MULTI', 1), ('O-MULTI', 5, 'MULTI', 1),"
+         " ('O-PAIR', 1, 'PAIR1', 1), ('O-PAIR', 2, 'PAIR2', 1)");
+    exec(db, "INSERT INTO cases(case_id, order_id, product_id, kind, reason, opened_at) VALUES"
+         " ('C-M1', 'O-MULTI', NULL, 'complaint', 'arrived broken', 1700100000),"
+         " ('C-P1', 'O-PAIR', NULL, 'complaint', 'arrived broken', 1700100000),"
+         " ('C-X1', NULL, 'S00', 'return', 'too small', 1700100000)");
+    as_quality_params again = as_quality_params_default();
+    CHECK_OK(as_quality(db, &again, &qs, &err), &err);
+    CHECK(q_int(db, "SELECT sales * 10 + cases FROM quality_units WHERE unit_id = 'MULTI' AND window = 'long'"
+                " AND signal = 'defective'") == 11);
+    CHECK(q_int(db, "SELECT cases FROM quality_units WHERE unit_id = 'PAIR1' AND window = 'long'"
+                " AND signal = 'product_related'") == 0);
+    CHECK_MSG(qs.cases_unattributed == 2, "%lld cases on no sale", (long long)qs.cases_unattributed);
+    exec(db, "DELETE FROM cases WHERE case_id IN ('C-M1', 'C-P1', 'C-X1');"
+         " DELETE FROM order_lines WHERE order_id IN ('O-MULTI', 'O-PAIR');"
+         " DELETE FROM orders WHERE order_id IN ('O-MULTI', 'O-PAIR');"
+         " DELETE FROM products WHERE product_id IN ('MULTI', 'PAIR1', 'PAIR2')");
 
     /* as_of before the change: no alert for BAD, and the windows move with it. */
     qp.as_of = line_time(BAD_FROM - 1);
@@ -336,13 +380,13 @@ static void test_reason_model(void) {
     CHECK(q_int(db, "SELECT COUNT(*) FROM alerts WHERE unit_id = 'ZIP' AND signal = 'defective'") == 0);
     char s[256];
     q_text(db, "SELECT top_reasons FROM alerts WHERE unit_id = 'ZIP'", s, sizeof s);
-    CHECK_STR(s, "other 19");
+    CHECK_STR(s, "other 19");   /* flagged on product_related in the recent window only */
 
     qp.reason_model = model_path;
     CHECK_OK(as_quality(db, &qp, &qs, &err), &err);
     CHECK_MSG(qs.model_classified == 39, "%lld texts classified by the model", (long long)qs.model_classified);
     q_text(db, "SELECT signal || '|' || top_reasons FROM alerts WHERE unit_id = 'ZIP'", s, sizeof s);
-    CHECK_STR(s, "defective|defective 19");
+    CHECK_STR(s, "defective|defective 39");
     /* the lexicon stays authoritative: "too small" is still size_fit, not re-read by the model */
     CHECK(q_int(db, "SELECT cases FROM quality_units WHERE unit_id = 'S00' AND window = 'long'"
                 " AND signal = 'size_fit'") > 0);
