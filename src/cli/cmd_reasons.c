@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -26,16 +28,19 @@ static void usage_train(FILE *out) {
             "From a labelled CSV (--labels): one text and one class per row. Class values are the class names\n"
             "(size_fit, defective, not_as_described, wrong_item, delivery, changed_mind, other) or are translated\n"
             "with --map; a value mapped to '-' skips its rows, any other value is an error naming its line.\n"
+            "An empty class value is translated by --map '=CLASS' (or skipped by --map '=-').\n"
             "Both print the k-fold cross-validated accuracy; with --labels also the lexicon's on the same texts.\n"
             "\n"
             "Options:\n"
             "  --out FILE           the model file to write (JSON; required)\n"
             "  --db FILE            database from 'aftersales ingest' (default: shop.db)\n"
-            "  --labels CSV         train on this labelled file instead of the shop's texts\n"
+            "  --labels CSV         train on this labelled file instead of the shop's texts (not with --db)\n"
             "  --text-column C      the labels' text column (default: text)\n"
             "  --class-column C     the labels' class column (default: class)\n"
-            "  --map VALUE=CLASS    translate a class value (repeatable); CLASS '-' skips the value's rows\n"
-            "  --folds K            cross-validation folds, 0 for none (default: 5)\n"
+            "  --map VALUE=CLASS    translate a class value (repeatable); CLASS '-' skips the value's rows;\n"
+            "                       an empty VALUE ('=CLASS') stands for an empty class value\n"
+            "  --folds K            cross-validation folds: 0 for none, or 2 to 100 and at most the number of\n"
+            "                       texts of the smallest class in the model (default: 5)\n"
             "  --hash-bits B        2^B word buckets, 8 to 22 (default: 14)\n"
             "  --C X                inverse regularization strength (default: 1)\n"
             "  -q, --quiet          print only errors and a one-line summary\n"
@@ -52,18 +57,20 @@ static void usage_classify(FILE *out) {
             "Usage: aftersales reasons classify --model FILE [TEXT ...]\n"
             "\n"
             "Classify reason texts with a model from 'aftersales reasons train': the texts given as arguments, or\n"
-            "else one text per line of standard input. Per text: the class the quality step uses (the lexicon's\n"
-            "when it recognises the text, else the model's when its probability is at least 0.5, else other),\n"
-            "what decided it, the model's own top class with its probability, and the text.\n"
+            "else one text per line of standard input (one output line per input line; an empty line gets\n"
+            "class other, marked \"(no text)\"). Per text: the class the quality step uses (the lexicon's when it\n"
+            "recognises the text, else the model's when the text has a word the model was trained on and the\n"
+            "model's probability is at least 0.5, else other), what decided it, the model's own top class with its\n"
+            "probability, and the text.\n"
             "\n"
             "Options:\n"
             "  --model FILE   the model file (required)\n"
-            "  -q, --quiet    print only class and probability, tab-separated\n"
+            "  -q, --quiet    print only class and probability, tab-separated ('-' for an empty text)\n"
             "  -h, --help     show this help\n"
             "\n"
             "Examples:\n"
             "  aftersales reasons classify --model reasons.json \"the zip came off\" \"nunca chegou\"\n"
-            "  cut -d, -f5 cases.csv | aftersales reasons classify --model reasons.json\n");
+            "  sqlite3 shop.db \"SELECT reason FROM cases WHERE reason <> ''\" | aftersales reasons classify --model reasons.json\n");
 }
 
 void cmd_reasons_usage(FILE *out) {
@@ -81,6 +88,18 @@ void cmd_reasons_usage(FILE *out) {
             "Examples:\n"
             "  aftersales reasons train --db shop.db --out reasons.json\n"
             "  aftersales reasons classify --model reasons.json \"the zip came off\"\n");
+}
+
+/* A --map entry's CLASS: a class name (any case, blanks around it ignored) or '-'. */
+static int is_map_class(const char *entry) {
+    const char *c = strrchr(entry, '=') + 1, *end = c + strlen(c);
+    while (*c == ' ' || *c == '\t') c++;
+    while (end > c && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    size_t n = (size_t)(end - c);
+    if (n == 1 && *c == '-') return 1;
+    for (int k = 0; k < N_CLASSES; k++)
+        if (strlen(as_reasons_class_name(k)) == n && strncasecmp(c, as_reasons_class_name(k), n) == 0) return 1;
+    return 0;
 }
 
 static int train(int argc, char **argv) {
@@ -102,6 +121,7 @@ static int train(int argc, char **argv) {
     const char *db_path = "shop.db", *map[MAX_MAP];
     as_reasons_train_params p = as_reasons_train_params_default();
     size_t n_map = 0;
+    int db_given = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, CLI_SHORT_OPTIONS, opts, NULL)) != -1) {
@@ -111,19 +131,30 @@ static int train(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: usage_train(stdout); return CLI_EXIT_OK;
         case OPT_OUT: p.out_model = optarg; break;
-        case OPT_DB: db_path = optarg; break;
+        case OPT_DB: db_path = optarg, db_given = 1; break;
         case OPT_LABELS: p.labels_csv = optarg; break;
         case OPT_TEXT: p.text_column = optarg; break;
         case OPT_CLASS: p.class_column = optarg; break;
         case OPT_MAP:
-            if (!strchr(optarg, '=')) return cli_usage_error(cmd, "--map expects VALUE=CLASS, got '%s'", optarg);
+            if (!strchr(optarg, '='))
+                return cli_usage_error(cmd, "--map expects VALUE=CLASS (for example Damaged=defective), got '%s'",
+                                       optarg);
+            if (!is_map_class(optarg))
+                return cli_usage_error(cmd, "--map '%s': '%s' is not a class (size_fit, defective, not_as_described, "
+                                       "wrong_item, delivery, changed_mind, other) or '-'", optarg,
+                                       strrchr(optarg, '=') + 1);
             if (n_map == MAX_MAP) return cli_usage_error(cmd, "more than %d --map options", MAX_MAP);
             map[n_map++] = optarg;
             break;
-        case OPT_FOLDS:
-            if (!cli_parse_int(cmd, "--folds", optarg, 0, 100, &p.folds)) return CLI_EXIT_USAGE;
-            if (p.folds == 1) return cli_usage_error(cmd, "--folds must be 0 (none) or 2 to 100, got 1");
+        case OPT_FOLDS: {
+            int64_t folds;
+            if (!cli_parse_int64(cmd, "--folds", optarg, INT64_MIN, INT64_MAX, &folds)) return CLI_EXIT_USAGE;
+            if (folds < 0 || folds == 1 || folds > 100)
+                return cli_usage_error(cmd, "--folds must be 0 (no cross-validation) or 2 to 100, and at most the "
+                                       "number of texts of the smallest class; got %s", optarg);
+            p.folds = (int)folds;
             break;
+        }
         case OPT_BITS:
             if (!cli_parse_int(cmd, "--hash-bits", optarg, 8, 22, &p.hash_bits)) return CLI_EXIT_USAGE;
             break;
@@ -136,6 +167,12 @@ static int train(int argc, char **argv) {
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!p.out_model) return cli_usage_error(cmd, "missing --out FILE (the model file to write)");
     if (n_map && !p.labels_csv) return cli_usage_error(cmd, "--map translates the class values of --labels; give --labels");
+    if (p.labels_csv && db_given)
+        return cli_usage_error(cmd, "--labels and --db: the model learns from one of them; drop --db to train on the "
+                               "labelled file, or --labels to train on the shop's texts");
+    if (p.labels_csv && strcasecmp(p.text_column, p.class_column) == 0)
+        return cli_usage_error(cmd, "--text-column and --class-column both name '%s'; the text and the class must be "
+                               "two different columns", p.text_column);
     p.value_map = map;
     p.n_value_map = n_map;
     if (p.labels_csv && !cli_check_readable(cmd, "labels file", p.labels_csv)) return CLI_EXIT_IO;
@@ -166,7 +203,11 @@ static int train(int argc, char **argv) {
     }
     printf("reasons train: %s from %s%s\n", cli_nouns(s.texts, "labelled text", "labelled texts"), from,
            p.labels_csv ? "" : " (labelled by the keyword lexicon)");
-    if (s.skipped) printf("  %s skipped (no text, no words, or a class value mapped to '-')\n", cli_count(s.skipped));
+    if (s.skipped)
+        printf("  %s skipped (%s)\n", cli_count(s.skipped),
+               p.labels_csv ? "an empty text, a class value mapped to '-', or a row too short to hold the text or the "
+                              "class column"
+                            : "no words");
     printf("  %-18s %10s\n", "class", "texts");
     for (int k = 0; k < N_CLASSES; k++)
         if (s.per_class[k])
@@ -178,8 +219,8 @@ static int train(int argc, char **argv) {
     if (s.lexicon_accuracy >= 0)
         printf("  the keyword lexicon alone on the same texts: accuracy %s\n", cli_pct(s.lexicon_accuracy));
     if (!p.labels_csv) {
-        printf("  texts the lexicon does not recognise: %s; the model classifies %s of them (%s) with probability "
-               ">= 0.5\n", cli_count(s.unrecognised), cli_count(s.reclassified),
+        printf("  case reasons the lexicon does not recognise: %s; the model classifies %s of them (%s), as "
+               "'quality --reason-model' will\n", cli_count(s.unrecognised), cli_count(s.reclassified),
                s.unrecognised ? cli_pct((double)s.reclassified / (double)s.unrecognised) : "n/a");
         if (s.n_examples) printf("  examples:\n");
         for (int e = 0; e < s.n_examples; e++)
@@ -193,14 +234,22 @@ static int train(int argc, char **argv) {
 
 static void classify_one(const as_reason_model *m, char *text, size_t len, int header) {
     as_reason_result r;
+    const int other = N_CLASSES - 1;
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r')) text[--len] = '\0';
+    size_t blank = 0;
+    while (blank < len && (text[blank] == ' ' || text[blank] == '\t')) blank++;
+    if (header && cli_verbosity_level != CLI_QUIET)
+        printf("%-18s %-8s %-18s %6s  %s\n", "class", "by", "model class", "prob", "text");
+    if (blank == len) {   /* as the quality step: a case without a reason text is "other" */
+        if (cli_verbosity_level == CLI_QUIET) printf("%s\t-\n", as_reasons_class_name(other));
+        else printf("%-18s %-8s %-18s %6s  (no text)\n", as_reasons_class_name(other), "-", "-", "-");
+        return;
+    }
     as_reasons_classify(m, text, len, &r);
     if (cli_verbosity_level == CLI_QUIET) {
         printf("%s\t%.3f\n", as_reasons_class_name(r.final_class), r.model_prob);
         return;
     }
-    if (header) printf("%-18s %-8s %-18s %6s  %s\n", "class", "by", "model class", "prob", "text");
-    const int other = N_CLASSES - 1;
     const char *by = r.final_class == other ? "-" : r.lexicon_class == r.final_class ? "lexicon" : "model";
     printf("%-18s %-8s %-18s %6s  %s\n", as_reasons_class_name(r.final_class), by,
            as_reasons_class_name(r.model_class), cli_num(r.model_prob, 3), text);
@@ -228,7 +277,11 @@ static int classify(int argc, char **argv) {
         }
     }
     if (!model_path) return cli_usage_error(cmd, "missing --model FILE (a model from 'aftersales reasons train')");
-    if (!cli_check_readable(cmd, "model file", model_path)) return CLI_EXIT_IO;
+    if (!cli_check_readable(cmd, "model file", model_path)) {
+        if (access(model_path, F_OK) != 0)
+            fprintf(stderr, "  (make one with 'aftersales reasons train --db shop.db --out %s')\n", model_path);
+        return CLI_EXIT_IO;
+    }
     as_reason_model *m = NULL;
     as_error err;
     memset(&err, 0, sizeof err);
@@ -242,7 +295,6 @@ static int classify(int argc, char **argv) {
         size_t cap = 0;
         ssize_t n;
         while ((n = getline(&line, &cap, stdin)) > 0) {
-            if (n == 1 && line[0] == '\n') continue;
             classify_one(m, line, (size_t)n, header);
             header = 0;
         }

@@ -352,15 +352,25 @@ done:
  * Prediction
  * ------------------------------------------------------------------------------------------------------- */
 
-as_reason_class as__reason_model_predict(const as_reason_model *m, const char *text, size_t len, double *prob_top,
-                                         double *probs) {
-    uint32_t idx[MAX_FEATURES];
-    double val[MAX_FEATURES], z[AS_REASON_N], mx = -INFINITY, sum = 0;
+/* The model's top class for a feature row, its probability and (probs) all of them; *known gets the number of the
+ * row's buckets that carry a weight. A bucket no training text touched keeps weight 0 exactly (its gradient is the
+ * penalty's alone, 0 at 0, and every L-BFGS step is a combination of gradients), so a text of such words alone
+ * gets the class prior — the largest class, never evidence about this text. */
+static as_reason_class predict_row(const as_reason_model *m, const uint32_t *idx, const double *val, size_t nz,
+                                   double *prob_top, double *probs, size_t *known) {
+    double z[AS_REASON_N], mx = -INFINITY, sum = 0;
     const size_t K = (size_t)m->K;
-    size_t nz = features(text, len, m->hash_bits, m->bigrams, idx, val);
+    size_t n_known = 0;
     for (size_t k = 0; k < K; k++) z[k] = m->b[k];
-    for (size_t t = 0; t < nz; t++)
-        for (size_t k = 0; k < K; k++) z[k] += val[t] * m->W[(size_t)idx[t] * K + k];
+    for (size_t t = 0; t < nz; t++) {
+        const double *w = m->W + (size_t)idx[t] * K;
+        int touched = 0;
+        for (size_t k = 0; k < K; k++) {
+            z[k] += val[t] * w[k];
+            touched |= w[k] != 0;
+        }
+        n_known += (size_t)touched;
+    }
     for (size_t k = 0; k < K; k++) mx = fmax(mx, z[k]);
     for (size_t k = 0; k < K; k++) sum += (z[k] = exp(z[k] - mx));
     size_t top = 0;
@@ -373,7 +383,16 @@ as_reason_class as__reason_model_predict(const as_reason_model *m, const char *t
         for (size_t k = 0; k < K; k++) probs[m->cls[k]] = z[k];
     }
     if (prob_top) *prob_top = z[top];
+    if (known) *known = n_known;
     return m->cls[top];
+}
+
+as_reason_class as__reason_model_predict(const as_reason_model *m, const char *text, size_t len, double *prob_top,
+                                         double *probs) {
+    uint32_t idx[MAX_FEATURES];
+    double val[MAX_FEATURES];
+    size_t nz = features(text, len, m->hash_bits, m->bigrams, idx, val);
+    return predict_row(m, idx, val, nz, prob_top, probs, NULL);
 }
 
 int as__reason_model_n_classes(const as_reason_model *m) { return m ? m->K : 0; }
@@ -405,9 +424,12 @@ as_reason_class as__reason_class_of(const as_reason_model *m, double min_prob, c
         return c;
     }
     if (m) {
-        double p;
-        c = as__reason_model_predict(m, text, len, &p, NULL);
-        if (p >= min_prob && c != AS_REASON_OTHER) {
+        /* the model speaks only for a text with at least one word (or word pair) it was trained on */
+        uint32_t idx[MAX_FEATURES];
+        double val[MAX_FEATURES], p;
+        size_t known, nz = features(text, len, m->hash_bits, m->bigrams, idx, val);
+        c = predict_row(m, idx, val, nz, &p, NULL, &known);
+        if (known && p >= min_prob && c != AS_REASON_OTHER) {
             if (how) *how = 2;
             return c;
         }

@@ -41,14 +41,14 @@ const char *as_reasons_class_name(int c) { return as__reason_class_name((as_reas
 typedef struct unrec {
     const char *text;
     size_t len;
-    int64_t count;
+    int64_t count;                   /* as a case reason (the quality step reads only those) */
 } unrec;
 
 typedef struct corpus {
     as_arena arena;                  /* the texts */
     as_reason_example *ex;           /* one entry per occurrence (repeated texts share their bytes) */
     size_t n, cap;
-    unrec *un;                       /* db texts the lexicon did not recognise, distinct, with counts */
+    unrec *un;                       /* case reasons the lexicon did not recognise, distinct, with counts */
     size_t n_un, cap_un;
 } corpus;
 
@@ -122,7 +122,7 @@ static as_status parse_map(const as_reasons_train_params *p, value_map *vm, as_e
     if (!vm->vlen || !vm->to) return as__err(err, AS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < vm->n; i++) {
         const char *e = vm->entry[i], *eq = e ? strrchr(e, '=') : NULL;
-        if (!eq || eq == e)
+        if (!eq)   /* an empty VALUE ('=CLASS') stands for rows whose class value is empty */
             return as__err(err, AS_ERR_INVALID, "value map entry '%s' is not VALUE=CLASS (for example "
                                                 "'Damaged=defective', or 'Feedback=-' to skip those rows)", e ? e : "");
         const char *c = eq + 1;
@@ -187,6 +187,9 @@ static as_status read_labels(const as_reasons_train_params *p, corpus *cp, as_re
         st = missing_column(p->labels_csv, f, nf, p->text_column, "text", err);
     if (!st && (cc = find_column(f, nf, p->class_column)) < 0)
         st = missing_column(p->labels_csv, f, nf, p->class_column, "class", err);
+    if (!st && tc == cc)
+        st = as__err(err, AS_ERR_INVALID, "%s: the text column '%s' and the class column '%s' are the same column; "
+                     "name two different columns", p->labels_csv, p->text_column, p->class_column);
     while (!st) {
         st = as__csv_next(r, &f, &nf, err);
         if (st == AS_ERR_NODATA) {
@@ -199,7 +202,7 @@ static as_status read_labels(const as_reasons_train_params *p, corpus *cp, as_re
             continue;
         }
         if (st) break;
-        if ((size_t)tc >= nf || (size_t)cc >= nf) {
+        if ((size_t)tc >= nf || (size_t)cc >= nf) {   /* a short row: no text or no class field at all */
             s->skipped++;
             continue;
         }
@@ -208,6 +211,11 @@ static as_status read_labels(const as_reasons_train_params *p, corpus *cp, as_re
         trim(&text, &tn);
         trim(&v, &vn);
         int c = map_value(&vm, v, vn);
+        if (c < 0 && vn == 0) {
+            st = as__err(err, AS_ERR_INVALID, "%s:%lld: the class value is empty; give its rows a class with the "
+                         "value map entry '=CLASS', or skip them with '=-'", p->labels_csv, (long long)as__csv_line(r));
+            break;
+        }
         if (c < 0) {
             st = as__err(err, AS_ERR_INVALID,
                          "%s:%lld: class value '%.*s' is not a reason class (" CLASS_NAMES "); translate it with a "
@@ -229,11 +237,13 @@ static as_status read_labels(const as_reasons_train_params *p, corpus *cp, as_re
 }
 
 /* The shop's case reasons and the texts of reviews scored 1 or 2, grouped; the lexicon labels what it
- * recognises, the rest is kept to count what the model adds. */
+ * recognises. Of the rest only the case reasons are kept, to count what the model adds where the quality step
+ * will use it (it reads cases.reason alone). */
 static as_status read_shop(as_db *db, corpus *cp, as_reasons_train_stats *s, as_error *err) {
     static const char sql[] =
-        "SELECT t, COUNT(*) FROM (SELECT reason AS t FROM cases WHERE reason IS NOT NULL AND trim(reason) <> ''"
-        " UNION ALL SELECT text FROM reviews WHERE score <= 2 AND text IS NOT NULL AND trim(text) <> '')"
+        "SELECT t, COUNT(*), SUM(is_case) FROM (SELECT reason AS t, 1 AS is_case FROM cases"
+        " WHERE reason IS NOT NULL AND trim(reason) <> ''"
+        " UNION ALL SELECT text, 0 FROM reviews WHERE score <= 2 AND text IS NOT NULL AND trim(text) <> '')"
         " GROUP BY t ORDER BY t";
     sqlite3_stmt *q = NULL;
     as_status st = as__db_prepare(db, sql, &q, err);
@@ -242,12 +252,13 @@ static as_status read_shop(as_db *db, corpus *cp, as_reasons_train_stats *s, as_
     while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(q, 0);
         size_t len = (size_t)sqlite3_column_bytes(q, 0);
-        int64_t count = sqlite3_column_int64(q, 1);
+        int64_t count = sqlite3_column_int64(q, 1), cases = sqlite3_column_int64(q, 2);
         if (!text) continue;
         int how;
         as_reason_class c = as__reason_class_of(NULL, 1.0, text, len, &how);
         if (how == 1) st = add_text(cp, text, len, c, count, err);
-        else if (how == 3) st = add_unrecognised(cp, text, len, count, err);
+        else if (how == 3 && cases) st = add_unrecognised(cp, text, len, cases, err);
+        else if (how == 3) continue;   /* a review text: counted nowhere, the quality step never reads it */
         else s->skipped += count;   /* no words at all */
     }
     if (!st && rc != SQLITE_DONE)
@@ -266,7 +277,18 @@ static as_status cross_validate(const corpus *cp, int folds, const as_reason_mod
     int64_t conf[AS_REASON_N][AS_REASON_N] = {{0}};
     as_status st = AS_OK;
     if (!cls || !fold || !sub) st = as__err(err, AS_ERR_NOMEM, "out of memory for cross-validation");
-    for (size_t i = 0; !st && i < n; i++) cls[i] = (int)cp->ex[i].cls;
+    int64_t count[AS_REASON_N] = {0};
+    for (size_t i = 0; !st && i < n; i++) count[cls[i] = (int)cp->ex[i].cls]++;
+    /* every fold must hold texts of every class in the model, else its test part scores a class no fold
+     * learned and its training part may lose the class */
+    int smallest = -1;
+    for (int c = 0; c < AS_REASON_N; c++)
+        if (count[c] >= mp->min_per_class && (smallest < 0 || count[c] < count[smallest])) smallest = c;
+    if (!st && smallest >= 0 && count[smallest] < folds)
+        st = as__err(err, AS_ERR_INVALID, "cross-validation folds (--folds) is %d, expected 0 (none) or 2 to %lld: "
+                     "the smallest class in the model, %s, has %lld texts", folds,
+                     (long long)(count[smallest] < 100 ? count[smallest] : 100),
+                     as__reason_class_name((as_reason_class)smallest), (long long)count[smallest]);
     if (!st && (st = as__stratified_kfold(cls, n, folds, 1, CV_SEED, fold, NULL, 0, err)))
         as__err_prefix(err, "%d-fold cross-validation of the reason model on %zu texts", folds, n);
     /* a fold trains on (k − 1)/k of the texts: a class with just enough texts for the final model keeps its
