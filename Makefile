@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 BUILD ?= build
 DEMO_DIR ?= demo-out
 
-.PHONY: all build demo test test-asan fuzz bench deps clean
+.PHONY: all build demo screenshot test test-asan fuzz bench deps clean
 
 all: build
 
@@ -21,6 +21,13 @@ build: deps
 
 demo: build
 	@$(BUILD)/aftersales demo --out $(DEMO_DIR)
+
+# The demo's report rendered in headless Chromium (checked on the way), as a full-page PNG for a person to look at.
+screenshot: build
+	@scripts/install-deps.sh test
+	@$(BUILD)/aftersales demo --out $(DEMO_DIR)
+	@/usr/bin/python3 tests/browser/check_report.py $(DEMO_DIR)/report.html --screenshot $(DEMO_DIR)/report.png
+	@echo "Screenshot of the demo report: $(abspath $(DEMO_DIR)/report.png)"
 
 test:
 	@scripts/install-deps.sh test

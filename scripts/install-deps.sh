@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-build}
 build_pkgs=(gcc make cmake pkg-config libsqlite3-dev zlib1g-dev liblapacke-dev libopenblas-dev libcjson-dev libxgboost-dev libsodium-dev)
-test_pkgs=(clang sqlite3 python3-sklearn python3-pandas)
+test_pkgs=(clang sqlite3 python3-sklearn python3-pandas chromium python3-websocket)
 bench_pkgs=(liblinear-tools liblinear-dev time)
 pkgs=("${build_pkgs[@]}")
 case "$what" in

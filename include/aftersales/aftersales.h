@@ -202,6 +202,7 @@ typedef enum as_split_kind { AS_SPLIT_TIME = 0, AS_SPLIT_RANDOM = 1, AS_SPLIT_ST
 #define AS_MAX_CLASSES 16
 #define AS_MAX_FOLDS 20
 #define AS_CALIBRATION_BINS 10
+#define AS_CURVE_POINTS 128   /* ROC / precision–recall vertices per part; the thinning keeps at most 102 */
 
 typedef enum as_model_kind { AS_MODEL_LOGREG = 0, AS_MODEL_GBDT = 1 } as_model_kind;
 typedef enum as_penalty { AS_PENALTY_L2 = 0, AS_PENALTY_L1 = 1, AS_PENALTY_NONE = 2 } as_penalty;
@@ -320,6 +321,18 @@ typedef struct as_metrics {
     double expected_calibration_error;                /* Σ_b count_b/n · |fraction_b − mean_b| */
     int no_predicted_positive;                        /* precision was 0/0 and is reported as 0 (a warning) */
     int one_class_truth;                              /* the truth has one class: ROC-AUC / PR-AUC are NaN */
+    /* ---- appended with issue 6: curves for charts (binary only; n_roc = n_pr = 0 for multiclass) ---- */
+    int n_roc;                                        /* ROC vertices kept, (0, 0) first and (1, 1) last */
+    double roc_fpr[AS_CURVE_POINTS], roc_tpr[AS_CURVE_POINTS];
+    int n_pr;                                         /* precision–recall vertices, recall ascending */
+    double pr_recall[AS_CURVE_POINTS], pr_precision[AS_CURVE_POINTS];
+    double top_precision[100];                        /* precision among the top k % of scores, k = 1 … 100:
+                                                       * the ceil(k·n/100) highest-scored rows (NaN when n = 0) */
+    /* at the model's flag threshold (set by the fitting step; thr_rows = 0 when not known) */
+    double thr;
+    int64_t thr_rows, thr_flagged, thr_flagged_positives;
+    double thr_precision, thr_recall;                 /* flagged positives / flagged (0 when nothing flagged),
+                                                       * … / positives (NaN with no positives) */
 } as_metrics;
 
 /* One fold of k-fold cross-validation: the fold's held-out rows scored by a model fitted on the other folds. */
@@ -555,6 +568,45 @@ typedef struct as_reason_result {
 as_status as_reasons_load(const char *path, as_reason_model **out, as_error *err);
 void as_reasons_classify(const as_reason_model *m, const char *text, size_t len, as_reason_result *out);
 void as_reasons_free(as_reason_model *m);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Report (docs/report.md): one self-contained HTML page — the shop at a glance, the return rate over time, the
+ * risk model's validation, quality alerts with a funnel plot, the riskiest open orders, data quality
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_report_params {
+    const char *out_html;            /* the page to write (required); written under a temporary name, then renamed */
+    const char *model_path;          /* model file from train (the metrics.json beside it gives the validation
+                                      * charts); NULL: the model last trained on this database (as_db_note_model),
+                                      * else the page says how to add one */
+    const char *title;               /* NULL: "After-sales report" */
+    int top_orders;                  /* riskiest open orders listed (default 20; 0 = none) */
+    int top_alerts;                  /* quality alerts listed (default 25) */
+    int max_funnels;                 /* funnel plots: the peer groups of the top product alerts (default 3) */
+    int max_funnel_points;           /* products drawn per funnel plot at most (default 2,500): every flagged one,
+                                      * then the best sellers; the caption says how many were left out */
+    as_progress_fn progress;
+    void *progress_user;
+} as_report_params;
+
+typedef struct as_report_stats {
+    int64_t bytes;                   /* size of the page */
+    int charts;                      /* charts drawn (sparklines not counted) */
+    int missing_sections;            /* notes about absent data, each naming the command that produces it */
+    int64_t alerts_listed;           /* quality alerts in the table */
+    int64_t open_orders;             /* open orders scored (placed after the last labelled purchase, no case yet) */
+    int64_t open_orders_listed;
+    char model_path[1024];           /* the model the page describes ("" = none) */
+    double seconds;
+} as_report_stats;
+
+as_report_params as_report_params_default(void);
+/* Writes the report of the database (and of the model, when there is one). Sections whose data is absent (no
+ * build, no quality run, no model) say which command produces it; a named model that cannot be loaded is an
+ * error. Nothing is written unless the whole page is. */
+as_status as_report(as_db *db, const as_report_params *params, as_report_stats *stats, as_error *err);
+/* Records in the database the model file last trained on it (its absolute path), so as_report finds it. */
+as_status as_db_note_model(as_db *db, const char *model_path, as_error *err);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Simulated shop (the embedded default)

@@ -218,6 +218,25 @@ static as_status measure(const as_model *m, const double *y, const double *prob,
     return st;
 }
 
+/* The operating point of a binary model on one part: rows with score ≥ threshold are flagged, the rule of
+ * as_decision and of the shop scorer, so the figures say what the flags will do. (The CSV scorer keeps
+ * predict()'s p > 0.5 at the default 0.5: a score of exactly 0.5 is counted here and not flagged there.) */
+static void at_threshold(const double *y, const double *score, size_t n, double threshold, as_metrics *out) {
+    int64_t flagged = 0, hits = 0, positives = 0;
+    for (size_t i = 0; i < n; i++) {
+        int pos = y[i] == 1, flag = score[i] >= threshold;
+        positives += pos;
+        flagged += flag;
+        hits += pos && flag;
+    }
+    out->thr = threshold;
+    out->thr_rows = (int64_t)n;
+    out->thr_flagged = flagged;
+    out->thr_flagged_positives = hits;
+    out->thr_precision = flagged ? (double)hits / (double)flagged : 0.0;
+    out->thr_recall = positives ? (double)hits / (double)positives : NAN;
+}
+
 /* Splits `rows` (n, in the data set's order) into a fit part and a validation part of ⌈fraction·n⌉ rows:
  * the latest rows for time-ordered data, scikit-learn's train_test_split rows (seeded) otherwise. */
 static as_status carve_validation(const as_dataset *d, const size_t *rows, size_t n, double fraction, uint32_t seed,
@@ -331,6 +350,7 @@ static as_status cross_validate(const as_model *m, const as_dataset *d, const si
         }
         if (warning[0]) as__report_warn(rep, "cross-validation: %s", warning);
     }
+    if (params->progress) params->progress(params->progress_user, "cv", 0, k);   /* the rate counts from here */
     for (int f = 0; f < k && !st; f++) {
         size_t ntr = 0, nte = 0;
         if (by_time) {
@@ -548,10 +568,13 @@ as_status as__fit_and_evaluate(as_model *m, const as_dataset *d, const size_t *t
         m->threshold = rep->train.best_f1_threshold;
         snprintf(rep->threshold_rule, sizeof rep->threshold_rule, "F1-best on the training rows");
     }
+    /* the threshold is settled now, and the training predictions are still at hand */
+    if (K == 2) at_threshold(y, prob, n_train, m->threshold, &rep->train);
     as__free(prob); as__free(y);
     prob = y = NULL;
     if ((st = predict_rows(m, d, test, n_test, &prob, &y, err))) goto out;
     if ((st = measure(m, y, prob, n_test, &rep->test, err))) goto out;
+    if (K == 2) at_threshold(y, prob, n_test, m->threshold, &rep->test);
     if (costs) {
         as_costs c = {params->return_cost, params->contact_cost, params->contact_success};
         as__decision_at(y, prob, n_test, &c, m->threshold, &rep->decision_test);

@@ -3,6 +3,8 @@
  *
  * Valid JSON always: NaN and ±Inf are written as null, strings are escaped. Keys follow the report's fields;
  * a few carry scikit-learn's names as well (n_components beside components, n_features_in beside features_in).
+ * Binary reports add "curves" (ROC, precision–recall and top-k % precision per part, for charts) and
+ * "at_threshold" (flagged rows and their precision / recall at the model's threshold) after "test".
  * "options" records what the model was trained with (C, tol, max_iter, class_weight, …) and "threshold_rule" how
  * its flag threshold was chosen, so that two runs can be told apart from their files.
  * `aftersales evaluate` reads this file back (src/cli/cmd_evaluate.c): change both together.
@@ -145,6 +147,48 @@ static void json_metrics(FILE *f, const char *name, const as_metrics *m, const c
     json_bool(f, "no_predicted_positive", m->no_predicted_positive, 1);
     json_bool(f, "one_class_truth", m->one_class_truth, 0);
     fprintf(f, "}%s\n", comma ? "," : "");
+}
+
+/* [[x, y], …] of the first n points; n is clamped to the arrays' size (a report filled by another program). */
+static void json_pairs(FILE *f, const double *x, const double *y, int n) {
+    if (n < 0) n = 0;
+    if (n > AS_CURVE_POINTS) n = AS_CURVE_POINTS;
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", [" : "[", f);
+        json_value(f, x[i]);
+        fputs(", ", f);
+        json_value(f, y[i]);
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+/* One part's curves for the charts: ROC (fpr, tpr), precision–recall (recall, precision), top-k % precision. */
+static void json_curves(FILE *f, const as_metrics *m) {
+    fputs("{\"roc\": ", f);
+    json_pairs(f, m->roc_fpr, m->roc_tpr, m->n_roc);
+    fputs(",\n      \"pr\": ", f);
+    json_pairs(f, m->pr_recall, m->pr_precision, m->n_pr);
+    fputs(",\n      \"top_k_precision\": [", f);
+    for (int k = 0; k < 100; k++) {
+        if (k) fputs(", ", f);
+        json_value(f, m->top_precision[k]);
+    }
+    fputs("]}", f);
+}
+
+/* One part at the model's flag threshold; thr_rows = 0 (not known) leaves threshold, precision and recall null. */
+static void json_at_threshold(FILE *f, const as_metrics *m) {
+    int known = m->thr_rows > 0;
+    fputc('{', f);
+    json_num(f, "threshold", known ? m->thr : NAN, 1);
+    json_int(f, "rows", (long long)m->thr_rows, 1);
+    json_int(f, "flagged", (long long)m->thr_flagged, 1);
+    json_int(f, "flagged_positives", (long long)m->thr_flagged_positives, 1);
+    json_num(f, "precision", known ? m->thr_precision : NAN, 1);
+    json_num(f, "recall", known ? m->thr_recall : NAN, 0);
+    fputc('}', f);
 }
 
 static void json_fold(FILE *f, const as_cv_fold *c, int counts) {
@@ -355,6 +399,17 @@ as_status as_metrics_write_json(const as_metrics_report *r, const char *path, as
 
     json_metrics(f, "train", &r->train, r->class_labels, K, 1);
     json_metrics(f, "test", &r->test, r->class_labels, K, 1);
+    if (K == 2) {   /* curves and the operating point are binary figures */
+        fputs("  \"curves\": {\"train\": ", f);
+        json_curves(f, &r->train);
+        fputs(",\n    \"test\": ", f);
+        json_curves(f, &r->test);
+        fputs("},\n  \"at_threshold\": {\"train\": ", f);
+        json_at_threshold(f, &r->train);
+        fputs(",\n    \"test\": ", f);
+        json_at_threshold(f, &r->test);
+        fputs("},\n", f);
+    }
     json_warnings(f, r->warnings, sizeof r->warnings);
     fprintf(f, "}\n");
     if (ferror(f)) {

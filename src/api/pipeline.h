@@ -76,4 +76,21 @@ const char *as__target_level_name(int level);   /* "line", "order" */
 const char *as__target_label_name(int label);   /* "any", "kind", "reason" */
 const char *as__feature_set_name(int set);      /* "all", "main" */
 
+/* ---- scoring for callers inside the library (the report) ---- */
+
+/* One scored order: a line-level model's order risk is 1 − Π(1 − p) over its lines, with the riskiest line's top
+ * reasons; an order-level model's is its own. Strings are valid during the callback only. */
+typedef struct as_scored_order {
+    const char *order_id, *customer_id;
+    int64_t at, lines;
+    double risk, max_line_risk;
+    int flagged;
+    const char *top_reasons;         /* "basket_repeat (+2.46); category=apparel (+0.65); …" */
+} as_scored_order;
+/* Receives every scored order in table order; a status other than AS_OK stops scoring and is returned. */
+typedef as_status (*as_order_sink)(void *user, const as_scored_order *order, as_error *err);
+/* as_score_db with a sink for the scored orders besides (or instead of) the CSV files of params. */
+as_status as__score_db_orders(as_db *db, const as_model *m, const as_score_params *params, as_order_sink sink,
+                              void *sink_user, as_score_stats *stats, as_error *err);
+
 #endif

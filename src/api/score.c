@@ -86,6 +86,7 @@ typedef struct order_acc {
     int64_t at, lines;
     double keep, max;
     int flagged;
+    char reasons[1024];              /* the riskiest line's top reasons (only kept for a sink) */
 } order_acc;
 
 /* Everything one scoring run of a shop model shares. */
@@ -102,6 +103,10 @@ typedef struct score_run {
     order_acc o;
     double sum;
     as_score_stats *stats;
+    as_order_sink sink;              /* internal callers: every scored order (NULL = none) */
+    void *sink_user;
+    as_status sink_st;               /* the first error a sink returned: scoring stops there */
+    as_error *err;
 } score_run;
 
 static char *dup_col(as_arena *a, sqlite3_stmt *q, int c) {
@@ -112,6 +117,10 @@ static char *dup_col(as_arena *a, sqlite3_stmt *q, int c) {
 static void flush_order(score_run *s) {
     order_acc *o = &s->o;
     if (!o->lines) return;
+    if (s->sink && !s->sink_st) {
+        as_scored_order so = {o->order, o->cust, o->at, o->lines, 1 - o->keep, o->max, o->flagged, o->reasons};
+        s->sink_st = s->sink(s->sink_user, &so, s->err);
+    }
     if (s->fo) {
         char when[24];
         as_time_format(o->at, 0, when, sizeof when);
@@ -152,9 +161,10 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
     const as_model *m = s->m;
     size_t ni = m->n_num + m->n_cat, pw = as__model_prob_width(m);
     FILE *out = s->order_level ? s->fo : s->fl;   /* the file that shows each scored row */
-    as_status st = as__model_predict(m, s->X, ch->n, s->prob, out ? s->contrib : NULL, err);   /* reasons only when written */
+    const int want_reasons = out || s->sink;      /* reasons cost a contribution pass: only when shown */
+    as_status st = as__model_predict(m, s->X, ch->n, s->prob, want_reasons ? s->contrib : NULL, err);
     if (st) return st;
-    char when[24], reasons[1024];
+    char when[24], reasons[1024] = "";
     for (size_t i = 0; i < ch->n; i++) {
         const double *pr = s->prob + i * pw;
         size_t predicted = 0;
@@ -168,8 +178,8 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
             risk = pr[0];
             flag = risk >= s->thr;
         }
+        if (want_reasons) top_reasons(m, s->contrib + i * ni, ch->cat + i * m->n_cat, reasons, sizeof reasons);
         if (out) {
-            top_reasons(m, s->contrib + i * ni, ch->cat + i * m->n_cat, reasons, sizeof reasons);
             as_time_format(ch->at[i], 0, when, sizeof when);
             csv_text(out, ch->oid[i]);
             if (!s->order_level) fprintf(out, ",%lld", (long long)ch->line[i]);
@@ -188,6 +198,11 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
         if (s->order_level) {
             s->stats->orders++;
             s->stats->flagged_orders += flag;
+            if (s->sink && !s->sink_st) {
+                as_scored_order so = {ch->oid[i] ? ch->oid[i] : "", ch->cust[i] ? ch->cust[i] : "", ch->at[i], 1,
+                                      risk, risk, flag, reasons};
+                s->sink_st = s->sink(s->sink_user, &so, err);
+            }
             continue;
         }
         s->stats->flagged_lines += flag;
@@ -201,9 +216,13 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
         }
         o->lines++;
         o->keep *= 1 - risk;
-        if (risk > o->max) o->max = risk;
+        if (risk > o->max || o->lines == 1) {
+            o->max = risk;
+            if (s->sink) snprintf(o->reasons, sizeof o->reasons, "%s", reasons);
+        }
         o->flagged |= flag;
     }
+    if (s->sink_st) return s->sink_st;
     ch->n = 0;
     as__arena_free(&ch->arena);   /* keeps memory bounded by one chunk of strings */
     as__arena_init(&ch->arena, 1 << 16);
@@ -242,6 +261,11 @@ static as_status check_model_columns(as_db *db, const as_model *m, const char *t
 
 as_status as_score_db(as_db *db, const as_model *m, const as_score_params *params, as_score_stats *stats,
                       as_error *err) {
+    return as__score_db_orders(db, m, params, NULL, NULL, stats, err);
+}
+
+as_status as__score_db_orders(as_db *db, const as_model *m, const as_score_params *params, as_order_sink sink,
+                              void *sink_user, as_score_stats *stats, as_error *err) {
     memset(stats, 0, sizeof *stats);
     stats->n_classes = m->n_classes;
     stats->target_level = m->target_level;
@@ -259,6 +283,9 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     s.explicit_threshold = params->threshold >= 0;
     s.thr = s.explicit_threshold ? params->threshold : s.multiclass ? NAN : m->threshold;
     s.stats = stats;
+    s.sink = sink;
+    s.sink_user = sink_user;
+    s.err = err;
     stats->threshold = s.thr;
     if (s.order_level && params->lines_csv)
         return as__err(err, AS_ERR_INVALID, "this model scores orders (it was trained with --target order): write "
@@ -353,6 +380,7 @@ as_status as_score_db(as_db *db, const as_model *m, const as_score_params *param
     }
     if (!st && ch->n) st = score_chunk(&s, ch, err);
     if (!st && !s.order_level) flush_order(&s);
+    if (!st) st = s.sink_st;
     if (!st && r != SQLITE_DONE && r != SQLITE_ROW) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     {
         int64_t rows = s.order_level ? stats->orders : stats->lines;

@@ -389,8 +389,10 @@ static const char *label_column(int label) {
     return label == AS_LABEL_KIND ? "label_kind" : label == AS_LABEL_REASON ? "label_reason" : "label";
 }
 
-/* Reads the labelled rows of the source table in time (rowid) order. */
-static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label, shop_rows *r, as_error *err) {
+/* Reads the labelled rows of the source table in time (rowid) order. Progress ("load") is the rowid reached
+ * against the table's largest: the position in the table, known without counting it first. */
+static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label, const as_train_params *params,
+                                shop_rows *r, as_error *err) {
     size_t nn = src->n_num, nc = src->n_cat;
     int text_label = label != AS_LABEL_ANY;
     as_buf sql;
@@ -398,13 +400,27 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
     as__buf_printf(&sql, "SELECT ordered_at, %s", label_column(label));
     for (size_t c = 0; c < nc; c++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, src->cat[c]); }
     for (size_t k = 0; k < nn; k++) { as__buf_printf(&sql, ", "); as__sql_ident(&sql, src->num[k]); }
-    as__buf_printf(&sql, " FROM %s WHERE %s IS NOT NULL ORDER BY rowid", src->table, label_column(label));
+    as__buf_printf(&sql, ", rowid FROM %s WHERE %s IS NOT NULL ORDER BY rowid", src->table, label_column(label));
     as_status st = as__buf_cstr(&sql);
     sqlite3_stmt *q = NULL;
     if (st) { as__buf_free(&sql); return as__err(err, st, "out of memory"); }
     st = as__db_prepare(db, sql.data, &q, err);
     as__buf_free(&sql);
     if (st) return st;
+    const int rowid_col = 2 + (int)(nc + nn);
+    double last_rowid = 0;
+    if (params->progress) {
+        sqlite3_stmt *mq = NULL;
+        as_buf mx;
+        as__buf_init(&mx, 0);
+        as__buf_printf(&mx, "SELECT max(rowid) FROM %s", src->table);
+        as_error ignore;   /* without a total the bar shows a count */
+        if (!as__buf_cstr(&mx) && as__db_prepare(db, mx.data, &mq, &ignore) == AS_OK && sqlite3_step(mq) == SQLITE_ROW)
+            last_rowid = sqlite3_column_double(mq, 0);
+        sqlite3_finalize(mq);
+        as__buf_free(&mx);
+        params->progress(params->progress_user, "load", 0, last_rowid);
+    }
     memset(r, 0, sizeof *r);
     r->n_num = nn;
     r->n_cat = nc;
@@ -445,9 +461,12 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
             int col = 2 + (int)(nc + k);
             r->num[i * nn + k] = sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
         }
+        if (params->progress && (r->n & 0xfff) == 0)
+            params->progress(params->progress_user, "load", sqlite3_column_double(q, rowid_col), last_rowid);
     }
     if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     sqlite3_finalize(q);
+    if (!st && params->progress) params->progress(params->progress_user, "load", last_rowid, last_rowid);
     if (st) shop_rows_free(r);
     return st;
 }
@@ -716,7 +735,7 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) == AS_OK) horizon = atoi(v);
     }
     shop_rows r;
-    st = read_shop_rows(db, &src, params->target_label, &r, err);
+    st = read_shop_rows(db, &src, params->target_label, params, &r, err);
     if (st) { as__shop_source_free(&src); return st; }
     if (r.n == 0) {
         shop_rows_free(&r);

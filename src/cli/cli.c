@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L   /* clock_gettime, access, mkdir, isatty; CMake also sets it */
 #endif
 #define _XOPEN_SOURCE 700   /* realpath (cli_same_file) */
+#define _DEFAULT_SOURCE     /* struct winsize, TIOCGWINSZ (the progress bar's width) */
 #include "cli.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -557,7 +559,9 @@ const char *cli_si(double x) {
         x /= 1000.0;
         u++;
     }
-    if (u == 0)
+    if (u == 0 && x != floor(x) && fabs(x) < 10)
+        snprintf(out, 48, "%.2g", x);   /* a slow rate: 0.25 folds a second, not "0" */
+    else if (u == 0)
         snprintf(out, 48, "%.0f", x);
     else
         snprintf(out, 48, "%.*f%s", fabs(x) < 10 ? 2 : fabs(x) < 100 ? 1 : 0, x, unit[u]);
@@ -651,8 +655,28 @@ double cli_now(void) {
 
 /* ---- progress ---------------------------------------------------------------------------------------- */
 
+/* What a step's numbers count, for the bar ("12.3MB/45.6MB", "60.0k/120k lines"), and for a step the library
+ * reports only as started (done 0 of 1) what it is doing. Unknown steps show plain numbers. */
+static const struct step_words {
+    const char *step, *unit, *doing;
+} step_words[] = {
+    {"ingest", "B", NULL},
+    {"build", " lines", NULL},
+    {"load", " rows", NULL},
+    {"cv", " folds", NULL},
+    {"train", "", "fitting the model"},
+};
+
+static const struct step_words *words_of(const char *step) {
+    for (size_t i = 0; i < sizeof step_words / sizeof step_words[0]; i++)
+        if (strcmp(step_words[i].step, step) == 0) return &step_words[i];
+    return NULL;
+}
+
 static struct {
-    int checked, enabled;   /* whether stderr is a terminal, decided once */
+    int checked, enabled;   /* whether stderr is a terminal (and TERM is not "dumb"), decided once */
+    double interval;        /* seconds between redraws; the first frame of a step waits three of them */
+    int columns;            /* width of the terminal, 80 when unknown */
     int drawn;              /* a bar is on screen and must be cleared before other output */
     char step[32];
     double t_start, t_last;
@@ -671,59 +695,101 @@ static void clock_text(double s, char *buf, size_t size) {
         snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
 }
 
+/* Decided once per process: a terminal, its width, and AS_PROGRESS_INTERVAL (seconds between redraws, 0 to 10;
+ * 0 draws at every report from the first one on, which the tests use to see a bar on a small shop). */
+static void bar_check(void) {
+    bar.checked = 1;
+    const char *term = getenv("TERM");
+    bar.enabled = isatty(STDERR_FILENO) != 0 && !(term && strcmp(term, "dumb") == 0);
+    bar.interval = 0.1;
+    const char *iv = getenv("AS_PROGRESS_INTERVAL");
+    if (iv && *iv) {
+        char *end = NULL;
+        double v = strtod(iv, &end);
+        if (end != iv && *end == '\0' && v >= 0 && v <= 10) bar.interval = v;
+    }
+    bar.columns = 80;
+    struct winsize ws;
+    if (bar.enabled && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) bar.columns = ws.ws_col;
+}
+
+static void bar_erase(void) {
+    if (!bar.drawn) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    bar.drawn = 0;
+}
+
 void cli_progress(void *user, const char *step, double done, double total) {
     (void)user;
-    if (!bar.checked) {
-        bar.checked = 1;
-        bar.enabled = isatty(STDERR_FILENO) != 0;
-    }
+    if (!bar.checked) bar_check();
     if (!bar.enabled || cli_verbosity_level == CLI_QUIET) return;
     if (!step) step = "";
 
     double now = cli_now();
+    const struct step_words *w = words_of(step);
     if (strncmp(bar.step, step, sizeof bar.step - 1) != 0) {
-        /* A new step: its rate and time left start from here. */
+        /* A new step: the last one's bar goes, and the rate and time left start from here. */
+        bar_erase();
         snprintf(bar.step, sizeof bar.step, "%s", step);
-        bar.t_start = now;
-        bar.t_last = 0;
+        bar.t_start = bar.t_last = now;
         bar.done0 = done;
+        /* A step that is only reported as started says what it does at once: nothing else will be drawn. */
+        if (done == 0 && total == 1 && w && w->doing) {
+            fprintf(stderr, "\r%-7.7s %s ...\033[K", bar.step, w->doing);
+            fflush(stderr);
+            bar.drawn = 1;
+        }
+        return;
     }
-    /* A finished step is cleared by the command right away: drawing 100 % would only flicker. */
-    if (total > 0 && done >= total) return;
-    if (now - bar.t_last < 0.1) return;   /* ~10 redraws per second */
+    /* A finished step leaves no bar behind: drawing 100 % would only flicker. */
+    if (total > 0 && done >= total) {
+        bar_erase();
+        bar.step[0] = '\0';
+        return;
+    }
+    double elapsed = now - bar.t_start;
+    /* No frame for the first moments (a quick step draws nothing), then one per interval. */
+    if (elapsed < 3 * bar.interval || (bar.drawn && now - bar.t_last < bar.interval)) return;
     bar.t_last = now;
 
-    /* Rate and time left from what was done since the step's first report; unknown for the first moment. */
-    double elapsed = now - bar.t_start;
-    double rate = elapsed > 0.3 ? (done - bar.done0) / elapsed : NAN;
-    char line[160], left[24], took[24];
-    clock_text(elapsed, took, sizeof took);
+    /* Rate and time left from what was done since the step's first report. */
+    double rate = elapsed > 0 && done > bar.done0 ? (done - bar.done0) / elapsed : NAN;
+    const char *unit = w ? w->unit : "";
+    char line[256], left[24], took[24], rate_text[48];
+    if (isnan(rate)) snprintf(rate_text, sizeof rate_text, "--/s");
+    else snprintf(rate_text, sizeof rate_text, "%s%s/s", cli_si(rate), unit[0] == ' ' ? "" : unit);
+    /* "step [####....] 42.0%  1.52MB/8.36MB  5.20MB/s  0:01 left"; the bar is left out where the terminal is too
+     * narrow for the whole line, and the rest cut: a line wider than the terminal would wrap, and '\r' would then
+     * redraw only its end. */
+    char tail[160], fill[24];
+    fill[0] = '\0';
     if (total > 0) {
         double frac = done / total;
         if (frac < 0) frac = 0;
         if (frac > 1) frac = 1;
-        char fill[25];
-        int width = 24, n = (int)(frac * width + 0.5);
-        for (int i = 0; i < width; i++) fill[i] = i < n ? '#' : '.';
-        fill[width] = '\0';
+        int width = 20, k = (int)(frac * width + 0.5);
+        fill[0] = '[';
+        for (int i = 0; i < width; i++) fill[1 + i] = i < k ? '#' : '.';
+        fill[width + 1] = ']';
+        fill[width + 2] = '\0';
         clock_text(rate > 0 ? (total - done) / rate : NAN, left, sizeof left);
-        snprintf(line, sizeof line, "%-9.9s [%s] %5.1f%%  %s/%s  %s/s  %s left", bar.step, fill, frac * 100,
-                 cli_si(done), cli_si(total), isnan(rate) ? "--" : cli_si(rate), left);
+        snprintf(tail, sizeof tail, "%5.1f%%  %s%s/%s%s  %s  %s left", frac * 100, cli_si(done),
+                 unit[0] == ' ' ? "" : unit, cli_si(total), unit, rate_text, left);
     } else {
-        snprintf(line, sizeof line, "%-9.9s %s  %s/s  %s elapsed", bar.step, cli_si(done),
-                 isnan(rate) ? "--" : cli_si(rate), took);
+        clock_text(elapsed, took, sizeof took);
+        snprintf(tail, sizeof tail, "%s%s  %s  %s elapsed", cli_si(done), unit, rate_text, took);
     }
+    int n = snprintf(line, sizeof line, "%-7.7s %s%s%s", bar.step, fill, fill[0] ? " " : "", tail);
+    if (n >= bar.columns) n = snprintf(line, sizeof line, "%-7.7s %s", bar.step, tail);
+    if (n >= bar.columns) line[bar.columns - 1] = '\0';
     fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
     bar.drawn = 1;
 }
 
 void cli_progress_clear(void) {
-    if (bar.drawn) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-        bar.drawn = 0;
-    }
+    bar_erase();
     bar.step[0] = '\0';
 }
 

@@ -156,12 +156,22 @@ double cli_now(void);
 
 /* ---- progress ---------------------------------------------------------------------------------------- */
 
-/* An as_progress_fn. When stderr is a terminal (and not --quiet) it draws a one-line bar with rate and time
- * left, at most ~10 times per second, redrawn with '\r'; otherwise it prints nothing. `user` is ignored
- * (the tool runs one step at a time, so the bar state is global). */
+/* An as_progress_fn. When stderr is a terminal (and not --quiet, and TERM is not "dumb") it draws a one-line
+ * bar on stderr, redrawn with '\r': the step, percent done, done/total in the step's unit (bytes for ingest,
+ * lines for build, rows for load, folds for cv), the rate and the time left; without a total, the count, rate
+ * and time elapsed. A step is drawn only once it has run for three redraw intervals (so a quick step shows
+ * nothing), then at most once per interval: 0.1 s, or AS_PROGRESS_INTERVAL seconds from the environment (0 =
+ * at every report, for tests). A report of done >= total ends the step and erases its bar; a step the library
+ * reports only as started (0 of 1, such as "train" for the final fit) shows what it does until the next step.
+ * When stderr is not a terminal it prints nothing at all (no '\r', no escape sequences). `user` is ignored (the
+ * tool runs one step at a time, so the bar state is global). */
 void cli_progress(void *user, const char *step, double done, double total);
 /* Clears the bar line when one was drawn. Safe to call at any time. */
 void cli_progress_clear(void);
+/* The short block `train` and `evaluate` end with, to stdout: "CMD: summary", then the model, features, rows, the
+ * test metrics that matter most, the cross-validation mean ± std and the flag threshold (each when known). The
+ * caller adds the time and the files. */
+void cli_print_train_summary(const char *cmd, const as_metrics_report *rep);
 
 /* ---- metrics ----------------------------------------------------------------------------------------- */
 
@@ -206,6 +216,7 @@ int cmd_evaluate(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 void cmd_demo_usage(FILE *out);
 void cmd_simulate_usage(FILE *out);
@@ -216,6 +227,7 @@ void cmd_evaluate_usage(FILE *out);
 void cmd_score_usage(FILE *out);
 void cmd_quality_usage(FILE *out);
 void cmd_reasons_usage(FILE *out);
+void cmd_report_usage(FILE *out);
 
 /* Shared by `quality` and `demo`: prints the first `top` data rows of a CSV file as a table, only the named
  * columns in the given order (NULL-terminated; columns = NULL: all). Returns 1 on success, 0 when the file cannot

@@ -125,6 +125,17 @@ int cmd_build(int argc, char **argv) {
                cli_nouns(s.positives, "positive", "positives"), cli_pct(pos_rate), cli_duration(seconds));
         return CLI_EXIT_OK;
     }
+    /* The class balance first, the summary of the build last: the lines a reader sees when the command ends. */
+    if (s.labelled > 0) {
+        printf("class balance (labelled rows)\n");
+        balance_table("line, any case", s.labelled - s.positives, s.positives);
+        balance_table("order, any case", s.orders_labelled - s.order_positives, s.order_positives);
+        class_table("line, case kind", &s.line_kind);
+        class_table("order, case kind", &s.order_kind);
+        class_table("line, reason class", &s.line_reason);
+        class_table("order, reason class", &s.order_reason);
+        printf("\n");
+    }
     const char *row = "  %-22s %s\n";
     printf("build: features and labels in %s (horizon %s)\n", db_path, cli_nouns(bp.horizon_days, "day", "days"));
     printf(row, "feature rows", cli_count(s.purchase_lines));
@@ -141,16 +152,10 @@ int cmd_build(int argc, char **argv) {
            cli_pct(order_rate));
     printf("  %-22s %d (numeric and categorical, line table; moment: %s)\n", "feature columns", s.n_features,
            bp.moment == AS_MOMENT_DELIVERY ? "delivery" : "order");
+    if (cli_verbosity_level >= CLI_VERBOSE)
+        printf("  %-22s features (one row per purchase line), order_features (one per order) in %s\n", "tables",
+               db_path);
     printf(row, "elapsed", cli_duration(seconds));
-    if (cli_verbosity_level != CLI_QUIET && s.labelled > 0) {
-        printf("\nclass balance (labelled rows)\n");
-        balance_table("line, any case", s.labelled - s.positives, s.positives);
-        balance_table("order, any case", s.orders_labelled - s.order_positives, s.order_positives);
-        class_table("line, case kind", &s.line_kind);
-        class_table("order, case kind", &s.order_kind);
-        class_table("line, reason class", &s.line_reason);
-        class_table("order, reason class", &s.order_reason);
-    }
     if (s.labelled == 0)
         cli_warnf(cmd, "no purchase is labelled: the data spans less than the %s-day horizon; try a shorter "
                   "--horizon", cli_count(bp.horizon_days));

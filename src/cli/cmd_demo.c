@@ -1,6 +1,6 @@
 /*
  * cmd_demo.c — `aftersales demo`: the whole job of DESIGN.md §2 on the embedded simulated shop, in one go:
- * simulate → ingest (canonical) → build → train (time split) → score the test window → quality alerts.
+ * simulate → ingest (canonical) → build → train (time split) → score the test window → quality alerts → report.
  *
  * The demo is repeatable: it deletes DIR/shop.db before ingesting (an existing database would otherwise keep
  * the rows of an earlier run with other options) and overwrites the other files it writes.
@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-#define N_STEPS 6
+#define N_STEPS 7
 #define TOP_PRODUCTS 5
 
 void cmd_demo_usage(FILE *out) {
@@ -26,7 +26,8 @@ void cmd_demo_usage(FILE *out) {
             "\n"
             "Simulates the shop (DIR/shop/), ingests it (DIR/shop.db, recreated on every run), builds labels\n"
             "and features, trains with a time split (DIR/model.json, DIR/metrics.json), scores the test window\n"
-            "(DIR/scores_lines.csv, DIR/scores_orders.csv) and raises quality alerts (DIR/alerts.csv, DIR/alerts.json).\n"
+            "(DIR/scores_lines.csv, DIR/scores_orders.csv), raises quality alerts (DIR/alerts.csv, DIR/alerts.json)\n"
+            "and writes the report (DIR/report.html: one page to open in a browser).\n"
             "\n"
             "Options:\n"
             "  --out DIR       folder for everything the demo writes (default: demo-out)\n"
@@ -92,9 +93,10 @@ int cmd_demo(int argc, char **argv) {
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
-    enum { F_SHOP, F_DB, F_KEY, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, F_QUALITY_JSON, N_FILES };
+    enum { F_SHOP, F_DB, F_KEY, F_MODEL, F_METRICS, F_LINES, F_ORDERS, F_QUALITY, F_QUALITY_JSON, F_REPORT, N_FILES };
     static const char *const names[N_FILES] = {"shop", "shop.db", "shop.db.key", "model.json", "metrics.json",
-                                               "scores_lines.csv", "scores_orders.csv", "alerts.csv", "alerts.json"};
+                                               "scores_lines.csv", "scores_orders.csv", "alerts.csv", "alerts.json",
+                                               "report.html"};
     static const char *const what[N_FILES] = {
         "simulated shop: canonical CSV files and the planted ground truth",
         "SQLite database: canonical tables, rejects, features",
@@ -105,6 +107,7 @@ int cmd_demo(int argc, char **argv) {
         "risk per order in the test window",
         "quality alerts: products, suppliers, sellers, categories; onset and reasons",
         "the same alerts as JSON",
+        "the report: the shop, the model, quality alerts, open orders, data quality (open in a browser)",
     };
     char path[N_FILES][4096];
     for (int i = 0; i < N_FILES; i++)
@@ -201,6 +204,7 @@ int cmd_demo(int argc, char **argv) {
     if (st == AS_OK) st = as_model_save(model, path[F_MODEL], &err);
     snprintf(rep.model_file, sizeof rep.model_file, "%s", names[F_MODEL]);
     if (st == AS_OK) st = as_metrics_write_json(&rep, path[F_METRICS], &err);
+    if (st == AS_OK) st = as_db_note_model(db, path[F_MODEL], &err);
     if (st != AS_OK) {
         as_model_free(model);
         as_db_close(db);
@@ -250,8 +254,10 @@ int cmd_demo(int argc, char **argv) {
     memset(&qs, 0, sizeof qs);
     st = as_quality(db, &qp, &qs, &err);
     cli_progress_clear();
-    as_db_close(db);
-    if (st != AS_OK) return step_fail("quality", st, &err);
+    if (st != AS_OK) {
+        as_db_close(db);
+        return step_fail("quality", st, &err);
+    }
     step_head(6, "quality");
     cli_printf("%s (%s, %s, %s, %s) among %s products, %s expected excess returns on products  (%s)\n",
                cli_nouns(qs.alerts, "quality alert", "quality alerts"),
@@ -268,6 +274,22 @@ int cmd_demo(int argc, char **argv) {
             printf("\n  Quality alerts (ranked by expected excess returns):\n");
         cli_print_csv_head(cmd, path[F_QUALITY], TOP_PRODUCTS, cols);
     }
+
+    /* 7. the report */
+    t = cli_now();
+    as_report_params rp = as_report_params_default();
+    rp.out_html = path[F_REPORT];
+    rp.model_path = path[F_MODEL];
+    rp.progress = cli_progress;
+    as_report_stats rs;
+    st = as_report(db, &rp, &rs, &err);
+    cli_progress_clear();
+    as_db_close(db);
+    if (st != AS_OK) return step_fail("report", st, &err);
+    cli_printf("%s", cli_verbosity_level >= CLI_NORMAL && qs.alerts > 0 ? "\n" : "");
+    step_head(7, "report");
+    cli_printf("%s, %s charts, %s open orders scored, %s KB  (%s)\n", names[F_REPORT], cli_count(rs.charts),
+               cli_count(rs.open_orders), cli_count((rs.bytes + 512) / 1024), cli_duration(cli_now() - t));
 
     /* The final summary is printed even with --quiet. */
     printf("%sFiles written:\n", cli_verbosity_level >= CLI_NORMAL ? "\n" : "");

@@ -674,6 +674,10 @@ int cmd_evaluate(int argc, char **argv) {
         printf("  positive class: '%s'\n", rep.positive_class);
     printf("\n");
     cli_print_report(&rep);
+    printf("\n");
+    cli_print_train_summary(cmd, &rep);
+    if (rep.seconds_train > 0) printf("  %-22s %s\n", "training took", cli_duration(rep.seconds_train));
+    printf("  %-22s %s\n", "metrics from", path);
     free(json);
     return CLI_EXIT_OK;
 }

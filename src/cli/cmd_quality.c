@@ -392,6 +392,16 @@ int cmd_quality(int argc, char **argv) {
                cli_nouns(s.category_alerts, "category", "categories"), cli_amount(s.excess_returns, 0), qp.out_csv);
         return CLI_EXIT_OK;
     }
+    /* The alerts first, the summary of the run last: the lines a reader sees when the command ends. */
+    if (s.alerts > 0) {
+        int64_t top = s.alerts < TOP_ALERTS ? s.alerts : TOP_ALERTS;
+        if (top == s.alerts) printf("Alerts (from %s):\n", qp.out_csv);
+        else printf("Top %lld of %s alerts (from %s):\n", (long long)top, cli_count(s.alerts), qp.out_csv);
+        static const char *const cols[] = {"rank", "kind", "unit_id", "name", "category", "signal", "sales", "cases",
+                                           "rate", "baseline", "excess_returns", "onset_date", "top_reasons", NULL};
+        cli_print_csv_head(cmd, qp.out_csv, TOP_ALERTS, cols);
+        printf("\n");
+    }
     const char *row = "  %-24s %s\n";
     printf("quality: alerts from %s as of %s\n", db_path, cli_date(s.as_of));
     printf("  %-24s recent %d days, long %d days\n", "windows", qp.recent_days, qp.long_days);
@@ -404,9 +414,12 @@ int cmd_quality(int argc, char **argv) {
     double ab = s.prior_alpha + s.prior_beta;
     printf("  %-24s alpha %s, beta %s (worth %s sales)\n", "shop-wide prior", cli_num(s.prior_alpha, 3),
            cli_num(s.prior_beta, 3), cli_num(ab, 1));
-    printf("  %-24s %s, %s, %s, %s\n", "alerts", cli_nouns(s.product_alerts, "product", "products"),
-           cli_nouns(s.supplier_alerts, "supplier", "suppliers"), cli_nouns(s.seller_alerts, "seller", "sellers"),
-           cli_nouns(s.category_alerts, "category", "categories"));
+    if (s.alerts > 0)
+        printf("  %-24s %s, %s, %s, %s\n", "alerts", cli_nouns(s.product_alerts, "product", "products"),
+               cli_nouns(s.supplier_alerts, "supplier", "suppliers"), cli_nouns(s.seller_alerts, "seller", "sellers"),
+               cli_nouns(s.category_alerts, "category", "categories"));
+    else
+        printf("  %-24s none: no unit's rate clears both the credible interval and the funnel limit\n", "alerts");
     printf(row, "excess returns", cli_amount(s.excess_returns, 1));
     if (cli_verbosity_level >= CLI_VERBOSE) {
         printf("  %-24s min sales %lld, min cases %lld, credible %g, funnel %g (shared by the signals and windows "
@@ -415,16 +428,6 @@ int cmd_quality(int argc, char **argv) {
         printf("  %-24s alerts, alert_reasons, quality_units in %s\n", "tables", db_path);
     }
     printf(row, "elapsed", cli_duration(seconds));
-    if (s.alerts > 0) {
-        int64_t top = s.alerts < TOP_ALERTS ? s.alerts : TOP_ALERTS;
-        if (top == s.alerts) printf("\nAlerts (from %s):\n", qp.out_csv);
-        else printf("\nTop %lld of %s alerts (from %s):\n", (long long)top, cli_count(s.alerts), qp.out_csv);
-        static const char *const cols[] = {"rank", "kind", "unit_id", "name", "category", "signal", "sales", "cases",
-                                           "rate", "baseline", "excess_returns", "onset_date", "top_reasons", NULL};
-        cli_print_csv_head(cmd, qp.out_csv, TOP_ALERTS, cols);
-    } else {
-        printf("\nNo alerts: no unit's rate clears both the credible interval and the funnel limit.\n");
-    }
     printf("wrote %s", qp.out_csv);
     if (qp.out_json) printf(", %s", qp.out_json);
     if (qp.out_units_csv) printf(", %s", qp.out_units_csv);

@@ -44,6 +44,7 @@ static void usage_train(FILE *out) {
             "  --hash-bits B        2^B word buckets, 8 to 22 (default: 14)\n"
             "  --C X                inverse regularization strength (default: 1)\n"
             "  -q, --quiet          print only errors and a one-line summary\n"
+            "  -v, --verbose        print more detail\n"
             "  -h, --help           show this help\n"
             "\n"
             "Examples:\n"
@@ -66,6 +67,7 @@ static void usage_classify(FILE *out) {
             "Options:\n"
             "  --model FILE   the model file (required)\n"
             "  -q, --quiet    print only class and probability, tab-separated ('-' for an empty text)\n"
+            "  -v, --verbose  end with a count of the texts by what decided their class\n"
             "  -h, --help     show this help\n"
             "\n"
             "Examples:\n"
@@ -83,7 +85,8 @@ void cmd_reasons_usage(FILE *out) {
             "  train      learn from the shop's texts the lexicon recognises, or from a labelled CSV\n"
             "  classify   show what a model makes of some texts\n"
             "\n"
-            "'aftersales reasons train --help' and 'aftersales reasons classify --help' list their options.\n"
+            "'aftersales reasons train --help' and 'aftersales reasons classify --help' (or 'aftersales reasons\n"
+            "help train') list their options; -q / -v may come before or after the subcommand.\n"
             "\n"
             "Examples:\n"
             "  aftersales reasons train --db shop.db --out reasons.json\n"
@@ -232,7 +235,8 @@ static int train(int argc, char **argv) {
     return CLI_EXIT_OK;
 }
 
-static void classify_one(const as_reason_model *m, char *text, size_t len, int header) {
+/* Prints one text's line; returns what decided its class: 0 no text, 1 the lexicon, 2 the model, 3 nothing (other). */
+static int classify_one(const as_reason_model *m, char *text, size_t len, int header) {
     as_reason_result r;
     const int other = N_CLASSES - 1;
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r')) text[--len] = '\0';
@@ -243,16 +247,18 @@ static void classify_one(const as_reason_model *m, char *text, size_t len, int h
     if (blank == len) {   /* as the quality step: a case without a reason text is "other" */
         if (cli_verbosity_level == CLI_QUIET) printf("%s\t-\n", as_reasons_class_name(other));
         else printf("%-18s %-8s %-18s %6s  (no text)\n", as_reasons_class_name(other), "-", "-", "-");
-        return;
+        return 0;
     }
     as_reasons_classify(m, text, len, &r);
+    int decided = r.final_class == other ? 3 : r.lexicon_class == r.final_class ? 1 : 2;
     if (cli_verbosity_level == CLI_QUIET) {
         printf("%s\t%.3f\n", as_reasons_class_name(r.final_class), r.model_prob);
-        return;
+        return decided;
     }
-    const char *by = r.final_class == other ? "-" : r.lexicon_class == r.final_class ? "lexicon" : "model";
+    const char *by = decided == 3 ? "-" : decided == 1 ? "lexicon" : "model";
     printf("%-18s %-8s %-18s %6s  %s\n", as_reasons_class_name(r.final_class), by,
            as_reasons_class_name(r.model_class), cli_num(r.model_prob, 3), text);
+    return decided;
 }
 
 static int classify(int argc, char **argv) {
@@ -288,35 +294,54 @@ static int classify(int argc, char **argv) {
     as_status st = as_reasons_load(model_path, &m, &err);
     if (st != AS_OK) return cli_fail(cmd, st, &err);
     int header = 1;
+    int64_t by[4] = {0, 0, 0, 0};
     if (optind < argc) {
-        for (int i = optind; i < argc; i++, header = 0) classify_one(m, argv[i], strlen(argv[i]), header);
+        for (int i = optind; i < argc; i++, header = 0) by[classify_one(m, argv[i], strlen(argv[i]), header)]++;
     } else {
         char *line = NULL;
         size_t cap = 0;
         ssize_t n;
         while ((n = getline(&line, &cap, stdin)) > 0) {
-            classify_one(m, line, (size_t)n, header);
+            by[classify_one(m, line, (size_t)n, header)]++;
             header = 0;
         }
         free(line);
     }
     as_reasons_free(m);
+    /* Only with --verbose: without it the output is one line per text (and a header), for scripts. */
+    if (cli_verbosity_level >= CLI_VERBOSE)
+        printf("reasons classify: %s: %s by the lexicon, %s by the model, %s other, %s without text\n",
+               cli_nouns(by[0] + by[1] + by[2] + by[3], "text", "texts"), cli_count(by[1]), cli_count(by[2]),
+               cli_count(by[3]), cli_count(by[0]));
     return CLI_EXIT_OK;
 }
 
 int cmd_reasons(int argc, char **argv) {
-    if (argc < 2) {
+    /* --quiet / --verbose may come before the subcommand too, as before any command. */
+    int s = 1;
+    for (; s < argc; s++) {
+        if (!strcmp(argv[s], "-q") || !strcmp(argv[s], "--quiet")) cli_verbosity_level = CLI_QUIET;
+        else if (!strcmp(argv[s], "-v") || !strcmp(argv[s], "--verbose")) cli_verbosity_level = CLI_VERBOSE;
+        else break;
+    }
+    if (s >= argc) {
         fprintf(stderr, "aftersales reasons: missing subcommand (train or classify)\n\n");
         cmd_reasons_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    const char *sub = argv[1];
+    const char *sub = argv[s];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        cmd_reasons_usage(stdout);
+        /* `reasons help train` shows the subcommand's help */
+        const char *topic = s + 1 < argc ? argv[s + 1] : NULL;
+        if (topic && !strcmp(topic, "train")) usage_train(stdout);
+        else if (topic && !strcmp(topic, "classify")) usage_classify(stdout);
+        else if (topic && strcmp(sub, "help") == 0 && strcmp(topic, "--help") && strcmp(topic, "-h"))
+            return cli_usage_error("reasons", "unknown subcommand '%s' (train or classify)", topic);
+        else cmd_reasons_usage(stdout);
         return CLI_EXIT_OK;
     }
     optind = 1;   /* the subcommand is argv[0] of its own options */
-    if (!strcmp(sub, "train")) return train(argc - 1, argv + 1);
-    if (!strcmp(sub, "classify")) return classify(argc - 1, argv + 1);
+    if (!strcmp(sub, "train")) return train(argc - s, argv + s);
+    if (!strcmp(sub, "classify")) return classify(argc - s, argv + s);
     return cli_usage_error("reasons", "unknown subcommand '%s' (train or classify)", sub);
 }

@@ -205,21 +205,28 @@ int cmd_score(int argc, char **argv) {
     if (isnan(s.threshold)) snprintf(thr_text, sizeof thr_text, "predicted class not 'none'");
     else snprintf(thr_text, sizeof thr_text, "%s", cli_num(s.threshold, 4));
     if (cli_verbosity_level == CLI_QUIET) {
+        /* The files written, as the other commands' one-line summaries name theirs. */
+        char wrote[8400] = "";
+        if (db_path && (out_lines || out_orders))
+            snprintf(wrote, sizeof wrote, ", wrote %s%s%s", out_lines ? out_lines : "",
+                     out_lines && out_orders ? " and " : "", out_orders ? out_orders : "");
         if (order_model)
-            printf("score: %s, mean risk %s, %s flagged at %s in %s\n", cli_nouns(s.orders, "order", "orders"),
+            printf("score: %s, mean risk %s, %s flagged at %s in %s%s\n", cli_nouns(s.orders, "order", "orders"),
                    cli_pct(s.mean_risk), cli_nouns(s.flagged_orders, "order", "orders"), thr_text,
-                   cli_duration(seconds));
+                   cli_duration(seconds), wrote);
         else if (classes >= 3 && !db_path)
-            printf("score: %s, %d classes, mean probability of the predicted class %s%s, wrote %s\n",
-                   cli_nouns(s.lines, "row", "rows"), classes, cli_pct(s.mean_risk), skipped, out);
+            printf("score: %s, %d classes, mean probability of the predicted class %s%s in %s, wrote %s\n",
+                   cli_nouns(s.lines, "row", "rows"), classes, cli_pct(s.mean_risk), skipped, cli_duration(seconds),
+                   out);
         else if (db_path)
-            printf("score: %s in %s, mean risk %s, %s / %s flagged at %s%s in %s\n",
+            printf("score: %s in %s, mean risk %s, %s / %s flagged at %s%s in %s%s\n",
                    cli_nouns(s.lines, "line", "lines"), cli_nouns(s.orders, "order", "orders"), cli_pct(s.mean_risk),
                    cli_nouns(s.flagged_lines, "line", "lines"), cli_nouns(s.flagged_orders, "order", "orders"),
-                   thr_text, skipped, cli_duration(seconds));
+                   thr_text, skipped, cli_duration(seconds), wrote);
         else
-            printf("score: %s, mean probability %s, %s flagged at %s%s, wrote %s\n", cli_nouns(s.lines, "row", "rows"),
-                   cli_pct(s.mean_risk), cli_count(s.flagged_lines), cli_num(s.threshold, 4), skipped, out);
+            printf("score: %s, mean probability %s, %s flagged at %s%s in %s, wrote %s\n",
+                   cli_nouns(s.lines, "row", "rows"), cli_pct(s.mean_risk), cli_count(s.flagged_lines),
+                   cli_num(s.threshold, 4), skipped, cli_duration(seconds), out);
     } else {
         const char *row = "  %-22s %s\n";
         const char *thr_src = threshold_text ? "(--threshold)" : "(the model's own)";

@@ -589,7 +589,6 @@ int cmd_train(int argc, char **argv) {
     as_status st;
     if (db_path) {
         st = as_train_db(db, &tp, &model, &rep, &err);
-        as_db_close(db);
     } else {
         tp.target = target;
         tp.positive_label = positive;
@@ -606,6 +605,13 @@ int cmd_train(int argc, char **argv) {
     /* metrics.json names its model, so that `evaluate` can tell when another model of the folder wrote it. */
     snprintf(rep.model_file, sizeof rep.model_file, "%s", base);
     if (st == AS_OK) st = as_metrics_write_json(&rep, metrics_path, &err);
+    if (st == AS_OK && db) {
+        /* so that `report --db` finds the model without being told */
+        as_error note_err;
+        if (as_db_note_model(db, out, &note_err) != AS_OK)
+            cli_warnf(cmd, "could not record the model in %s (report will need --model): %s", db_path, note_err.msg);
+    }
+    as_db_close(db);
     if (st != AS_OK) {
         int rc = cli_fail(cmd, st, &err);
         if (created[0]) {
@@ -673,7 +679,9 @@ int cmd_train(int argc, char **argv) {
         printf("  test rows with a category unseen in training: %s\n", cli_count(rep.unseen_categories));
     printf("\n");
     cli_print_report(&rep);
-    printf("  time: %s training, %s in all\n", cli_duration(rep.seconds_train), cli_duration(seconds));
+    printf("\n");
+    cli_print_train_summary(cmd, &rep);
+    printf("  %-22s %s training, %s in all\n", "elapsed", cli_duration(rep.seconds_train), cli_duration(seconds));
     printf("wrote %s and %s\n", out, metrics_path);
     return CLI_EXIT_OK;
 }

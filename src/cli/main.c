@@ -34,10 +34,12 @@ static const command commands[] = {
      cmd_evaluate_usage},
     {"score", "score purchase lines and orders (database) or rows (flat CSV) with a model", cmd_score,
      cmd_score_usage},
-    {"quality", "rank products by shrunk return rate and write the list as CSV", cmd_quality,
+    {"quality", "quality alerts for products, suppliers, sellers and categories (CSV, JSON, tables)", cmd_quality,
      cmd_quality_usage},
     {"reasons", "train the reason-text classifier (shop texts or labelled CSV) and try it on texts", cmd_reasons,
      cmd_reasons_usage},
+    {"report", "write the after-sales report: one self-contained HTML page with charts", cmd_report,
+     cmd_report_usage},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -63,6 +65,7 @@ static void usage(FILE *out) {
             "  aftersales train   --db shop.db --out model/model.json\n"
             "  aftersales score   --db shop.db --model model/model.json --out-orders orders.csv\n"
             "  aftersales quality --db shop.db --out quality.csv\n"
+            "  aftersales report  --db shop.db --model model/model.json --out report.html\n"
             "Everything at once on the simulated shop:\n"
             "  aftersales demo --out demo-out\n"
             "\n"

@@ -573,3 +573,42 @@ void cli_print_report(const as_metrics_report *rep) {
     }
     print_model(rep, K);
 }
+
+/* ---- summary --------------------------------------------------------------------------------------------- */
+
+void cli_print_train_summary(const char *cmd, const as_metrics_report *rep) {
+    const int K = cli_report_classes(rep);
+    const char *row = "  %-22s %s\n";
+    char what[160];
+    snprintf(what, sizeof what, "%s", is_gbdt(rep) ? "boosted trees"
+                                      : K >= 3     ? "multinomial logistic regression"
+                                                   : "logistic regression");
+    printf("%s: summary\n", cmd);
+    if (K >= 3)
+        printf("  %-22s %s (%d classes)\n", "model", what, K);
+    else
+        printf(row, "model", what);
+    if (rep->n_features_in > 0 && rep->n_components > 0 && rep->n_components != rep->n_features_in)
+        printf("  %-22s %s, %s\n", "features", cli_count(rep->n_features_in),
+               cli_nouns(rep->n_components, "PCA component", "PCA components"));
+    else if (rep->n_features_in > 0)
+        printf(row, "features", cli_count(rep->n_features_in));
+    if (rep->train.rows >= 0 && rep->test.rows >= 0)
+        printf("  %-22s %s train, %s test\n", "rows", cli_count(rep->train.rows), cli_count(rep->test.rows));
+    if (K >= 3)
+        printf("  %-22s accuracy %s, macro F1 %s, ROC-AUC OvR %s\n", "test", cli_metric_pct(rep->test.accuracy),
+               cli_metric(rep->test.macro_f1, 4), cli_metric(rep->test.roc_auc_ovr_macro, 4));
+    else
+        printf("  %-22s ROC-AUC %s, PR-AUC %s, accuracy %s\n", "test", cli_metric(rep->test.roc_auc, 4),
+               cli_metric(rep->test.pr_auc, 4), cli_metric_pct(rep->test.accuracy));
+    if (rep->cv_folds > 0) {
+        if (K >= 3)
+            printf("  %-22s accuracy %s ± %s over %d folds\n", "cross-validation",
+                   cli_metric_pct(rep->cv_mean.accuracy), cli_metric_pct(rep->cv_std.accuracy), rep->cv_folds);
+        else
+            printf("  %-22s ROC-AUC %s ± %s over %d folds\n", "cross-validation", cli_metric(rep->cv_mean.roc_auc, 4),
+                   cli_metric(rep->cv_std.roc_auc, 4), rep->cv_folds);
+    }
+    if (K < 3 && isfinite(rep->threshold) && rep->threshold > 0 && rep->threshold < 1)
+        printf(row, "flag threshold", cli_num(rep->threshold, 4));
+}

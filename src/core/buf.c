@@ -101,3 +101,12 @@ void as__arena_free(as_arena *a) {
     a->head = NULL;
     a->total = 0;
 }
+
+as_status as__buf_read_stream(as_buf *b, FILE *f) {
+    char chunk[65536];
+    size_t n;
+    as_status st = AS_OK;
+    while (!st && (n = fread(chunk, 1, sizeof chunk, f)) > 0) st = as__buf_append(b, chunk, n);
+    if (!st && ferror(f)) st = AS_ERR_IO;
+    return st ? st : as__buf_cstr(b);
+}

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aftersales/aftersales.h"
 
@@ -45,6 +46,9 @@ void as__buf_clear(as_buf *b);
 void as__buf_free(as_buf *b);
 /* Ensures data is NUL-terminated (not counted in len). */
 as_status as__buf_cstr(as_buf *b);
+/* Appends everything left in stream f to b and NUL-terminates it: AS_OK, AS_ERR_NOMEM, AS_ERR_INVALID (b's cap
+ * reached: the file is larger than the caller allows) or AS_ERR_IO (a read error). Does not close f. */
+as_status as__buf_read_stream(as_buf *b, FILE *f);
 
 /* ---- arena: many small allocations released together ---- */
 typedef struct as_arena_block as_arena_block;

@@ -947,9 +947,14 @@ static as_status run_pass(build_run *b, as_error *err) {
     sqlite3_finalize(st);
     if (n_orders == 0)
         return as__err(err, AS_ERR_STATE, "%s holds no orders; run `aftersales ingest` first", b->db->path);
-    if ((rc = as__db_prepare(b->db, "SELECT count(*) FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id "
-                                    "WHERE ol.quantity > 0 AND o.customer_id IS NULL", &st, err))) return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) b->stats->lines_without_customer = sqlite3_column_int64(st, 0);
+    /* Lines without a customer, and (in the same scan) the purchase lines the pass below reads: its progress total. */
+    int64_t n_lines = 0;
+    if ((rc = as__db_prepare(b->db, "SELECT count(*) - count(o.customer_id), count(o.customer_id) FROM order_lines ol "
+                                    "JOIN orders o ON o.order_id = ol.order_id WHERE ol.quantity > 0", &st, err))) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        b->stats->lines_without_customer = sqlite3_column_int64(st, 0);
+        n_lines = sqlite3_column_int64(st, 1);
+    }
     sqlite3_finalize(st);
     int64_t label_until = b->stats->data_end - (int64_t)b->p->horizon_days * AS_DAY;
     b->stats->label_until = label_until;
@@ -978,6 +983,7 @@ static as_status run_pass(build_run *b, as_error *err) {
     size_t *pending_order_start = NULL, n_pending_orders = 0, cap_po = 0;
     int s;
     rc = AS_OK;
+    if (b->p->progress) b->p->progress(b->p->progress_user, "build", 0, (double)n_lines);
     for (;;) {
         s = sqlite3_step(st);
         int have = s == SQLITE_ROW;
@@ -1060,8 +1066,8 @@ static as_status run_pass(build_run *b, as_error *err) {
         l->freight = sqlite3_column_type(st, 14) != SQLITE_NULL ? sqlite3_column_double(st, 14) : NAN;
         if (!l->order || !l->product || !l->customer || (sqlite3_column_type(st, 12) != SQLITE_NULL && !l->carrier) ||
             (sqlite3_column_type(st, 13) != SQLITE_NULL && !l->seller)) { rc = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
-        if (b->p->progress && (++done & 0x3fff) == 0)
-            b->p->progress(b->p->progress_user, "build", (double)done, 0);
+        if (b->p->progress && (++done & 0xfff) == 0)
+            b->p->progress(b->p->progress_user, "build", (double)done, (double)(done <= n_lines ? n_lines : 0));
     }
     if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
         rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));

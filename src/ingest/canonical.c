@@ -349,6 +349,8 @@ as_status as__ingest_canonical(as_ingest_ctx *cx, const char *dir, as_error *err
         return as__err(err, AS_ERR_IO, "%s is not a folder; the canonical preset reads a folder with orders.csv, "
                        "order_lines.csv and optionally customers.csv, products.csv, cases.csv, reviews.csv", dir);
     char path[4096];
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)   /* the whole folder is one progress bar */
+        if (find_file(dir, tables[t].file, path, sizeof path)) as__ingest_count_bytes(cx, path);
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
         if (!find_file(dir, tables[t].file, path, sizeof path)) {
             if (tables[t].required)

@@ -1,6 +1,7 @@
 /* Ingest entry point: opens the transaction, dispatches to the preset, records the outcome. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ingest/ingest.h"
@@ -22,9 +23,15 @@ int as__ingest_is_missing(const as_ingest_ctx *cx, const as_csv_field *f) {
 }
 
 void as__ingest_progress(as_ingest_ctx *cx, as_csv_reader *r) {
-    if (cx->params->progress && (cx->stats->records_read & 0x3fff) == 0)
-        cx->params->progress(cx->params->progress_user, "ingest", (double)as__csv_bytes_read(r),
-                             (double)as__csv_bytes_total(r));
+    if (!cx->params->progress || (cx->stats->records_read & 0xfff) != 0) return;
+    int64_t done = cx->bytes_done + as__csv_bytes_read(r), total = cx->bytes_total;
+    if (total < done) total = 0;   /* a file that grew while read: the total is not known */
+    cx->params->progress(cx->params->progress_user, "ingest", (double)done, (double)total);
+}
+
+void as__ingest_count_bytes(as_ingest_ctx *cx, const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) cx->bytes_total += (int64_t)sb.st_size;
 }
 
 as_status as__ingest_upsert(as_ingest_ctx *cx, sqlite3_stmt *insert, sqlite3_stmt *update, int64_t *counter,
@@ -105,6 +112,24 @@ static as_status reread_lines(as_ingest_ctx *cx, const char *raw, size_t raw_n, 
 static as_status drive_records(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
                                char *detail_buf, size_t detail_size, as_error *err);
 
+/* Records what this ingest read of a source, for the report's data-quality table: the first reading of the source
+ * in an ingest replaces what an earlier ingest recorded (as its rejects are replaced), a second reading (a file
+ * that two mapping sections read) adds to it. */
+static as_status log_source(as_ingest_ctx *cx, int first, int64_t records, int64_t rejected, as_error *err) {
+    sqlite3_stmt *q;
+    as_status st = as__db_prepare(cx->db, first ? "INSERT OR REPLACE INTO ingest_sources(source, records, rejected,"
+                                                  " ingested_at) VALUES(?1, ?2, ?3, strftime('%s', 'now'))"
+                                                : "UPDATE ingest_sources SET records = records + ?2, rejected ="
+                                                  " rejected + ?3 WHERE source = ?1", &q, err);
+    if (st) return st;
+    sqlite3_bind_text(q, 1, cx->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, records);
+    sqlite3_bind_int64(q, 3, rejected);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? AS_OK : as__err(err, AS_ERR_DB, "%s: %s", cx->db->path, sqlite3_errmsg(cx->db->sql));
+}
+
 as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n, as_record_fn fn, void *user,
                            as_error *err) {
     as_status st;
@@ -125,11 +150,13 @@ as_status as__ingest_drive(as_ingest_ctx *cx, as_csv_reader *r, size_t header_n,
     }
     int64_t read0 = cx->stats->records_read, rejected0 = cx->stats->rejected;
     st = drive_records(cx, r, header_n, fn, user, detail, sizeof detail, err);
+    cx->bytes_done += as__csv_bytes_total(r);
     /* A source that lost every record is worth a word of its own: a share over the whole ingest hides it when the
      * other files are large. */
     int64_t read = cx->stats->records_read - read0;
     if (!st && read > 0 && cx->stats->rejected - rejected0 == read && !cx->stats->all_rejected_source[0])
         snprintf(cx->stats->all_rejected_source, sizeof cx->stats->all_rejected_source, "%s", cx->source);
+    if (!st) st = log_source(cx, first, read, cx->stats->rejected - rejected0, err);
     return st;
 }
 
@@ -218,6 +245,7 @@ as_status as_ingest(as_db *db, const char *path, const as_ingest_params *params,
     st = as__db_prepare(db, "INSERT OR REPLACE INTO rejects(source, line, reason, raw) VALUES(?,?,?,?)",
                         &cx.ins_reject, err);
     if (!st) {
+        if (retail) as__ingest_count_bytes(&cx, path);   /* the folder presets count the files they will read */
         if (retail) st = as__ingest_online_retail(&cx, path, err);
         else if (canonical) st = as__ingest_canonical(&cx, path, err);
         else if (olist) st = as__ingest_olist(&cx, path, err);

@@ -33,6 +33,9 @@ typedef struct as_ingest_ctx {
      * value of AS_PII_DROP writes "[dropped]" in place of a non-empty value. */
     const char *const *reject_domain;
     char reject_delimiter;
+    /* Progress (as__ingest_progress): bytes of the input files read to the end so far, and of all the files this
+     * ingest will read (0 = unknown), so that one bar covers a folder of files. */
+    int64_t bytes_done, bytes_total;
 } as_ingest_ctx;
 
 /* Records a rejected record: the rejects row keeps the raw text and the detailed reason; the stats group
@@ -45,8 +48,11 @@ as_status as__ingest_reject(as_ingest_ctx *cx, int64_t line, const char *reason_
                             const char *raw, size_t raw_len, as_error *err);
 /* A field equal to one of the user's missing-value tokens counts as empty. */
 int as__ingest_is_missing(const as_ingest_ctx *cx, const as_csv_field *f);
-/* Reports progress every so often. */
+/* Reports progress every 4,096 records (a counter check; no clock, no system call in between): bytes read of
+ * all the input files against their total size, compressed bytes for .gz. */
 void as__ingest_progress(as_ingest_ctx *cx, as_csv_reader *r);
+/* Adds the size of file `path` to cx->bytes_total (nothing when it cannot be read: opening it reports that). */
+void as__ingest_count_bytes(as_ingest_ctx *cx, const char *path);
 
 /* Handles one record that has the header's number of fields. */
 typedef as_status (*as_record_fn)(void *user, const as_csv_field *f, size_t nf, int64_t line, const char *raw,

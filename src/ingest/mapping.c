@@ -1072,6 +1072,18 @@ static int source_rank(const map_source *s) {
 
 as_status as__mapping_load(as_ingest_ctx *cx, as_mapping *m, const char *dir, as_error *err) {
     as_status st = AS_OK;
+    /* The size of every data file first, so that one progress bar covers them all; a missing file is reported
+     * when its source is loaded. */
+    for (int i = 0; i < m->n_src; i++) {
+        glob_t g;
+        as_error ignore;
+        if (find_files(m, &m->src[i], m->src[i].file, m->src[i].line, dir, &g, &ignore) != AS_OK) {
+            globfree(&g);
+            continue;
+        }
+        for (size_t k = 0; k < g.gl_pathc; k++) as__ingest_count_bytes(cx, g.gl_pathv[k]);
+        globfree(&g);
+    }
     for (int i = 0; i < m->n_lk && !st; i++) st = load_lookup(m, &m->lk[i], dir, err);
     /* masters, then orders, lines, cases, reviews; sources of one rank in the mapping's order */
     for (int rank = 0; rank <= 5 && !st; rank++)
@@ -1106,15 +1118,11 @@ as_status as__ingest_mapping(as_ingest_ctx *cx, const char *mapping_path, as_err
                             "the format)", mapping_path);
     as_buf text;
     as__buf_init(&text, 1 << 20);
-    char chunk[4096];
-    size_t n;
-    as_status st = AS_OK;
-    while (!st && (n = fread(chunk, 1, sizeof chunk, fp)) > 0) st = as__buf_append(&text, chunk, n);
-    int rerr = ferror(fp);
+    as_status st = as__buf_read_stream(&text, fp);
     fclose(fp);
     if (st == AS_ERR_INVALID) st = as__err(err, AS_ERR_INVALID, "%s is over 1 MiB; a mapping file is a short text", mapping_path);
+    else if (st == AS_ERR_IO) st = as__err(err, AS_ERR_IO, "cannot read mapping file %s", mapping_path);
     else if (st) st = as__err(err, st, "out of memory reading %s", mapping_path);
-    else if (rerr) st = as__err(err, AS_ERR_IO, "cannot read mapping file %s", mapping_path);
     as_mapping m;
     if (!st) st = as__mapping_parse(text.data ? text.data : "", text.len, mapping_path, &m, err);
     as__buf_free(&text);

@@ -139,11 +139,32 @@ static void metrics_init(as_metrics *out, size_t n, int n_classes) {
     for (int c = 0; c < AS_MAX_CLASSES; c++) out->class_roc_auc[c] = NAN;
     for (int b = 0; b < AS_CALIBRATION_BINS; b++) out->cal_mean_predicted[b] = out->cal_fraction_positive[b] = NAN;
     out->expected_calibration_error = NAN;
+    for (int k = 0; k < 100; k++) out->top_precision[k] = NAN;
+    out->thr = out->thr_precision = out->thr_recall = NAN;   /* thr_rows = 0: the fitting step fills these */
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* binary                                                                                                         */
 /* ---------------------------------------------------------------------------------------------------------- */
+
+/* Curve thinning: a chart needs a vertex where the curve visibly moves, not one per distinct score (a million
+ * rows would give a million). ROC vertices are kept every 0.02 of fpr + tpr (their path length in the L1 sense,
+ * so steep and flat stretches are both sampled), PR vertices every 0.01 of recall; each rule keeps at most 100
+ * vertices besides the two ends, within AS_CURVE_POINTS. */
+#define ROC_STEP 0.02
+#define PR_STEP 0.01
+
+static void roc_keep(as_metrics *out, double fpr, double tpr) {
+    if (out->n_roc >= AS_CURVE_POINTS) return;
+    out->roc_fpr[out->n_roc] = fpr, out->roc_tpr[out->n_roc] = tpr;
+    out->n_roc++;
+}
+
+static void pr_keep(as_metrics *out, double rec, double prec) {
+    if (out->n_pr >= AS_CURVE_POINTS) return;
+    out->pr_recall[out->n_pr] = rec, out->pr_precision[out->n_pr] = prec;
+    out->n_pr++;
+}
 
 typedef struct bin_ctx {
     const double *y, *score;
@@ -258,6 +279,12 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
     int64_t tpc = 0, fpc = 0;
     double ap = 0, rec_prev = 0;
     double best = -1, best_t = rk[0].score, best_p = 0, best_r = 0;
+    /* Curves: the vertex of each group is (fp/N, tp/P) on the ROC (roc_curve(drop_intermediate=False), which
+     * starts at (0, 0)) and (tp/P, tp/(tp+fp)) on the PR curve (precision_recall_curve without its appended
+     * (0, 1), which belongs to no threshold). The last group's vertex is always kept so the curves end where
+     * every row is flagged; the step test reads the kept vertex back so a test can repeat it to the bit. */
+    int roc_on = P && N, pr_on = P > 0;
+    if (roc_on) roc_keep(out, 0.0, 0.0);
     for (size_t a = 0; a < n;) {
         size_t b = a;
         int64_t tpg = 0, fpg = 0;
@@ -274,6 +301,13 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
         rec_prev = rec;
         double f1 = f1_of(prec, rec);   /* with no positives prec = rec = 0 everywhere: best F1 is 0 */
         if (f1 > best) best = f1, best_t = rk[a].score, best_p = prec, best_r = rec;
+        int last = b == n;
+        if (roc_on) {
+            double fpr = (double)fpc / (double)N, tpr = (double)tpc / (double)P;
+            int j = out->n_roc - 1;
+            if (last || (fpr + tpr) - (out->roc_fpr[j] + out->roc_tpr[j]) >= ROC_STEP) roc_keep(out, fpr, tpr);
+        }
+        if (pr_on && (a == 0 || last || rec - out->pr_recall[out->n_pr - 1] >= PR_STEP)) pr_keep(out, rec, prec);
         a = b;
     }
     out->roc_auc = (P && N) ? (double)auc2 / (2.0 * (double)P * (double)N) : NAN;
@@ -295,6 +329,14 @@ as_status as__metrics_binary(const double *y, const double *score, size_t n, as_
         if (k + 1 == k1) out->precision_top1 = (double)hits / (double)k1;
     }
     out->precision_top5 = (double)hits / (double)k5;
+    /* top k % for k = 1 … 100 the same way: ceil(k·n/100) rows, in integers; several k share a cut when n < 100 */
+    hits = 0;
+    int k = 1;
+    for (size_t i = 0; i < n && k <= 100; i++) {
+        if (y[rk[i].row] == 1) hits++;
+        for (; k <= 100 && ((size_t)k * n + 99) / 100 == i + 1; k++)
+            out->top_precision[k - 1] = (double)hits / (double)(i + 1);
+    }
     as__free(rk);
     return AS_OK;
 }

@@ -597,12 +597,8 @@ as_status as_model_load(const char *path, as_model **out, as_error *err) {
     if (!f) return as__err(err, AS_ERR_IO, "cannot open model file %s; train one with `aftersales train --out %s`", path, path);
     as_buf b;
     as__buf_init(&b, (size_t)1 << 30);
-    char chunk[65536];
-    size_t n;
-    as_status st = AS_OK;
-    while (!st && (n = fread(chunk, 1, sizeof chunk, f)) > 0) st = as__buf_append(&b, chunk, n);
+    as_status st = as__buf_read_stream(&b, f);
     fclose(f);
-    if (!st) st = as__buf_cstr(&b);
     if (st) { as__buf_free(&b); return as__err(err, st, "cannot read model file %s", path); }
     cJSON *root = cJSON_ParseWithLength(b.data, b.len);
     as__buf_free(&b);

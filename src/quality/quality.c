@@ -755,8 +755,22 @@ static as_status date_onsets(q_state *s, q_alert *a, size_t n_alerts, as_error *
      * evidence of a change: a defect shows most sharply in the defective class, not in all product reasons). */
     unsigned char *x = NULL;
     size_t cap_x = 0;
+    const int n_weeks = as__q_weeks(s->p->long_days);
+    const int64_t as_of = s->stats->as_of, week = 7 * 86400;
     for (size_t j = 0; j < n_alerts && !rc; j++) {
         const q_unit *u = &s->unit[a[j].kind][a[j].unit];
+        a[j].week_sales = as__calloc((size_t)n_weeks, sizeof *a[j].week_sales);
+        a[j].week_cases = as__calloc((size_t)n_weeks, sizeof *a[j].week_cases);
+        if (!a[j].week_sales || !a[j].week_cases) { rc = nomem(err); break; }
+        a[j].n_weeks = n_weeks;
+        for (size_t i = 0; i < seq[j].n; i++) {
+            /* weeks back from as-of: a sale at as-of itself is in the last week */
+            int64_t back = seq[j].t[i] >= as_of ? 0 : (as_of - seq[j].t[i] - 1) / week;
+            if (back >= n_weeks) continue;
+            int w = n_weeks - 1 - (int)back;
+            a[j].week_sales[w]++;
+            a[j].week_cases[w] += (seq[j].x[i] >> a[j].signal) & 1;
+        }
         if (!seq[j].n) continue;
         if (seq[j].n > cap_x) {
             unsigned char *nx = as__reallocarray(x, seq[j].n, 1);
@@ -997,6 +1011,10 @@ as_status as_quality(as_db *db, const as_quality_params *params, as_quality_stat
             (*c[a->kind])++;
             if (a->kind == Q_PRODUCT) stats->excess_returns += a->excess;
         }
+    }
+    for (size_t j = 0; j < n_alerts; j++) {
+        as__free(alerts[j].week_sales);
+        as__free(alerts[j].week_cases);
     }
     as__free(alerts);
     for (int k = 0; k < Q_KINDS; k++) {

@@ -66,7 +66,15 @@ typedef struct q_alert {
     int64_t n_before, n_after;
     int64_t reasons[Q_REASONS];    /* cases of the unit's lines in the alert's window, by reason class */
     q_example example[Q_REASONS][2];  /* per class: the two latest distinct texts */
+    /* The unit's sales and sales with the alert's signal per week, oldest first: week w covers the 7 days that end
+     * (n_weeks − w − 1) weeks before as-of, so the last week ends at as-of; n_weeks spans the long window. For the
+     * report's sparklines (table alert_weekly). Owned by the alert list (as__q_alerts_free). */
+    int n_weeks;
+    int32_t *week_sales, *week_cases;
 } q_alert;
+
+/* Weeks of an alert's weekly series for a long window of `long_days` days. */
+static inline int as__q_weeks(int long_days) { return (long_days + 6) / 7; }
 
 typedef struct q_result {
     int64_t as_of;

@@ -118,7 +118,10 @@ static const char k_tables_sql[] =
     " sales_before INTEGER, rate_before REAL, sales_after INTEGER, rate_after REAL, top_reasons TEXT,"
     " example_1 TEXT, example_2 TEXT);"
     " CREATE TABLE alert_reasons(rank INTEGER NOT NULL, reason_class TEXT NOT NULL, cases INTEGER NOT NULL,"
-    " example_1 TEXT, example_2 TEXT, PRIMARY KEY(rank, reason_class)) WITHOUT ROWID;";
+    " example_1 TEXT, example_2 TEXT, PRIMARY KEY(rank, reason_class)) WITHOUT ROWID;"
+    " DROP TABLE IF EXISTS alert_weekly;"
+    " CREATE TABLE alert_weekly(rank INTEGER NOT NULL, week INTEGER NOT NULL, week_start INTEGER NOT NULL,"
+    " sales INTEGER NOT NULL, cases INTEGER NOT NULL, PRIMARY KEY(rank, week)) WITHOUT ROWID;";
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
     if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
@@ -170,6 +173,8 @@ static as_status write_alerts(as_db *db, const q_result *r, as_error *err) {
     as_status rc = as__db_prepare(db, "INSERT INTO alerts VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                                   "?,?,?,?,?,?,?,?)", &st, err);
     if (!rc) rc = as__db_prepare(db, "INSERT INTO alert_reasons VALUES(?,?,?,?,?)", &rs, err);
+    sqlite3_stmt *ws = NULL;
+    if (!rc) rc = as__db_prepare(db, "INSERT INTO alert_weekly VALUES(?,?,?,?,?)", &ws, err);
     for (size_t j = 0; j < r->n_alerts && !rc; j++) {
         const q_alert *a = &r->alerts[j];
         alert_view v;
@@ -217,9 +222,18 @@ static as_status write_alerts(as_db *db, const q_result *r, as_error *err) {
             bind_text_or_null(rs, 5, c < AS_REASON_N ? a->example[c][1].text : NULL);
             rc = step_row(db, rs, "alert_reasons", err);
         }
+        for (int w = 0; w < a->n_weeks && !rc; w++) {
+            sqlite3_bind_int64(ws, 1, (sqlite3_int64)(j + 1));
+            sqlite3_bind_int(ws, 2, w);
+            sqlite3_bind_int64(ws, 3, r->as_of - (int64_t)(a->n_weeks - w) * 7 * 86400);
+            sqlite3_bind_int(ws, 4, a->week_sales[w]);
+            sqlite3_bind_int(ws, 5, a->week_cases[w]);
+            rc = step_row(db, ws, "alert_weekly", err);
+        }
     }
     sqlite3_finalize(st);
     sqlite3_finalize(rs);
+    sqlite3_finalize(ws);
     return rc;
 }
 

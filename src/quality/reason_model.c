@@ -495,13 +495,8 @@ static as_status read_all(const char *path, as_buf *b, as_error *err) {
         return as__err(err, AS_ERR_IO, "cannot open reason model file %s; train one with `aftersales reasons train "
                                         "--out %s`", path, path);
     as__buf_init(b, MAX_FILE_BYTES);
-    char chunk[65536];
-    size_t n;
-    as_status st = AS_OK;
-    while (!st && (n = fread(chunk, 1, sizeof chunk, f)) > 0) st = as__buf_append(b, chunk, n);
-    if (!st && ferror(f)) st = AS_ERR_IO;
+    as_status st = as__buf_read_stream(b, f);
     fclose(f);
-    if (!st) st = as__buf_cstr(b);
     if (st) {
         as__buf_free(b);
         return as__err(err, st, "cannot read reason model file %s%s", path,

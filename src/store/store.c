@@ -1,5 +1,7 @@
 /* The SQLite database: schema creation, meta values, bulk-load settings. */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -27,6 +29,8 @@ const char *const as__schema_sql =
     " onset INTEGER, base_rate REAL, defect_rate REAL);\n"
     "CREATE TABLE IF NOT EXISTS truth_customers(customer_id TEXT PRIMARY KEY, propensity REAL, serial_returner INTEGER);\n"
     "CREATE TABLE IF NOT EXISTS truth_carriers(carrier TEXT PRIMARY KEY, late_rate REAL, peak_late_rate REAL);\n"
+    "CREATE TABLE IF NOT EXISTS ingest_sources(source TEXT PRIMARY KEY, records INTEGER NOT NULL,"
+    " rejected INTEGER NOT NULL, ingested_at INTEGER NOT NULL);\n"
     ;
 /* No secondary indexes: every step reads whole tables in one pass (GROUP BY, ORDER BY, hash joins), and each
  * index would cost a B-tree insert per loaded line. order_lines is clustered on its key (WITHOUT ROWID) for
@@ -171,5 +175,14 @@ as_status as__db_bulk_end(as_db *db, int commit, as_error *err) {
     if (commit) st = as__db_exec(db, "COMMIT;", err);
     else as__db_exec(db, "ROLLBACK;", &ignored);
     as__db_exec(db, "PRAGMA journal_mode=WAL;", &ignored);
+    return st;
+}
+
+as_status as_db_note_model(as_db *db, const char *model_path, as_error *err) {
+    if (!db || !model_path) return as__err(err, AS_ERR_INVALID, "as_db_note_model needs a database and a path");
+    /* absolute, so a report started from another folder finds it */
+    char *abs = realpath(model_path, NULL);
+    as_status st = as__db_meta_set(db, "last_model", abs ? abs : model_path, err);
+    free(abs);
     return st;
 }

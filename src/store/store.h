@@ -35,6 +35,8 @@ struct as_db {
  *   truth_products(product_id PK, category, defective INTEGER, onset INTEGER, base_rate REAL, defect_rate REAL)
  *   truth_customers(customer_id PK, propensity REAL, serial_returner INTEGER) — planted ground truth of the
  *   simulated shop; truth_carriers(carrier PK, late_rate REAL, peak_late_rate REAL) — its carriers' late rates
+ *   ingest_sources(source TEXT PK, records INTEGER, rejected INTEGER, ingested_at INTEGER) — per source file,
+ *   the records its latest ingest read and how many of them went to rejects (the report's data-quality table)
  *   meta(key TEXT PK, value TEXT)
  * build adds: features(...) — see features/features.h. */
 extern const char *const as__schema_sql;

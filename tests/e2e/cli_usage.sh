@@ -88,7 +88,7 @@ absent() {
     if [ -e "$1" ]; then failed "$2: '$1' exists"; else pass=$((pass + 1)); fi
 }
 
-commands="demo simulate ingest build train evaluate score quality reasons"
+commands="demo simulate ingest build train evaluate score quality reasons report"
 
 # ---- help and version --------------------------------------------------------------------------------
 expect 0 "top-level --help" --help
@@ -266,6 +266,12 @@ expect 2 "quality --out naming the database" quality --db shop.db --out ./shop.d
 contains io/err "would overwrite the database" "quality refuses to overwrite the database"
 expect 2 "quality --out and --json naming one file" quality --db shop.db --out q.csv --json ./q.csv
 expect 2 "quality --credible 0.5" quality --db shop.db --credible 0.5
+expect 2 "report --top-orders out of range" report --db shop.db --top-orders 5000
+contains io/err "--top-orders" "report names --top-orders"
+expect 2 "report --funnels bogus" report --db shop.db --funnels many
+expect 2 "report --out naming the database" report --db shop.db --out ./shop.db
+contains io/err "would overwrite the database" "report refuses to overwrite the database"
+expect 2 "report unexpected argument" report --db shop.db extra
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate
@@ -297,6 +303,11 @@ expect 3 "quality on another program's database" quality --db other.db
 contains io/err "another program" "quality says the database is another program's"
 if [ "$(sqlite3 other.db "SELECT COUNT(*) FROM sqlite_master")" = 1 ]; then pass=$((pass + 1)); else
     failed "quality changed another program's database"; fi
+expect 4 "report on a missing database" report --db nowhere.db --out io/r.html
+contains io/err "nowhere.db" "report names the missing database"
+absent io/r.html "report on a missing database writes no page"
+expect 4 "report with a missing model" report --db nowhere.db --model nomodel.json --out io/r.html
+contains io/err "nomodel.json" "report names the missing model"
 expect 4 "evaluate a missing model" evaluate --model nomodel/model.json
 contains io/err "nomodel/model.json" "evaluate names the missing model"
 

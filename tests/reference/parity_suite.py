@@ -25,7 +25,9 @@ Sections (--only picks some): splits, scaler, pca, pipeline, coef, metrics, cli.
             Multinomial intercepts (and, without penalty, coefficient columns) are defined only up to a common
             shift over the classes; both sides are centred over the classes before comparing.
   metrics   binary and multiclass metrics, calibration and the documented edge cases.
-  cli       `aftersales train --csv` end to end (only the flags `train --help` lists are exercised).
+  cli       `aftersales train --csv` end to end (only the flags `train --help` lists are exercised), including
+            metrics.json's chart curves: every thinned ROC / PR vertex lies on roc_curve(drop_intermediate=False)
+            / precision_recall_curve of the exact optimum's scores, top-k precision and the counts at the threshold.
 
 Output: a table "check | ours | reference | difference | tolerance | ok"; exit status 1 on any failure.
 """
@@ -48,8 +50,8 @@ try:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import (accuracy_score, average_precision_score, brier_score_loss, confusion_matrix,
-                                 f1_score, log_loss, precision_recall_fscore_support, precision_score,
-                                 recall_score, roc_auc_score)
+                                 f1_score, log_loss, precision_recall_curve, precision_recall_fscore_support,
+                                 precision_score, recall_score, roc_auc_score, roc_curve)
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
     from sklearn.preprocessing import StandardScaler
     from sklearn.utils.class_weight import compute_class_weight
@@ -1062,9 +1064,62 @@ def cli_separable(has):
                f"warnings: {warn[:60]}", "a separation warning", m.get("separated") is True and "separa" in warn)
 
 
+def nearest(ours, ref_x, ref_y):
+    """The largest distance (max norm) from one of our [x, y] vertices to the nearest reference point."""
+    R = np.column_stack([ref_x, ref_y])
+    return max((float(np.abs(R - np.asarray(v, dtype=float)).max(axis=1).min()) for v in ours), default=0.0)
+
+
+def curve_checks(name, m, part, y, p):
+    """metrics.json's curves and operating point of one part against scikit-learn on the reference scores p."""
+    cur, at = jget(m, "curves", part) or {}, jget(m, "at_threshold", part) or {}
+    roc, pr, top = cur.get("roc") or [], cur.get("pr") or [], cur.get("top_k_precision") or []
+    fpr, tpr, _ = roc_curve(y, p, drop_intermediate=False)
+    prec, rec, _ = precision_recall_curve(y, p)
+    check_true(f"{name} {part}: ROC (0, 0) … (1, 1), ≤ 128 vertices", f"{len(roc)} vertices",
+               f"{len(fpr)} points in roc_curve",
+               2 <= len(roc) <= 128 and roc[0] == [0, 0] and roc[-1] == [1, 1])
+    check_num(f"{name} {part}: ROC vertices on roc_curve(drop_intermediate=False)", nearest(roc, fpr, tpr), 0.0, 1e-12)
+    check_true(f"{name} {part}: PR vertices, recall ascending to 1", f"{len(pr)} vertices",
+               f"{len(rec)} points in precision_recall_curve",
+               1 <= len(pr) <= 128 and pr[-1][0] == 1 and all(a[0] <= b[0] for a, b in zip(pr, pr[1:])))
+    check_num(f"{name} {part}: PR vertices on precision_recall_curve", nearest(pr, rec, prec), 0.0, 1e-12)
+    order, n = np.argsort(-p, kind="stable"), len(y)
+    check_arr(f"{name} {part}: top k % precision, k = 1 … 100",
+              top, [y[order[:-(-k * n // 100)]].mean() for k in range(1, 101)], 1e-12)
+    thr = m.get("threshold")
+    flag = p >= thr
+    check_eq(f"{name} {part}: at threshold {thr:.4g}: rows, flagged, flagged positives",
+             [at.get("rows"), at.get("flagged"), at.get("flagged_positives")],
+             [n, int(flag.sum()), int((flag & (y == 1)).sum())])
+    check_num(f"{name} {part}: at threshold: recall", at.get("recall"), recall_score(y, flag.astype(int)), 1e-12)
+
+
+@guarded
+def cli_curves(has):
+    """The chart curves of metrics.json (issue 6), on breast cancer (distinct scores) and on a set of two small
+    integer features (15 distinct rows, so heavy ties), against the exact optimum's scores."""
+    if not (has["--split"] and has["--pca"]):
+        return
+    bc = load_breast_cancer()
+    rng = np.random.RandomState(6)
+    Xt = np.column_stack([rng.randint(0, 5, 2000), rng.randint(0, 3, 2000)]).astype(float)
+    yt = (rng.random_sample(2000) < 1 / (1 + np.exp(2.0 - 0.6 * Xt[:, 0] - 0.5 * Xt[:, 1]))).astype(int)
+    for name, X, y in (("curves breast cancer", bc.data, bc.target), ("curves tied scores", Xt, yt)):
+        tag = name.split()[1]
+        csv = write_csv(f"curves_{tag}.csv", X, y, header=[f"f{j}" for j in range(X.shape[1])] + ["target"])
+        m = cli_train(csv, "target", os.path.join(Ctx.work, f"cli_curves_{tag}"), "--split", "random:0.2:42",
+                      "--pca", "0")
+        A, B, ytr, yte, _, _ = split_std(X, y)
+        lr = exact_lr(A, ytr)
+        curve_checks(name, m, "train", ytr, lr.predict_proba(A)[:, 1])
+        curve_checks(name, m, "test", yte, lr.predict_proba(B)[:, 1])
+
+
 def cli_checks():
     has = cli_help()
     cli_breast_cancer(has)
+    cli_curves(has)
     cli_penalties(has)
     cli_iris(has)
     cli_separable(has)

@@ -124,6 +124,8 @@ static void test_multinomial(void) {
     CHECK(rep.dropped_missing == 0);
     CHECK(rep.imputed_values > 0);
     CHECK(m->num_fill && !isnan(m->num_fill[1]) && m->num_fill[1] > 0.3 && m->num_fill[1] < 0.7);
+    /* curves and the operating point are binary figures */
+    CHECK(rep.test.n_roc == 0 && rep.test.n_pr == 0 && rep.test.thr_rows == 0 && isnan(rep.test.top_precision[0]));
     check_roundtrip(m, csv, "multi");
     as_model_free(m);
 }
@@ -212,6 +214,11 @@ static void test_cv_and_costs(void) {
     /* the decision on test rows follows from its counts */
     CHECK_NEAR(rep.decision_test.savings,
                20 * 0.5 * (double)rep.decision_test.returns_flagged - 2 * (double)rep.decision_test.contacts, 1e-9);
+    /* the operating point is the decision's: the same threshold, the same flagged rows */
+    CHECK(rep.test.thr == m->threshold && rep.test.thr_rows == rep.test.rows);
+    CHECK(rep.test.thr_flagged == rep.decision_test.contacts);
+    CHECK(rep.test.thr_flagged_positives == rep.decision_test.returns_flagged);
+    CHECK(rep.train.thr == m->threshold && rep.train.thr_rows == n_train);
     check_roundtrip(m, csv, "costs");
     as_model_free(m);
 }
@@ -290,6 +297,101 @@ static void test_gbdt(void) {
     tp.pca_variance = 0.9;
     as_model *bad = NULL;
     CHECK(as_train_csv(csv, &tp, &bad, &rep, &err) == AS_ERR_INVALID && !bad);
+    as_model_free(m);
+}
+
+/* The test rows' probabilities of a binary model trained on data.csv (n rows, target b, --split random:0.2:42, no
+ * row dropped), recomputed outside the training run: the file read back, the rows split as train_test_split
+ * does, encoded with the model and predicted in one batch in the test order. prob and y get n_test entries
+ * (caller frees); returns n_test, 0 on failure. */
+static size_t recomputed_test_scores(const as_model *m, const char *csv, size_t n, double **prob, double **y) {
+    *prob = *y = NULL;
+    FILE *f = fopen(csv, "r");
+    double *num = calloc(2 * n, sizeof *num), *b = calloc(n, sizeof *b), *X = calloc(n * m->p, sizeof *X);
+    char (*shop)[32] = calloc(n, sizeof *shop);
+    size_t *train = calloc(n, sizeof *train), *test = calloc(n, sizeof *test), rows = 0, n_train = 0, n_test = 0;
+    as_error err;
+    char line[256];
+    if (!f || !num || !b || !X || !shop || !train || !test || !fgets(line, sizeof line, f)) goto fail;
+    while (rows < n && fgets(line, sizeof line, f)) {
+        char *x1 = line, *x2 = strchr(x1, ','), *sh = x2 ? strchr(x2 + 1, ',') : NULL;
+        char *yc = sh ? strchr(sh + 1, ',') : NULL, *bc = yc ? strchr(yc + 1, ',') : NULL;
+        if (!bc) goto fail;
+        *x2++ = *sh++ = *yc++ = *bc++ = 0;
+        num[2 * rows] = strtod(x1, NULL);
+        num[2 * rows + 1] = *x2 ? strtod(x2, NULL) : NAN;
+        snprintf(shop[rows], sizeof shop[rows], "%s", sh);
+        b[rows] = *bc == '1';
+        rows++;
+    }
+    if (rows != n) goto fail;
+    as__random_split(n, 0.2, 42, train, &n_train, test, &n_test);
+    *prob = calloc(n_test ? n_test : 1, sizeof **prob);
+    *y = calloc(n_test ? n_test : 1, sizeof **y);
+    if (!*prob || !*y) goto fail;
+    for (size_t i = 0; i < n_test; i++) {
+        const char *cat = shop[test[i]];
+        as__model_encode(m, num + 2 * test[i], &cat, X + i * m->p, NULL);
+        (*y)[i] = b[test[i]];
+    }
+    if (as__model_predict(m, X, n_test, *prob, NULL, &err) != AS_OK) goto fail;
+    fclose(f);
+    free(num); free(b); free(X); free(shop); free(train); free(test);
+    return n_test;
+fail:
+    if (f) fclose(f);
+    free(num); free(b); free(X); free(shop); free(train); free(test); free(*prob); free(*y);
+    *prob = *y = NULL;
+    return 0;
+}
+
+/* The operating point in the report (issue 6): the test part at the model's threshold, counted again here from
+ * scores recomputed outside the run, and the curves a chart reads. */
+static void test_operating_point(void) {
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/data.csv", dir);
+    as_error err;
+    as_train_params tp = csv_params("random:0.2:42", "b", drop_yw, 2);
+    tp.impute = AS_IMPUTE_MOST_FREQUENT;   /* no row dropped: the split is train_test_split of all 600 rows */
+    tp.pca_variance = 0;
+    as_model *m = NULL;
+    as_metrics_report rep;
+    CHECK_OK(as_train_csv(csv, &tp, &m, &rep, &err), &err);
+    if (!m) return;
+    CHECK(rep.dropped_missing == 0 && rep.test.rows == 120);
+    CHECK_STR(m->class_labels[1], "1");
+    for (int part = 0; part < 2; part++) {
+        const as_metrics *mt = part ? &rep.test : &rep.train;
+        CHECK_MSG(mt->thr == rep.threshold && mt->thr_rows == mt->rows, "part %d: thr %.17g rows %lld", part,
+                  mt->thr, (long long)mt->thr_rows);
+        CHECK(mt->thr_flagged_positives <= mt->thr_flagged && mt->thr_flagged <= mt->thr_rows);
+        CHECK_NEAR(mt->thr_precision,
+                   mt->thr_flagged ? (double)mt->thr_flagged_positives / (double)mt->thr_flagged : 0.0, 0);
+        CHECK_NEAR(mt->thr_recall, (double)mt->thr_flagged_positives / (double)mt->positives, 0);
+        CHECK(mt->n_roc >= 2 && mt->n_roc <= AS_CURVE_POINTS && mt->n_pr >= 2 && mt->n_pr <= AS_CURVE_POINTS);
+        CHECK(mt->precision_top1 == mt->top_precision[0] && mt->precision_top5 == mt->top_precision[4]);
+    }
+    double *prob = NULL, *y = NULL;
+    size_t n_test = recomputed_test_scores(m, csv, 600, &prob, &y);
+    CHECK_MSG(n_test == 120, "recomputed %zu test rows", n_test);
+    if (n_test == 120) {
+        int64_t flagged = 0, hits = 0, positives = 0;
+        double ll = 0;
+        for (size_t i = 0; i < n_test; i++) {
+            flagged += prob[i] >= rep.threshold;
+            hits += prob[i] >= rep.threshold && y[i] == 1;
+            positives += y[i] == 1;
+            ll -= log(y[i] == 1 ? prob[i] : 1 - prob[i]);
+        }
+        /* the same rows as the run's test part (its positives and log loss), then the counts at the threshold */
+        CHECK(positives == rep.test.positives);
+        CHECK_NEAR(ll / (double)n_test, rep.test.log_loss, 1e-12);
+        CHECK_MSG(flagged == rep.test.thr_flagged && hits == rep.test.thr_flagged_positives,
+                  "flagged %lld / %lld, the report %lld / %lld", (long long)flagged, (long long)hits,
+                  (long long)rep.test.thr_flagged, (long long)rep.test.thr_flagged_positives);
+    }
+    free(prob);
+    free(y);
     as_model_free(m);
 }
 
@@ -407,6 +509,7 @@ int main(void) {
     RUN(test_pooling_and_unseen);
     RUN(test_cv_and_costs);
     RUN(test_explanations);
+    RUN(test_operating_point);
     RUN(test_gbdt);
     RUN(test_bad_parameters);
     RUN(test_score_order_and_bad_model);

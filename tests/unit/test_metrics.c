@@ -349,6 +349,215 @@ static void test_multiclass_edges(void) {
     CHECK(as__metrics_multiclass(ye, pe, 4, 3, &m, &err) == AS_ERR_NUMERIC);
 }
 
+/* ------------------------------------------------------------------------------------------------------- */
+/* curves for charts: the one-pass walk against a slow, obvious twin                                         */
+/* ------------------------------------------------------------------------------------------------------- */
+
+static uint64_t lcg(uint64_t *st) {
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *st >> 11;
+}
+
+static double unit(uint64_t *st) { return (double)lcg(st) / 9007199254740992.0; }
+
+static int cmp_desc(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Brute force over the distinct scores t, highest first: tp(t), fp(t) = positives / negatives with score ≥ t.
+ * Fills thr[], tp[], fp[] (up to n entries) and returns how many distinct scores there are. */
+static size_t brute_counts(const double *y, const double *s, size_t n, double *thr, int64_t *tp, int64_t *fp) {
+    memcpy(thr, s, n * sizeof *thr);
+    qsort(thr, n, sizeof *thr, cmp_desc);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d == 0 || thr[i] != thr[d - 1]) thr[d++] = thr[i];
+    for (size_t j = 0; j < d; j++) {
+        tp[j] = fp[j] = 0;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] >= thr[j]) {
+                if (y[i] == 1) tp[j]++;
+                else fp[j]++;
+            }
+    }
+    return d;
+}
+
+/* Checks every curve field of m (computed from y, s) against brute force; tag names the case in messages. */
+static void check_curves(const double *y, const double *s, size_t n, const as_metrics *m, const char *tag) {
+    double *thr = malloc(n * sizeof *thr);
+    int64_t *tp = malloc(n * sizeof *tp), *fp = malloc(n * sizeof *fp);
+    size_t *rank = malloc(n * sizeof *rank);
+    if (!thr || !tp || !fp || !rank) { free(thr); free(tp); free(fp); free(rank); CHECK(!"out of memory"); return; }
+    size_t d = brute_counts(y, s, n, thr, tp, fp);
+    int64_t P = tp[d - 1], N = fp[d - 1];
+
+    /* ROC: every vertex is (fp/N, tp/P) of some threshold, or the start (0, 0) */
+    CHECK_MSG(m->n_roc >= 0 && m->n_roc <= AS_CURVE_POINTS, "%s: n_roc %d", tag, m->n_roc);
+    if (P == 0 || N == 0) {
+        CHECK_MSG(m->n_roc == 0, "%s: one class, n_roc %d", tag, m->n_roc);
+    } else if (m->n_roc >= 2 && m->n_roc <= AS_CURVE_POINTS) {
+        int k = m->n_roc;
+        CHECK_MSG(m->roc_fpr[0] == 0 && m->roc_tpr[0] == 0, "%s: ROC starts at (%g, %g)", tag, m->roc_fpr[0],
+                  m->roc_tpr[0]);
+        CHECK_MSG(m->roc_fpr[k - 1] == 1 && m->roc_tpr[k - 1] == 1, "%s: ROC ends at (%g, %g)", tag,
+                  m->roc_fpr[k - 1], m->roc_tpr[k - 1]);
+        for (int i = 1; i < k; i++) {
+            int found = 0;
+            for (size_t j = 0; j < d && !found; j++)
+                found = m->roc_fpr[i] == (double)fp[j] / (double)N && m->roc_tpr[i] == (double)tp[j] / (double)P;
+            CHECK_MSG(found, "%s: ROC vertex %d (%.17g, %.17g) is no threshold's", tag, i, m->roc_fpr[i],
+                      m->roc_tpr[i]);
+            CHECK_MSG(m->roc_fpr[i] >= m->roc_fpr[i - 1] && m->roc_tpr[i] >= m->roc_tpr[i - 1],
+                      "%s: ROC vertex %d goes back", tag, i);
+            double step = (m->roc_fpr[i] + m->roc_tpr[i]) - (m->roc_fpr[i - 1] + m->roc_tpr[i - 1]);
+            if (i < k - 1) CHECK_MSG(step >= 0.02, "%s: ROC vertex %d moves only %.17g", tag, i, step);
+            else CHECK_MSG(step > 0, "%s: the last ROC vertex repeats the one before", tag);
+        }
+        /* and no more were dropped than the rule drops: the same greedy pass over the brute-force list */
+        int g = 1, same = 1;
+        double lf = 0, lt = 0;
+        for (size_t j = 0; j < d; j++) {
+            double f = (double)fp[j] / (double)N, t = (double)tp[j] / (double)P;
+            if (j + 1 == d || (f + t) - (lf + lt) >= 0.02) {
+                same &= g < k && m->roc_fpr[g] == f && m->roc_tpr[g] == t;
+                g++, lf = f, lt = t;
+            }
+        }
+        CHECK_MSG(same && g == k, "%s: ROC keeps %d vertices, the rule %d", tag, k, g);
+    } else {
+        CHECK_MSG(0, "%s: n_roc %d with both classes", tag, m->n_roc);
+    }
+
+    /* PR: every vertex is (tp/P, tp/(tp + fp)) of some threshold; the first and the last threshold's are kept */
+    CHECK_MSG(m->n_pr >= 0 && m->n_pr <= AS_CURVE_POINTS, "%s: n_pr %d", tag, m->n_pr);
+    if (P == 0) {
+        CHECK_MSG(m->n_pr == 0, "%s: no positives, n_pr %d", tag, m->n_pr);
+    } else if (m->n_pr >= 1 && m->n_pr <= AS_CURVE_POINTS) {
+        int k = m->n_pr;
+        CHECK_MSG(m->pr_recall[0] == (double)tp[0] / (double)P &&
+                  m->pr_precision[0] == (double)tp[0] / (double)(tp[0] + fp[0]),
+                  "%s: the first PR vertex is not the highest threshold's", tag);
+        CHECK_MSG(m->pr_recall[k - 1] == 1 && m->pr_precision[k - 1] == (double)P / (double)n,
+                  "%s: the last PR vertex is (%.17g, %.17g)", tag, m->pr_recall[k - 1], m->pr_precision[k - 1]);
+        for (int i = 0; i < k; i++) {
+            int found = 0;
+            for (size_t j = 0; j < d && !found; j++)
+                found = m->pr_recall[i] == (double)tp[j] / (double)P &&
+                        m->pr_precision[i] == (double)tp[j] / (double)(tp[j] + fp[j]);
+            CHECK_MSG(found, "%s: PR vertex %d (%.17g, %.17g) is no threshold's", tag, i, m->pr_recall[i],
+                      m->pr_precision[i]);
+            if (i == 0) continue;
+            double step = m->pr_recall[i] - m->pr_recall[i - 1];
+            CHECK_MSG(step >= 0, "%s: PR vertex %d goes back", tag, i);
+            if (i < k - 1) CHECK_MSG(step >= 0.01, "%s: PR vertex %d moves only %.17g", tag, i, step);
+        }
+        int g = 0, same = 1;
+        double lr = 0;
+        for (size_t j = 0; j < d; j++) {
+            double r = (double)tp[j] / (double)P, pr = (double)tp[j] / (double)(tp[j] + fp[j]);
+            if (j == 0 || j + 1 == d || r - lr >= 0.01) {
+                same &= g < k && m->pr_recall[g] == r && m->pr_precision[g] == pr;
+                g++, lr = r;
+            }
+        }
+        CHECK_MSG(same && g == k, "%s: PR keeps %d vertices, the rule %d", tag, k, g);
+    } else {
+        CHECK_MSG(0, "%s: n_pr %d with positives", tag, m->n_pr);
+    }
+
+    /* top k %: the rows ranked by score, ties by row order; the cut is the least c with 100 · c ≥ k · n */
+    for (size_t i = 0; i < n; i++) {
+        rank[i] = 0;
+        for (size_t j = 0; j < n; j++) rank[i] += s[j] > s[i] || (s[j] == s[i] && j < i);
+    }
+    for (int k = 1; k <= 100; k++) {
+        size_t c = 0;
+        while (100 * c < (size_t)k * n) c++;
+        size_t hits = 0;
+        for (size_t i = 0; i < n; i++) hits += rank[i] < c && y[i] == 1;
+        CHECK_MSG(m->top_precision[k - 1] == (double)hits / (double)c, "%s: top %d %%: %.17g, brute force %.17g",
+                  tag, k, m->top_precision[k - 1], (double)hits / (double)c);
+    }
+    CHECK_MSG(m->precision_top1 == m->top_precision[0] && m->precision_top5 == m->top_precision[4],
+              "%s: top1 / top5 %.17g %.17g against %.17g %.17g", tag, m->precision_top1, m->precision_top5,
+              m->top_precision[0], m->top_precision[4]);
+    CHECK_MSG(m->thr_rows == 0 && isnan(m->thr) && isnan(m->thr_precision) && isnan(m->thr_recall),
+              "%s: the metrics set an operating point of their own", tag);
+    free(thr); free(tp); free(fp); free(rank);
+}
+
+static void test_curves_brute_force(void) {
+    /* scores rounded to 2 decimals (at most 101 distinct, many ties) or left continuous (thousands of distinct
+     * scores: the thinning has to work); positives more likely at high scores; small n for the shared top-k cuts */
+    static const struct { size_t n; uint64_t seed; int round2; double base; } cs[] = {
+        {5000, 1, 1, 0.3}, {5000, 2, 0, 0.3}, {5000, 3, 1, 0.02}, {5000, 4, 0, 0.9}, {37, 5, 1, 0.4},
+        {150, 6, 0, 0.5}, {99, 7, 1, 0.3}, {101, 8, 1, 0.3}, {2, 9, 0, 0.5},
+    };
+    for (size_t c = 0; c < N_OF(cs); c++) {
+        size_t n = cs[c].n;
+        double *y = malloc(n * sizeof *y), *s = malloc(n * sizeof *s);
+        if (!y || !s) { free(y); free(s); CHECK(!"out of memory"); return; }
+        uint64_t st = cs[c].seed;
+        for (size_t i = 0; i < n; i++) {
+            double u = unit(&st);
+            s[i] = cs[c].round2 ? round(u * 100) / 100 : u;
+            y[i] = unit(&st) < cs[c].base * (0.4 + 1.2 * u);
+        }
+        if (n >= 2) y[0] = 1, y[1] = 0;   /* both classes in every case */
+        as_metrics m;
+        as_error err;
+        char tag[64];
+        snprintf(tag, sizeof tag, "case %zu (n %zu)", c, n);
+        CHECK_OK(as__metrics_binary(y, s, n, &m, &err), &err);
+        check_curves(y, s, n, &m, tag);
+        if (n == 5000) CHECK_MSG(m.n_roc > 50 && m.n_pr > 50, "%s: only %d / %d vertices", tag, m.n_roc, m.n_pr);
+        free(y);
+        free(s);
+    }
+}
+
+static void test_curves_edges(void) {
+    as_metrics m;
+    as_error err;
+    /* one class only: no ROC; no positives: no PR curve either; all positives: PR precision 1 throughout */
+    static const double y0[] = {0, 0, 0, 0}, y1[] = {1, 1, 1, 1}, s4[] = {0.9, 0.2, 0.2, 0.5};
+    CHECK_OK(as__metrics_binary(y0, s4, 4, &m, &err), &err);
+    CHECK(m.n_roc == 0 && m.n_pr == 0 && m.top_precision[0] == 0 && m.top_precision[99] == 0);
+    check_curves(y0, s4, 4, &m, "no positives");
+    CHECK_OK(as__metrics_binary(y1, s4, 4, &m, &err), &err);
+    CHECK(m.n_roc == 0 && m.n_pr == 3 && m.pr_precision[0] == 1 && m.pr_precision[2] == 1 && m.pr_recall[2] == 1);
+    check_curves(y1, s4, 4, &m, "no negatives");
+    /* all scores tied: one threshold, so ROC (0, 0) → (1, 1) and one PR vertex (1, P/n) */
+    static const double yt[] = {1, 0, 0, 1, 0}, st[] = {0.4, 0.4, 0.4, 0.4, 0.4};
+    CHECK_OK(as__metrics_binary(yt, st, 5, &m, &err), &err);
+    CHECK(m.n_roc == 2 && m.roc_fpr[0] == 0 && m.roc_tpr[0] == 0 && m.roc_fpr[1] == 1 && m.roc_tpr[1] == 1);
+    CHECK(m.n_pr == 1 && m.pr_recall[0] == 1 && m.pr_precision[0] == 0.4);
+    check_curves(yt, st, 5, &m, "all tied");
+    /* one row: every top-k cut is that row */
+    static const double ya[] = {1}, yb[] = {0}, sa[] = {0.7};
+    CHECK_OK(as__metrics_binary(ya, sa, 1, &m, &err), &err);
+    CHECK(m.n_roc == 0 && m.n_pr == 1 && m.pr_recall[0] == 1 && m.pr_precision[0] == 1);
+    CHECK(m.top_precision[0] == 1 && m.top_precision[99] == 1);
+    check_curves(ya, sa, 1, &m, "one positive row");
+    CHECK_OK(as__metrics_binary(yb, sa, 1, &m, &err), &err);
+    CHECK(m.n_roc == 0 && m.n_pr == 0 && m.top_precision[49] == 0);
+    check_curves(yb, sa, 1, &m, "one negative row");
+    /* no rows: an error, and the curves stay empty with NaN top-k */
+    CHECK(as__metrics_binary(ya, sa, 0, &m, &err) == AS_ERR_NODATA);
+    CHECK(m.n_roc == 0 && m.n_pr == 0 && isnan(m.top_precision[0]) && isnan(m.top_precision[99]));
+    /* multiclass: no curves, no top-k, no operating point */
+    static const int yc[] = {0, 1, 2, 1};
+    double pe[12];
+    for (int i = 0; i < 12; i++) pe[i] = (double)(i % 3 + 1) / 6;
+    CHECK_OK(as__metrics_multiclass(yc, pe, 4, 3, &m, &err), &err);
+    CHECK(m.n_roc == 0 && m.n_pr == 0 && m.thr_rows == 0 && isnan(m.thr));
+    int nan_all = 1;
+    for (int k = 0; k < 100; k++) nan_all &= isnan(m.top_precision[k]);
+    CHECK(nan_all);
+}
+
 static void test_alloc_failures(void) {
     as_error err;
     as_metrics m;
@@ -381,6 +590,8 @@ int main(void) {
     RUN(test_multiclass_reference);
     RUN(test_multiclass_ten);
     RUN(test_multiclass_edges);
+    RUN(test_curves_brute_force);
+    RUN(test_curves_edges);
     RUN(test_alloc_failures);
     return test_report("metrics");
 }
