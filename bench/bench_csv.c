@@ -2,18 +2,31 @@
  *
  *   bench_csv FILE [REPEATS]
  *
- * Prints, for the streaming reader (best of REPEATS runs, default 3) and for as__table_read_csv (one run):
- * records, seconds, records/s, and MB/s over the file's bytes on disk and over the text (uncompressed) bytes. */
+ * Prints: the streaming reader, best of REPEATS runs (default 3: records, seconds, records/s, MB/s over the
+ * file's bytes on disk and over the text); the table as `train --csv` reads it (default options, one run; the
+ * line bench/run.sh reads); then, best of REPEATS, the table by the record reader (one thread, the reference)
+ * and by the block reader with 1, 2 … up to the cores' threads, with CPU seconds beside wall seconds; and the
+ * columns' types. The block reader's table is compared with the record reader's, cell by cell, and a difference is an
+ * error (exit status 1). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io/csv.h"
 #include "table/table.h"
+#include "../tests/fuzz/table_compare.h"
 
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -45,6 +58,24 @@ static int read_pass(const char *path, pass *p) {
     return 0;
 }
 
+/* Best of `repeats` table reads; keeps the last table in *keep when keep is not NULL. */
+static int table_pass(const char *path, const as_table_options *o, int repeats, double *wall, double *cpu,
+                      as_table **keep) {
+    *wall = *cpu = 1e300;
+    for (int k = 0; k < repeats; k++) {
+        as_error err;
+        as_table *t = NULL;
+        double c0 = cpu_now(), t0 = now();
+        if (as__table_read_csv(path, o, &t, &err) != AS_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
+        double w = now() - t0, c = cpu_now() - c0;
+        if (w < *wall) *wall = w;
+        if (c < *cpu) *cpu = c;
+        if (keep && k + 1 == repeats) *keep = t;
+        else as__table_free(t);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s FILE [REPEATS]\n", argv[0]);
@@ -58,19 +89,40 @@ int main(int argc, char **argv) {
         if (read_pass(argv[1], &p)) return 1;
         if (p.seconds < best.seconds) best = p;
     }
-    printf("csv reader : %lld records, %lld fields, %.3f s, %.0f records/s, %.1f MB/s of file, %.1f MB/s of text\n",
+    printf("csv reader    : %lld records, %lld fields, %.3f s, %.0f records/s, %.1f MB/s of file, %.1f MB/s of text\n",
            best.records, best.fields, best.seconds, (double)best.records / best.seconds,
            best.file_bytes / best.seconds / 1e6, best.text_bytes / best.seconds / 1e6);
 
-    as_error err;
-    as_table *t = NULL;
-    double t0 = now();
-    if (as__table_read_csv(argv[1], NULL, &t, &err) != AS_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    double s = now() - t0;
-    printf("table      : %zu rows x %zu columns, %.3f s, %.0f rows/s, %.1f MB/s of text\n", t->nrows, t->ncols, s,
-           (double)t->nrows / s, best.text_bytes / s / 1e6);
-    for (size_t j = 0; j < t->ncols; j++)
-        printf("  %-24s %-6s %zu missing\n", t->cols[j].name, as__col_type_name(t->cols[j].type), t->cols[j].n_missing);
-    as__table_free(t);
-    return 0;
+    /* the table as `train --csv` reads it (default options), one run: the line bench/run.sh reads */
+    as_table_options o = as__table_options_default();
+    as_table *ref = NULL;
+    double wall, cpu;
+    if (table_pass(argv[1], &o, 1, &wall, &cpu, &ref)) return 1;
+    printf("table         : %zu rows x %zu columns, %.3f s, %.0f rows/s, %.1f MB/s of text\n", ref->nrows, ref->ncols,
+           wall, (double)ref->nrows / wall, best.text_bytes / wall / 1e6);
+    as__table_free(ref);
+    ref = NULL;
+    o.record_reader = 1;
+    if (table_pass(argv[1], &o, repeats, &wall, &cpu, &ref)) return 1;
+    printf("record reader : %zu rows x %zu columns, %.3f s (%.3f s CPU), %.1f MB/s of text\n", ref->nrows, ref->ncols,
+           wall, cpu, best.text_bytes / wall / 1e6);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int status = 0;
+    for (int threads = 1; threads <= (cores > 1 ? (int)cores : 1) && threads <= 8; threads++) {
+        o = as__table_options_default();
+        o.threads = threads;
+        as_table *t = NULL;
+        if (table_pass(argv[1], &o, repeats, &wall, &cpu, &t)) return 1;
+        char why[512];
+        int same = table_diff(ref, t, why, sizeof why) == 0;
+        printf("block reader  : %d thread%s, %.3f s (%.3f s CPU), %.1f MB/s of text, %s\n", threads,
+               threads > 1 ? "s" : " ", wall, cpu, best.text_bytes / wall / 1e6,
+               same ? "same table" : "DIFFERENT TABLE");
+        if (!same) { fprintf(stderr, "block reader, %d threads: %s\n", threads, why); status = 1; }
+        as__table_free(t);
+    }
+    for (size_t j = 0; j < ref->ncols; j++)
+        printf("  %-24s %-6s %zu missing\n", ref->cols[j].name, as__col_type_name(ref->cols[j].type), ref->cols[j].n_missing);
+    as__table_free(ref);
+    return status;
 }

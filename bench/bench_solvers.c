@@ -1,17 +1,21 @@
 /* bench_solvers — our logistic-regression solvers against LIBLINEAR's train() on one in-memory matrix.
  *
- *   bench_solvers [--rows N] [--cols P] [--C C] [--tol T] [--csv FILE] [--repeat K] [--no-liblinear]
+ *   bench_solvers [--rows N] [--cols P] [--onehot R] [--C C] [--tol T] [--csv FILE] [--repeat K] [--no-liblinear]
  *                 [--write-npy FILE] [--write-libsvm FILE] [--write-summary FILE]
  *
  * The matrix: by default a deterministic synthetic binary problem, N × P (1,000,000 × 30): standard-normal
  * columns sharing four latent factors (correlated, as real features are), labels drawn from a logistic model
- * (~40 % positives); with --csv a numeric CSV (optional header line, last column the 0/1 label), for example the
- * Online Retail feature table bench/solvers.sh exports. Either way the columns are standardized in memory
+ * (~40 % positives); --onehot R makes the last R of the P columns one-hot groups of 8 levels with frequencies
+ * ∝ 4^−k (sparse 0/1 columns whose last levels are rare, ~1e-4; each group sums to 1, so after standardization
+ * the group is exactly collinear: the ill-conditioning real one-hot data brings, as tests/tools/ml_bench's RARE);
+ * with --csv a numeric CSV (optional header line, last column the 0/1 label), for example the Online Retail
+ * feature table bench/solvers.sh exports. Either way the columns are standardized in memory
  * (as__standardize_fit / _apply), as the pipeline feeds the solver.
  *
  * Fits, each timed in-process on that matrix (fit only; best of K with --repeat):
  *   ours newton (auto)  as_logreg_params.solver = AUTO: Newton–Cholesky for d ≤ 128 unknowns, TRON / switching
- *                       above (src/ml/logreg.c)
+ *                       above (src/ml/logreg.c); threads as the library chooses them (every core for large
+ *                       problems), and again with AS_THREADS=1 and AS_THREADS=2 (same coefficients, bit for bit)
  *   ours tron           LIBLINEAR's trust-region Newton method, reimplemented
  *   ours lbfgs          L-BFGS
  *     all at tol T (default 1e-8): ‖∇f‖ ≤ T·‖∇f(0)‖
@@ -61,19 +65,35 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static double uniform(void) { return mio_uniform(&rng_state); }
 static double normal(void) { return mio_normal(&rng_state); }
 
-static void synthetic(size_t n, size_t p, double *X, double *y) {
+static void synthetic(size_t n, size_t p, size_t onehot, double *X, double *y) {
     double *beta = xmalloc(p * sizeof *beta), *load = xmalloc(4 * p * sizeof *load);
     for (size_t j = 0; j < p; j++) beta[j] = 0.25 * normal();
     for (size_t k = 0; k < 4 * p; k++) load[k] = 0.6 * normal();
+    const size_t dense = p - onehot;
     for (size_t i = 0; i < n; i++) {
         double f[4], z = -0.4;
         for (int k = 0; k < 4; k++) f[k] = normal();
-        for (size_t j = 0; j < p; j++) {
+        for (size_t j = 0; j < dense; j++) {
             double v = normal() + load[j * 4] * f[0] + load[j * 4 + 1] * f[1] + load[j * 4 + 2] * f[2] +
                        load[j * 4 + 3] * f[3];
             v = v * (1 + 0.5 * (double)(j % 5)) + 3.0 * (double)(j % 7);   /* assorted scales and offsets */
             X[i * p + j] = v;
             z += beta[j] * (v - 3.0 * (double)(j % 7)) / (1 + 0.5 * (double)(j % 5));
+        }
+        /* one-hot groups of (up to) 8 levels, level k drawn with probability ∝ 4^−k */
+        for (size_t g = dense; g < p; g += 8) {
+            size_t levels = p - g < 8 ? p - g : 8, pick = levels - 1;
+            double u = uniform(), tot = 0, acc = 0;
+            for (size_t k = 0; k < levels; k++) tot += pow(0.25, (double)k);
+            for (size_t k = 0; k < levels; k++) {
+                acc += pow(0.25, (double)k) / tot;
+                if (u < acc) {
+                    pick = k;
+                    break;
+                }
+            }
+            for (size_t k = 0; k < levels; k++) X[i * p + g + k] = k == pick ? 1 : 0;
+            z += 4 * beta[g + pick];
         }
         y[i] = uniform() < 1 / (1 + exp(-z)) ? 1 : 0;
     }
@@ -145,8 +165,9 @@ static const char *path_name(int s) {
     }
 }
 
-static void fit_ours(const char *name, int solver, const double *X, const double *y, size_t n, size_t p, double C,
-                     double tol, int repeat, double *w) {
+/* threads: NULL for the library's choice, else the AS_THREADS value for this fit */
+static void fit_ours(const char *name, int solver, const char *threads, const double *X, const double *y, size_t n,
+                     size_t p, double C, double tol, int repeat, double *w) {
     result *r = &results[n_results++];
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", name);
@@ -157,6 +178,10 @@ static void fit_ours(const char *name, int solver, const double *X, const double
     prm.solver = solver;
     double b = 0;
     r->seconds = 1e300;
+    const char *saved = getenv("AS_THREADS");
+    char keep[32];
+    snprintf(keep, sizeof keep, "%s", saved ? saved : "");
+    if (threads) setenv("AS_THREADS", threads, 1);
     for (int k = 0; k < repeat; k++) {
         as_logreg_info info;
         as_error err;
@@ -165,12 +190,19 @@ static void fit_ours(const char *name, int solver, const double *X, const double
         double secs = mio_now() - t0, cpu = mio_cpu_now() - c0;
         if (st != AS_OK) {
             fprintf(stderr, "bench_solvers: %s: %s\n", name, err.msg);
-            return;
+            break;
         }
         if (secs < r->seconds) r->seconds = secs, r->cpu = cpu;
         r->iterations = info.iterations;
         snprintf(r->path, sizeof r->path, "%s%s", path_name(info.solver), info.converged ? "" : " (not conv.)");
+        if (k == repeat - 1)
+            printf("%s: %d iterations, %d Hessians formed, %d Hessian-vector products, %d passes (loss + gradient), "
+                   "final |g| %.3g\n", name, info.iterations, info.hessian_formations, info.hessian_products,
+                   info.function_evaluations, info.grad_norm);
     }
+    if (saved) setenv("AS_THREADS", keep, 1);
+    else unsetenv("AS_THREADS");
+    if (r->seconds == 1e300) return;
     r->objective = objective(X, y, n, p, w, b, C);
     r->ok = 1;
 }
@@ -270,7 +302,7 @@ static void write_libsvm(const char *path, const double *X, const double *y, siz
 }
 
 int main(int argc, char **argv) {
-    size_t n = 1000000, p = 30;
+    size_t n = 1000000, p = 30, onehot = 0;
     double C = 1.0, tol = 1e-8;
     int repeat = 1, use_liblinear = 1;
     const char *csv = NULL, *npy = NULL, *libsvm = NULL, *summary = NULL;
@@ -284,6 +316,7 @@ int main(int argc, char **argv) {
         i++;
         if (!strcmp(a, "--rows")) n = (size_t)atol(v);
         else if (!strcmp(a, "--cols")) p = (size_t)atol(v);
+        else if (!strcmp(a, "--onehot")) onehot = (size_t)atol(v);
         else if (!strcmp(a, "--C")) C = atof(v);
         else if (!strcmp(a, "--tol")) tol = atof(v);
         else if (!strcmp(a, "--repeat")) repeat = atoi(v) > 0 ? atoi(v) : 1;
@@ -299,8 +332,9 @@ int main(int argc, char **argv) {
     if (csv) {
         read_csv(csv, &X, &y, &n, &p);
     } else {
+        if (onehot > p) onehot = p;
         X = xmalloc(n * p * sizeof *X), y = xmalloc(n * sizeof *y);
-        synthetic(n, p, X, y);
+        synthetic(n, p, onehot, X, y);
     }
     double *mean = xmalloc(p * sizeof *mean), *scale = xmalloc(p * sizeof *scale);
     as__standardize_fit(X, n, p, mean, scale);
@@ -309,15 +343,24 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < n; i++) pos += y[i] > 0;
     size_t minority = pos < n - pos ? pos : n - pos;
     double eps_matched = tol * (double)n / (double)(minority > 1 ? minority : 1);
-    printf("bench_solvers: %s %zu x %zu, %zu positives (%.1f %%), standardized; C = %g, tol = %g; prepared in %.2f s\n",
-           csv ? csv : "synthetic", n, p, pos, 100.0 * (double)pos / (double)n, C, tol, mio_now() - t0);
+    printf("bench_solvers: %s %zu x %zu (%zu one-hot), %zu positives (%.1f %%), standardized; C = %g, tol = %g; "
+           "prepared in %.2f s\n", csv ? csv : "synthetic", n, p, csv ? 0 : onehot, pos,
+           100.0 * (double)pos / (double)n, C, tol, mio_now() - t0);
     if (npy) write_npy(npy, X, y, n, p);
     if (libsvm) write_libsvm(libsvm, X, y, n, p);
 
     double *w = xmalloc(p * sizeof *w);
-    fit_ours("ours newton (auto)", AS_SOLVER_AUTO, X, y, n, p, C, tol, repeat, w);
-    fit_ours("ours tron", AS_SOLVER_TRON, X, y, n, p, C, tol, repeat, w);
-    fit_ours("ours lbfgs", AS_SOLVER_LBFGS, X, y, n, p, C, tol, repeat, w);
+    fit_ours("ours newton (auto)", AS_SOLVER_AUTO, NULL, X, y, n, p, C, tol, repeat, w);
+    double *w1 = xmalloc(p * sizeof *w1);
+    fit_ours("ours newton (auto), 1 thread", AS_SOLVER_AUTO, "1", X, y, n, p, C, tol, repeat, w1);
+    fit_ours("ours newton (auto), 2 threads", AS_SOLVER_AUTO, "2", X, y, n, p, C, tol, repeat, w);
+    size_t differ = 0;
+    for (size_t j = 0; j < p; j++) differ += w1[j] != w[j];
+    printf("ours newton with 1 and 2 threads: %s\n",
+           differ ? "coefficients DIFFER (they should be the same bits)" : "the same coefficients, bit for bit");
+    free(w1);
+    fit_ours("ours tron", AS_SOLVER_TRON, NULL, X, y, n, p, C, tol, repeat, w);
+    fit_ours("ours lbfgs", AS_SOLVER_LBFGS, NULL, X, y, n, p, C, tol, repeat, w);
 #ifdef AS_HAVE_LIBLINEAR
     if (use_liblinear) {
         set_print_string_function(count_iterations);

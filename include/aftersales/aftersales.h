@@ -453,6 +453,9 @@ typedef struct as_score_stats {
     /* ---- appended with schema 2 (issue 4) ---- */
     int target_level;                /* as_target_level of the model: AS_TARGET_ORDER scores orders only (lines = 0;
                                       * orders, flagged_orders and mean_risk count orders) */
+    /* ---- appended with issue 6 ---- */
+    int foreign_model;               /* the model records another database's shop_id: it was trained on another
+                                      * shop, and its scores say little about this one's orders */
 } as_score_stats;
 
 as_score_params as_score_params_default(void);
@@ -598,6 +601,8 @@ typedef struct as_report_stats {
     int64_t open_orders_listed;
     char model_path[1024];           /* the model the page describes ("" = none) */
     double seconds;
+    int foreign_model;               /* the model was trained on another database (its shop_id differs) */
+    int weak_model;                  /* its test rows show it barely ranks (ROC-AUC < 0.6) or hold < 30 positives */
 } as_report_stats;
 
 as_report_params as_report_params_default(void);
@@ -631,6 +636,49 @@ as_sim_params as_sim_params_default(void);
  * truth_customers.csv, truth_carriers.csv (the planted ground truth). Deterministic for a given seed and size;
  * memory bounded by customers and products, not by lines (docs/simulated-shop.md). */
 as_status as_simulate(const as_sim_params *params, const char *dir, as_sim_stats *stats, as_error *err);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Export: the feature table as one flat CSV file, for the analysts' flow and other tools (pandas, LIBLINEAR)
+ * ------------------------------------------------------------------------------------------------------- */
+
+typedef struct as_export_params {
+    const char *out_csv;             /* the file to write (required); written under "<out_csv>.part", then renamed */
+    int target_level;                /* as_target_level: one row per purchase line (default) or per order */
+    int target_label;                /* as_target_label: what the `label` column holds: 0/1 (any), the case kind
+                                      * or the reason class (text, "none" for no case) */
+    int feature_set;                 /* as_feature_set: every model input build wrote (default) or the main set */
+    int labelled_only;               /* 1 (default): only rows whose label is known; 0: every row (label empty
+                                      * when unknown) */
+    int include_ids;                 /* 0 (default): no identifiers (the file is for modelling); 1: order_id,
+                                      * line_no, customer_id, product_id (those of the level) come first */
+    as_progress_fn progress;         /* step "export", in rows of the table */
+    void *progress_user;
+} as_export_params;
+
+typedef struct as_export_stats {
+    int64_t rows;                    /* data rows written (header excluded) */
+    int columns;                     /* columns written, `label` included */
+    int columns_dropped_all_missing; /* columns left out because they are NULL on every exported row */
+    double seconds;                  /* wall time */
+    int64_t bytes;                   /* size of the file */
+    char dropped[256];               /* the names of the dropped columns, ", "-separated (cut to fit) */
+    int inputs;                      /* model-input columns written (of the feature set) */
+    int ids;                         /* identifier columns written (include_ids) */
+    int country;                     /* 1 when the country column was added (it is not an input) */
+} as_export_stats;
+
+as_export_params as_export_params_default(void);
+/* Writes the feature table of a target level as one RFC 4180 CSV: the identifiers (include_ids only), the
+ * model's input columns exactly as the shop training flow (as_train_db with the same level, label and feature
+ * set) reads them, in table order, then `country` when the level's table has it and it is not an input already,
+ * then the target as the last column, named `label`. A column that is NULL on every exported row is left out and
+ * counted (pandas' dropna would otherwise drop every row). A NULL cell is the empty field; numbers are written
+ * with %.17g (doubles round-trip exactly), whole numbers as integers; text is quoted when it holds a comma, a
+ * quote or a line break (and the empty text as ""). One streaming pass in table (time) order with one row in
+ * memory; nothing is written unless the whole file is. AS_ERR_STATE naming `aftersales build` when the features
+ * are missing or stale, or lack the multiclass labels; AS_ERR_NODATA when no row would be written; AS_ERR_IO when
+ * the file cannot be written. */
+as_status as_export_csv(as_db *db, const as_export_params *params, as_export_stats *stats, as_error *err);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Small utilities the CLI shares with the library

@@ -13,6 +13,8 @@ typedef struct as_dataset {
     double *y;            /* class codes 0 .. K−1 (0/1 when binary) */
     double *w;            /* per-row weights, or NULL (all 1) */
     int64_t *at;          /* time of each row (shop flow; rows in time order), or NULL */
+    int disposable;       /* the caller needs X no more after the fit: the final logistic-regression fit may scale
+                           * its rows in place instead of copying them (when they are rows 0 … n_fit − 1) */
 } as_dataset;
 
 /* The whole modelling step on an encoded data set whose model `m` already holds the encoding, the classes and
@@ -84,6 +86,8 @@ typedef struct as_scored_order {
     const char *order_id, *customer_id;
     int64_t at, lines;
     double risk, max_line_risk;
+    double sum_line_risk;            /* Σ p over the lines: the lines expected to come back (the risk for an order
+                                      * model: the chance the order comes back) */
     int flagged;
     const char *top_reasons;         /* "basket_repeat (+2.46); category=apparel (+0.65); …" */
 } as_scored_order;

@@ -84,7 +84,7 @@ typedef struct shop_chunk {
 typedef struct order_acc {
     char order[256], cust[256];
     int64_t at, lines;
-    double keep, max;
+    double keep, max, sum;
     int flagged;
     char reasons[1024];              /* the riskiest line's top reasons (only kept for a sink) */
 } order_acc;
@@ -118,7 +118,7 @@ static void flush_order(score_run *s) {
     order_acc *o = &s->o;
     if (!o->lines) return;
     if (s->sink && !s->sink_st) {
-        as_scored_order so = {o->order, o->cust, o->at, o->lines, 1 - o->keep, o->max, o->flagged, o->reasons};
+        as_scored_order so = {o->order, o->cust, o->at, o->lines, 1 - o->keep, o->max, o->sum, o->flagged, o->reasons};
         s->sink_st = s->sink(s->sink_user, &so, s->err);
     }
     if (s->fo) {
@@ -129,7 +129,7 @@ static void flush_order(score_run *s) {
     }
     s->stats->orders++;
     s->stats->flagged_orders += o->flagged;   /* an order is flagged by its riskiest (any flagged) line */
-    o->lines = 0; o->keep = 1; o->max = 0; o->flagged = 0;
+    o->lines = 0; o->keep = 1; o->max = 0; o->sum = 0; o->flagged = 0;
 }
 
 /* The multiclass columns of a row: predicted class and one probability per class. */
@@ -200,7 +200,7 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
             s->stats->flagged_orders += flag;
             if (s->sink && !s->sink_st) {
                 as_scored_order so = {ch->oid[i] ? ch->oid[i] : "", ch->cust[i] ? ch->cust[i] : "", ch->at[i], 1,
-                                      risk, risk, flag, reasons};
+                                      risk, risk, risk, flag, reasons};
                 s->sink_st = s->sink(s->sink_user, &so, err);
             }
             continue;
@@ -216,6 +216,7 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
         }
         o->lines++;
         o->keep *= 1 - risk;
+        o->sum += risk;
         if (risk > o->max || o->lines == 1) {
             o->max = risk;
             if (s->sink) snprintf(o->reasons, sizeof o->reasons, "%s", reasons);
@@ -283,6 +284,12 @@ as_status as__score_db_orders(as_db *db, const as_model *m, const as_score_param
     s.explicit_threshold = params->threshold >= 0;
     s.thr = s.explicit_threshold ? params->threshold : s.multiclass ? NAN : m->threshold;
     s.stats = stats;
+    {
+        char sid[64];
+        as_error ignore;
+        stats->foreign_model = m->shop_id && as__db_meta_get(db, "shop_id", sid, sizeof sid, &ignore) == AS_OK &&
+                               strcmp(sid, m->shop_id) != 0;
+    }
     s.sink = sink;
     s.sink_user = sink_user;
     s.err = err;

@@ -389,8 +389,9 @@ static const char *label_column(int label) {
     return label == AS_LABEL_KIND ? "label_kind" : label == AS_LABEL_REASON ? "label_reason" : "label";
 }
 
-/* Reads the labelled rows of the source table in time (rowid) order. Progress ("load") is the rowid reached
- * against the table's largest: the position in the table, known without counting it first. */
+/* Reads the labelled rows of the source table in time (rowid) order. Progress ("load") is rows read against the
+ * labelled rows build counted (meta), or the rowid reached against the table's largest for a database built
+ * before it counted them. */
 static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label, const as_train_params *params,
                                 shop_rows *r, as_error *err) {
     size_t nn = src->n_num, nc = src->n_cat;
@@ -409,17 +410,25 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
     if (st) return st;
     const int rowid_col = 2 + (int)(nc + nn);
     double last_rowid = 0;
+    double labelled_rows = 0;
     if (params->progress) {
-        sqlite3_stmt *mq = NULL;
-        as_buf mx;
-        as__buf_init(&mx, 0);
-        as__buf_printf(&mx, "SELECT max(rowid) FROM %s", src->table);
+        char v[32];
         as_error ignore;   /* without a total the bar shows a count */
-        if (!as__buf_cstr(&mx) && as__db_prepare(db, mx.data, &mq, &ignore) == AS_OK && sqlite3_step(mq) == SQLITE_ROW)
-            last_rowid = sqlite3_column_double(mq, 0);
-        sqlite3_finalize(mq);
-        as__buf_free(&mx);
-        params->progress(params->progress_user, "load", 0, last_rowid);
+        if (as__db_meta_get(db, src->level == AS_TARGET_ORDER ? "build_labelled_orders" : "build_labelled_lines", v,
+                            sizeof v, &ignore) == AS_OK)
+            labelled_rows = strtod(v, NULL);
+        if (!(labelled_rows > 0)) {
+            sqlite3_stmt *mq = NULL;
+            as_buf mx;
+            as__buf_init(&mx, 0);
+            as__buf_printf(&mx, "SELECT max(rowid) FROM %s", src->table);
+            if (!as__buf_cstr(&mx) && as__db_prepare(db, mx.data, &mq, &ignore) == AS_OK &&
+                sqlite3_step(mq) == SQLITE_ROW)
+                last_rowid = sqlite3_column_double(mq, 0);
+            sqlite3_finalize(mq);
+            as__buf_free(&mx);
+        }
+        params->progress(params->progress_user, "load", 0, labelled_rows > 0 ? labelled_rows : last_rowid);
     }
     memset(r, 0, sizeof *r);
     r->n_num = nn;
@@ -462,11 +471,16 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
             r->num[i * nn + k] = sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
         }
         if (params->progress && (r->n & 0xfff) == 0)
-            params->progress(params->progress_user, "load", sqlite3_column_double(q, rowid_col), last_rowid);
+            params->progress(params->progress_user, "load", labelled_rows > 0 ? (double)r->n
+                                                                            : sqlite3_column_double(q, rowid_col),
+                             labelled_rows > 0 ? labelled_rows : last_rowid);
     }
     if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     sqlite3_finalize(q);
-    if (!st && params->progress) params->progress(params->progress_user, "load", last_rowid, last_rowid);
+    if (!st && params->progress) {
+        double total = labelled_rows > 0 ? labelled_rows : last_rowid;
+        params->progress(params->progress_user, "load", total, total);
+    }
     if (st) shop_rows_free(r);
     return st;
 }
@@ -688,14 +702,26 @@ static as_status binary_classes(as_model *m) {
     return AS_OK;
 }
 
-/* Encodes all rows; counts the `test` rows that hold a category the training rows never had. */
-static as_status encode_rows(const as_model *m, const double *num, const char **cat, size_t n, double **X,
+/* Encodes all rows into the buffer of the raw numeric columns (*num, n × n_num, which becomes *X, n × p): the raw
+ * and the encoded matrix are each about as large as the data, and holding both was the peak of training. An
+ * encoded row is never narrower (p = n_num + the one-hot columns), so row i's encoded block starts at or after
+ * where its raw row does and ends after every earlier raw row: encoding from the last row back, each raw row is
+ * read (copied aside) before anything overwrites it. Counts the `test` rows that hold a category the training
+ * rows never had. On failure *num is left as it was. */
+static as_status encode_rows(const as_model *m, double **num, const char **cat, size_t n, double **X,
                              const size_t *test, size_t n_test, int64_t *unseen, int64_t *imputed) {
-    *X = as__reallocarray(NULL, (n ? n : 1) * (m->p ? m->p : 1), sizeof **X);
+    size_t nn = m->n_num, p = m->p;
+    double *raw = as__reallocarray(NULL, nn ? nn : 1, sizeof *raw);
     unsigned char *has_unseen = as__calloc(n ? n : 1, 1);
-    if (!*X || !has_unseen) { as__free(has_unseen); return AS_ERR_NOMEM; }
-    for (size_t i = 0; i < n; i++)
-        has_unseen[i] = as__model_encode(m, num + i * m->n_num, cat + i * m->n_cat, *X + i * m->p, imputed) > 0;
+    double *buf = raw && has_unseen ? as__reallocarray(*num, (n ? n : 1) * (p ? p : 1), sizeof *buf) : NULL;
+    if (!buf) { as__free(raw); as__free(has_unseen); return AS_ERR_NOMEM; }
+    *num = NULL;
+    *X = buf;
+    for (size_t i = n; i-- > 0;) {
+        memcpy(raw, buf + i * nn, nn * sizeof *raw);
+        has_unseen[i] = as__model_encode(m, raw, cat + i * m->n_cat, buf + i * p, imputed) > 0;
+    }
+    as__free(raw);
     *unseen = 0;
     for (size_t i = 0; i < n_test; i++) *unseen += has_unseen[test[i]];
     as__free(has_unseen);
@@ -826,6 +852,14 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         if (as__db_meta_get(db, "build_moment", v, sizeof v, &ignore) == AS_OK) m->build_moment = strcmp(v, "delivery") == 0;
         if (as__db_meta_get(db, "build_hash_buckets", v, sizeof v, &ignore) == AS_OK) m->build_hash_buckets = atoi(v);
     }
+    {
+        char sid[64];
+        as_error ignore;
+        if (as__db_meta_get(db, "shop_id", sid, sizeof sid, &ignore) == AS_OK && !(m->shop_id = as__strdup(sid))) {
+            st = as__err(err, AS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
     m->target_level = params->target_level;
     m->target_label = params->target_label;
     m->feature_set = params->feature_set;
@@ -844,10 +878,13 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     d.p = m->p;
     d.y = r.y;
     d.at = r.at;
-    if ((st = encode_rows(m, r.num, r.cat, r.n, &d.X, test, n_test, &rep->unseen_categories, &rep->imputed_values))) {
+    d.disposable = 1;   /* freed below, after the fit */
+    if ((st = encode_rows(m, &r.num, r.cat, r.n, &d.X, test, n_test, &rep->unseen_categories, &rep->imputed_values))) {
         as__err(err, st, "out of memory");
         goto out;
     }
+    as__free(r.cat);   /* encoded now */
+    r.cat = NULL;
     st = as__fit_and_evaluate(m, &d, train, n_train, test, n_test, params, rep, err);
     if (!st && rep->imputed_values > 0)
         snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_KEEP ? "keep" : "median");

@@ -665,6 +665,8 @@ static const struct step_words {
     {"load", " rows", NULL},
     {"cv", " folds", NULL},
     {"train", "", "fitting the model"},
+    {"report", " sections", NULL},
+    {"export", " rows", NULL},
 };
 
 static const struct step_words *words_of(const char *step) {

@@ -217,6 +217,7 @@ int cmd_score(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 void cmd_demo_usage(FILE *out);
 void cmd_simulate_usage(FILE *out);
@@ -228,6 +229,7 @@ void cmd_score_usage(FILE *out);
 void cmd_quality_usage(FILE *out);
 void cmd_reasons_usage(FILE *out);
 void cmd_report_usage(FILE *out);
+void cmd_export_usage(FILE *out);
 
 /* Shared by `quality` and `demo`: prints the first `top` data rows of a CSV file as a table, only the named
  * columns in the given order (NULL-terminated; columns = NULL: all). Returns 1 on success, 0 when the file cannot

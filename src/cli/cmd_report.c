@@ -4,6 +4,7 @@
 #define _GNU_SOURCE   /* getopt_long */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -77,6 +78,9 @@ int cmd_report(int argc, char **argv) {
         if (!ok) return CLI_EXIT_USAGE;
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!*db_path) return cli_usage_error(cmd, "--db is empty; name the database from 'aftersales ingest'");
+    if (rp.out_html && !*rp.out_html) return cli_usage_error(cmd, "--out is empty; name the page to write");
+    if (model_arg && !*model_arg) return cli_usage_error(cmd, "--model is empty; name a model file or its folder");
     if (!rp.out_html) {
         if (!cli_sibling_path(db_path, "report.html", default_out, sizeof default_out))
             return cli_usage_error(cmd, "the database path is too long to place report.html beside it; give --out");
@@ -110,9 +114,13 @@ int cmd_report(int argc, char **argv) {
         if (rp.model_path && (st == AS_ERR_FORMAT || st == AS_ERR_PARSE)) cli_model_hint(model_arg);
         return cli_fail(cmd, st, &err);
     }
+    if (s.foreign_model)
+        cli_warnf(cmd, "the model %s was trained on another shop's database: the page says so and does not score "
+                  "this shop's open orders with it", s.model_path);
+    if (s.weak_model) cli_warnf(cmd, "the model barely ranks on its test rows; the page warns its readers");
     if (cli_verbosity_level == CLI_QUIET) {
-        printf("report: wrote %s (%s KB, %d charts) in %s\n", rp.out_html, cli_count((s.bytes + 512) / 1024), s.charts,
-               cli_duration(s.seconds));
+        printf("report: wrote %s (%s KB, %s) in %s\n", rp.out_html, cli_count((s.bytes + 512) / 1024),
+               cli_nouns(s.charts, "chart", "charts"), cli_duration(s.seconds));
         return CLI_EXIT_OK;
     }
     const char *row = "  %-22s %s\n";
@@ -125,6 +133,8 @@ int cmd_report(int argc, char **argv) {
         printf(row, "notes on missing data", cli_nouns(s.missing_sections, "note (see the page)", "notes (see the page)"));
     printf("  %-22s %s KB\n", "size", cli_count((s.bytes + 512) / 1024));
     printf(row, "elapsed", cli_duration(s.seconds));
-    printf("Open it in a browser: file://%s%s\n", rp.out_html[0] == '/' ? "" : "$PWD/", rp.out_html);
+    char *abs = realpath(rp.out_html, NULL);
+    printf("Open it in a browser: file://%s\n", abs ? abs : rp.out_html);
+    free(abs);
     return CLI_EXIT_OK;
 }

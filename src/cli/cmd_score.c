@@ -181,6 +181,9 @@ int cmd_score(int argc, char **argv) {
     if (st != AS_OK) return cli_fail(cmd, st, &err);
     double seconds = cli_now() - t0;
 
+    if (db_path && s.foreign_model)
+        cli_warnf(cmd, "the model %s was trained on another shop's database; its risks say little about the orders "
+                  "of %s: train one on this database", model_path, db_path);
     if (s.unseen_categories > 0) {
         /* "3 rows have a text value the model never saw in training (first: row 12: shop=atlantis); …" */
         const int one = s.unseen_categories == 1;

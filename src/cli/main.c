@@ -40,6 +40,8 @@ static const command commands[] = {
      cmd_reasons_usage},
     {"report", "write the after-sales report: one self-contained HTML page with charts", cmd_report,
      cmd_report_usage},
+    {"export", "write the feature table as one flat CSV (model inputs, country, label) for other tools", cmd_export,
+     cmd_export_usage},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -66,6 +68,7 @@ static void usage(FILE *out) {
             "  aftersales score   --db shop.db --model model/model.json --out-orders orders.csv\n"
             "  aftersales quality --db shop.db --out quality.csv\n"
             "  aftersales report  --db shop.db --model model/model.json --out report.html\n"
+            "  aftersales export  --db shop.db --out flat.csv   (the flat file for pandas or train --csv)\n"
             "Everything at once on the simulated shop:\n"
             "  aftersales demo --out demo-out\n"
             "\n"

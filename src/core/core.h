@@ -50,6 +50,20 @@ as_status as__buf_cstr(as_buf *b);
  * reached: the file is larger than the caller allows) or AS_ERR_IO (a read error). Does not close f. */
 as_status as__buf_read_stream(as_buf *b, FILE *f);
 
+/* ---- a map from 64-bit keys (all but UINT64_MAX) to one byte, 9 bytes a slot (u64map.c) ---- */
+typedef struct as_u64map {
+    uint64_t *keys;
+    uint8_t *vals;
+    size_t cap, count;
+} as_u64map;
+void as__u64map_init(as_u64map *m);
+/* The value of key, inserted as 0 when absent; NULL when out of memory (or key is UINT64_MAX). The pointer is
+ * valid until the next insertion. */
+uint8_t *as__u64map_upsert(as_u64map *m, uint64_t key);
+/* The value of key, 0 when absent. */
+uint8_t as__u64map_get(const as_u64map *m, uint64_t key);
+void as__u64map_free(as_u64map *m);
+
 /* ---- arena: many small allocations released together ---- */
 typedef struct as_arena_block as_arena_block;
 typedef struct as_arena {
@@ -70,7 +84,23 @@ int as__time_parse_n(const char *s, size_t n, int64_t *out);
 
 /* ---- numbers: strict parsers over a field (no leading/trailing junk; returns 1 on success) ---- */
 int as__parse_int64(const char *s, size_t n, int64_t *out);
-int as__parse_double(const char *s, size_t n, double *out);
+int as__parse_double(const char *s, size_t n, double *out);   /* strtod: the reference for the fast parsers */
+
+/* Fast decimal parsers, bit for bit the results of the two above (tests/unit/test_table.c checks millions of
+ * random and adversarial inputs against strtod). Decimal to double by Clinger's exact fast path (≤ 2^53 digits
+ * value, |exponent| ≤ 22), else Eisel–Lemire (≤ 19 significant digits, |exponent| ≤ 64), else strtod.
+ * as__parse_double_fast has as__parse_double's contract. as__parse_number tells what as__parse_int64 and
+ * as__parse_double would say, in that order: AS_NUM_INT (*out = the int64 as a double, so "-0" is +0.0),
+ * AS_NUM_DOUBLE (*out = the strtod value) or AS_NUM_NONE. */
+enum { AS_NUM_NONE = 0, AS_NUM_INT = 1, AS_NUM_DOUBLE = 2 };
+int as__parse_double_fast(const char *s, size_t n, double *out);
+int as__parse_number(const char *s, size_t n, double *out);
+/* The longest prefix of s[0 .. lim) that reads as a number: [+-]digits[.digits][(e|E)[+-]digits] with at least one
+ * digit before the exponent (the shape strtod takes, without blanks, hexadecimal or inf/nan words). Returns the
+ * end of that prefix (s itself when there is none) and sets *kind and *out as as__parse_number would for exactly
+ * that prefix. For a reader that has not found the end of its field yet: when the byte at the returned end ends
+ * the field, the field is that number; otherwise parse the whole field with as__parse_number. */
+const char *as__scan_number(const char *s, const char *lim, double *out, int *kind);
 
 /* ---- "1,234,567": a count with thousands separators for messages people read; buf needs 32 bytes ---- */
 const char *as__fmt_count(int64_t v, char *buf, size_t size);

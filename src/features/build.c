@@ -193,6 +193,9 @@ static int64_t label_first(const label_index *li, const char *key, size_t n, int
 
 static void label_free(label_index *li) { as__strmap_free(&li->groups); as__free(li->ev); as__free(li->start); }
 
+/* The customer × product key of the purchase flags: the two entity positions. */
+static uint64_t pair_key(uint32_t cust, uint32_t prod) { return (uint64_t)cust << 32 | prod; }
+
 /* Keys joined with the unit separator, which cannot occur in the CSV text we store. */
 static size_t make_key(char *buf, size_t size, char tag, const char *a, const char *b) {
     size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0, n = 0;
@@ -250,13 +253,15 @@ typedef struct build_run {
     const as_build_params *p;
     as_build_stats *stats;
     entity_table cust, prod, cat, country;
-    as_strmap cust_prod;          /* customer|product → bit 1 bought, bit 2 returned (before now) */
+    as_u64map cust_prod;          /* customer × product (entity positions) → bit 1 bought, bit 2 returned (before
+                                   * now); one entry per pair bought or returned, so compact keys */
     label_index labels;           /* cases that name an order, by order|product and order| */
     as_strmap returned;           /* customer|product|time of a purchase → the first customer-only case attributed to it */
     case_hist *cases;             /* sorted by time, for history */
     size_t n_cases, case_pos;
     int64_t shop_lines, shop_returns;
     sqlite3_stmt *ins;
+    as_rowq *rq;                  /* the pass's rows (features: statement 0, order_features: 1), written by a thread */
     as_arena arena;               /* strings of cases (whole run) */
     /* ---- the library ---- */
     as__windows win;
@@ -449,7 +454,6 @@ static as_status attribute_customer_cases(build_run *b, as_error *err) {
 
 /* Folds every case opened before t into the histories. */
 static as_status apply_cases_before(build_run *b, int64_t t) {
-    char key[1024];
     uint16_t words[256];
     for (; b->case_pos < b->n_cases && b->cases[b->case_pos].at < t; b->case_pos++) {
         const case_hist *c = &b->cases[b->case_pos];
@@ -495,7 +499,7 @@ static as_status apply_cases_before(build_run *b, int64_t t) {
         }
         if (c->seller) e.id[AS__ENT_SELLER] = name_to_id(&b->sellers, c->seller);
         if (c->cust && c->prod) {
-            int64_t *v = as__strmap_upsert(&b->cust_prod, key, make_key(key, sizeof key, 'x', c->cust, c->prod), 0, NULL);
+            uint8_t *v = as__u64map_upsert(&b->cust_prod, pair_key(e.id[AS__ENT_CUST], e.id[AS__ENT_PROD]));
             if (!v) return AS_ERR_NOMEM;
             *v |= 2;
         }
@@ -744,7 +748,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         cat_state *ks = l->category ? entity(&b->cat, l->category, strlen(l->category)) : NULL;
         cat_state *ys = l->country ? (cat_state *)b->country.items + l->id[AS__ENT_COUNTRY] : NULL;
         if (l->category && !ks) return as__err(err, AS_ERR_NOMEM, "out of memory building features");
-        int64_t *cp = as__strmap_get(&b->cust_prod, key, make_key(key, sizeof key, 'x', l->customer, l->product));
+        const int64_t cp = as__u64map_get(&b->cust_prod, pair_key(l->id[AS__ENT_CUST], l->id[AS__ENT_PROD]));
         int64_t days = l->at >= 0 ? l->at / AS_DAY : (l->at - AS_DAY + 1) / AS_DAY;
         int y, d;
         as__civil_from_days(days, &y, &mo, &d);
@@ -767,7 +771,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
             cs->lines ? log1p((double)(l->at - cs->first_t) / AS_DAY) : 0.0,
             cs->lines ? log1p((double)(l->at - cs->last_t) / 3600.0) : 0.0,
             cs->returns > 0, cs->returns ? log1p((double)(l->at - cs->last_return_t) / AS_DAY) : 0.0,
-            cp && (*cp & 1), cp && (*cp & 2),
+            (cp & 1) != 0, (cp & 2) != 0,
             ps->sales == 0, log1p((double)ps->sales), log1p((double)ps->returns), logit(prod_rate),
             logit((rr + m * prod_rate) / (rs + m)), log1p(rs),
             ps->sales ? log1p((double)(l->at - ps->first_t) / AS_DAY) : 0.0,
@@ -789,26 +793,26 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         int positive = first >= 0;
         const char *kind = !labelled ? NULL : positive ? b->kinds.name[b->cases[first].kind] : "none";
         const char *reason = !labelled ? NULL : positive ? b->reasons.name[b->cases[first].reason_class] : "none";
-        sqlite3_stmt *q = b->ins;
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, l->order, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, l->line_no);
-        sqlite3_bind_text(q, 3, l->customer, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, l->product, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 5, l->at);
+        as_rowq *q = b->rq;
+        as__rowq_begin(q, 0);
+        as_status ts = as__rowq_text(q, l->order);
+        as__rowq_int(q, l->line_no);
+        if (!ts) ts = as__rowq_text(q, l->customer);
+        if (!ts) ts = as__rowq_text(q, l->product);
+        as__rowq_int(q, l->at);
         if (labelled) {
-            sqlite3_bind_int(q, 6, positive);
-            sqlite3_bind_text(q, 7, kind, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 8, reason, -1, SQLITE_STATIC);
+            as__rowq_int(q, positive);
+            if (!ts) ts = as__rowq_text(q, kind);
+            if (!ts) ts = as__rowq_text(q, reason);
         } else {
-            sqlite3_bind_null(q, 6); sqlite3_bind_null(q, 7); sqlite3_bind_null(q, 8);
+            as__rowq_null(q); as__rowq_null(q); as__rowq_null(q);
         }
-        sqlite3_bind_text(q, 9, l->country ? l->country : "(unknown)", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 10, l->category ? l->category : "(none)", -1, SQLITE_STATIC);
-        for (int k = 0; k < b->n_num; k++) sqlite3_bind_double(q, 11 + k, f[k]);
-        sqlite3_bind_int(q, 11 + b->n_num, mo);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return as__err(err, AS_ERR_DB, "%s: writing features: %s", b->db->path, sqlite3_errmsg(b->db->sql));
+        if (!ts) ts = as__rowq_text(q, l->country ? l->country : "(unknown)");
+        if (!ts) ts = as__rowq_text(q, l->category ? l->category : "(none)");
+        for (int k = 0; k < b->n_num; k++) as__rowq_double(q, f[k]);
+        as__rowq_int(q, mo);
+        if (ts) return as__err(err, ts, "out of memory building features");
+        if ((ts = as__rowq_end(q, err))) return ts;
         b->stats->purchase_lines++;
         b->stats->labelled += labelled;
         b->stats->positives += positive;
@@ -833,7 +837,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         .kind = !labelled ? NULL : order_positive ? b->kinds.name[b->cases[order_case].kind] : "none",
         .reason = !labelled ? NULL : order_positive ? b->reasons.name[b->cases[order_case].reason_class] : "none",
     };
-    as_status st = as__order_writer_put(b->orders, &r, err);
+    as_status st = as__order_writer_put(b->orders, &r, b->rq, 1, err);
     if (st) return st;
     b->stats->orders++;
     b->stats->orders_labelled += labelled;
@@ -847,7 +851,6 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
 
 /* Folds one order's lines into the histories (after every line of its instant has been written). */
 static as_status fold_order(build_run *b, const purchase *lines, size_t n) {
-    char key[1024];
     for (size_t i = 0; i < n; i++) {
         const purchase *l = &lines[i];
         cust_state *cs = entity(&b->cust, l->customer, strlen(l->customer));
@@ -881,7 +884,7 @@ static as_status fold_order(build_run *b, const purchase *lines, size_t n) {
             ys->sales++;
             cs->country = (int64_t)(ys - (cat_state *)b->country.items);
         }
-        int64_t *v = as__strmap_upsert(&b->cust_prod, key, make_key(key, sizeof key, 'x', l->customer, l->product), 0, NULL);
+        uint8_t *v = as__u64map_upsert(&b->cust_prod, pair_key(l->id[AS__ENT_CUST], l->id[AS__ENT_PROD]));
         if (!v) return AS_ERR_NOMEM;
         *v |= 1;
         b->shop_lines++;
@@ -933,6 +936,51 @@ static as_status prepare_insert(build_run *b, as_error *err) {
     as__buf_free(&sql);
     return st;
 }
+/* The text fields of a purchase row as read: offsets into the row buffer (NO_TEXT = NULL). */
+enum { IN_ORDER, IN_PRODUCT, IN_CUSTOMER, IN_COUNTRY, IN_CATEGORY, IN_CARRIER, IN_SELLER, IN_TEXT };
+#define NO_TEXT ((size_t)-1)
+
+static size_t read_text(sqlite3_stmt *st, int col, as_buf *buf, as_status *rc) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t) return NO_TEXT;
+    size_t at = buf->len;
+    if (!*rc) *rc = as__buf_append(buf, t, (size_t)sqlite3_column_bytes(st, col) + 1);
+    return at;
+}
+
+/* Reads the current row of the purchase query: numbers into *p, text into buf (cleared first). */
+static as_status read_purchase(sqlite3_stmt *st, purchase *p, as_buf *buf, size_t off[IN_TEXT]) {
+    as_status rc = AS_OK;
+    as__buf_clear(buf);
+    memset(p, 0, sizeof *p);
+    off[IN_ORDER] = read_text(st, 0, buf, &rc);
+    p->line_no = sqlite3_column_int64(st, 1);
+    off[IN_PRODUCT] = read_text(st, 2, buf, &rc);
+    p->qty = sqlite3_column_double(st, 3);
+    p->price = sqlite3_column_double(st, 4);
+    p->discount = sqlite3_column_double(st, 5);
+    off[IN_CUSTOMER] = read_text(st, 6, buf, &rc);
+    p->at = sqlite3_column_int64(st, 7);
+    off[IN_COUNTRY] = read_text(st, 8, buf, &rc);
+    off[IN_CATEGORY] = read_text(st, 9, buf, &rc);
+    p->has_promised = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    p->promised = sqlite3_column_int64(st, 10);
+    p->has_delivered = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    p->delivered = sqlite3_column_int64(st, 11);
+    off[IN_CARRIER] = read_text(st, 12, buf, &rc);
+    off[IN_SELLER] = read_text(st, 13, buf, &rc);
+    p->freight = sqlite3_column_type(st, 14) != SQLITE_NULL ? sqlite3_column_double(st, 14) : NAN;
+    /* the key columns are never NULL in the query (NOT NULL or joined on) */
+    if (!rc && (off[IN_ORDER] == NO_TEXT || off[IN_PRODUCT] == NO_TEXT || off[IN_CUSTOMER] == NO_TEXT)) rc = AS_ERR_NOMEM;
+    return rc;
+}
+
+static char *take_text(as_arena *a, const as_buf *buf, size_t off) {
+    if (off == NO_TEXT) return NULL;
+    const char *s = buf->data + off;
+    return as__arena_strndup(a, s, strlen(s));
+}
+
 static as_status run_pass(build_run *b, as_error *err) {
     as_status rc;
     sqlite3_stmt *st;
@@ -960,6 +1008,9 @@ static as_status run_pass(build_run *b, as_error *err) {
     b->stats->label_until = label_until;
 
     if ((rc = prepare_insert(b, err))) return rc;
+    sqlite3_stmt *ins[2] = {b->ins, as__order_writer_stmt(b->orders)};
+    int line_cols = 11 + b->n_num, order_cols = as__order_writer_columns(b->orders);
+    if ((rc = as__rowq_new(b->db, ins, 2, line_cols > order_cols ? line_cols : order_cols, &b->rq, err))) return rc;
     if ((rc = as__db_prepare(b->db,
             "SELECT ol.order_id, ol.line_no, ol.product_id, ol.quantity, coalesce(ol.unit_price, 0), "
             "coalesce(ol.discount, 0), o.customer_id, o.ordered_at, o.country, p.category, o.promised_at, "
@@ -983,12 +1034,30 @@ static as_status run_pass(build_run *b, as_error *err) {
     size_t *pending_order_start = NULL, n_pending_orders = 0, cap_po = 0;
     int s;
     rc = AS_OK;
+    /* The next row is read (under the connection's lock: the writer thread shares it) into `in`, its text into
+     * inbuf; it joins the order being collected once the order before it has been featurized. */
+    purchase in;
+    as_buf inbuf;
+    as__buf_init(&inbuf, 0);
+    size_t off[IN_TEXT] = {NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT};
     if (b->p->progress) b->p->progress(b->p->progress_user, "build", 0, (double)n_lines);
     for (;;) {
+        as__rowq_lock(b->rq);
         s = sqlite3_step(st);
         int have = s == SQLITE_ROW;
-        const char *oid = have ? (const char *)sqlite3_column_text(st, 0) : NULL;
-        int64_t at = have ? sqlite3_column_int64(st, 7) : INT64_MAX;
+        if (have && (rc = read_purchase(st, &in, &inbuf, off)) != AS_OK) {
+            as__rowq_unlock(b->rq);
+            as__err(err, rc, "out of memory");
+            break;
+        }
+        if (!have && s != SQLITE_DONE) {
+            rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
+            as__rowq_unlock(b->rq);
+            break;
+        }
+        as__rowq_unlock(b->rq);
+        const char *oid = have ? inbuf.data + off[IN_ORDER] : NULL;
+        int64_t at = have ? in.at : INT64_MAX;
         /* End of an order: featurize it now (histories hold only events before its instant). */
         if (n && (!have || at != lines[0].at || strcmp(oid, lines[0].order) != 0)) {
             if ((rc = featurize_order(b, lines, n, label_until, err))) break;
@@ -1047,30 +1116,26 @@ static as_status run_pass(build_run *b, as_error *err) {
             lines = p;
         }
         purchase *l = &lines[n++];
-        l->order = dup_col(&order_arena, st, 0);
-        l->line_no = sqlite3_column_int64(st, 1);
-        l->product = dup_col(&order_arena, st, 2);
-        l->qty = sqlite3_column_double(st, 3);
-        l->price = sqlite3_column_double(st, 4);
-        l->discount = sqlite3_column_double(st, 5);
-        l->customer = dup_col(&order_arena, st, 6);
-        l->at = at;
-        l->country = dup_col(&order_arena, st, 8);
-        l->category = dup_col(&order_arena, st, 9);
-        l->has_promised = sqlite3_column_type(st, 10) != SQLITE_NULL;
-        l->promised = sqlite3_column_int64(st, 10);
-        l->has_delivered = sqlite3_column_type(st, 11) != SQLITE_NULL;
-        l->delivered = sqlite3_column_int64(st, 11);
-        l->carrier = dup_col(&order_arena, st, 12);
-        l->seller = dup_col(&order_arena, st, 13);
-        l->freight = sqlite3_column_type(st, 14) != SQLITE_NULL ? sqlite3_column_double(st, 14) : NAN;
-        if (!l->order || !l->product || !l->customer || (sqlite3_column_type(st, 12) != SQLITE_NULL && !l->carrier) ||
-            (sqlite3_column_type(st, 13) != SQLITE_NULL && !l->seller)) { rc = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+        *l = in;
+        l->order = take_text(&order_arena, &inbuf, off[IN_ORDER]);
+        l->product = take_text(&order_arena, &inbuf, off[IN_PRODUCT]);
+        l->customer = take_text(&order_arena, &inbuf, off[IN_CUSTOMER]);
+        l->country = take_text(&order_arena, &inbuf, off[IN_COUNTRY]);
+        l->category = take_text(&order_arena, &inbuf, off[IN_CATEGORY]);
+        l->carrier = take_text(&order_arena, &inbuf, off[IN_CARRIER]);
+        l->seller = take_text(&order_arena, &inbuf, off[IN_SELLER]);
+        if (!l->order || !l->product || !l->customer || (off[IN_COUNTRY] != NO_TEXT && !l->country) ||
+            (off[IN_CATEGORY] != NO_TEXT && !l->category) || (off[IN_CARRIER] != NO_TEXT && !l->carrier) ||
+            (off[IN_SELLER] != NO_TEXT && !l->seller)) { rc = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
         if (b->p->progress && (++done & 0xfff) == 0)
             b->p->progress(b->p->progress_user, "build", (double)done, (double)(done <= n_lines ? n_lines : 0));
     }
-    if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
-        rc = as__err(err, AS_ERR_DB, "%s: %s", b->db->path, sqlite3_errmsg(b->db->sql));
+    /* the rows still queued are written before the statements go */
+    as_status fs = as__rowq_finish(b->rq, rc ? NULL : err);
+    if (!rc) rc = fs;
+    as__rowq_free(b->rq);
+    b->rq = NULL;
+    as__buf_free(&inbuf);
     sqlite3_finalize(st);
     as__free(lines);
     as__free(pending);
@@ -1127,6 +1192,11 @@ static as_status write_meta(build_run *b, as_error *err) {
     char n[64];
     snprintf(n, sizeof n, "%d", b->buckets);
     if (!st) st = as__db_meta_set(b->db, "build_hash_buckets", n, err);
+    /* the labelled rows of each table: what training reads (its progress total) */
+    snprintf(n, sizeof n, "%lld", (long long)b->stats->labelled);
+    if (!st) st = as__db_meta_set(b->db, "build_labelled_lines", n, err);
+    snprintf(n, sizeof n, "%lld", (long long)b->stats->orders_labelled);
+    if (!st) st = as__db_meta_set(b->db, "build_labelled_orders", n, err);
     return st;
 }
 
@@ -1158,7 +1228,7 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     as__strmap_init(&b.cust.index);
     as__strmap_init(&b.prod.index);
     as__strmap_init(&b.cat.index);
-    as__strmap_init(&b.cust_prod);
+    as__u64map_init(&b.cust_prod);
     as__strmap_init(&b.labels.groups);
     as__strmap_init(&b.returned);
     as__arena_init(&b.arena, 1 << 16);
@@ -1199,7 +1269,7 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     entity_free(&b.prod);
     entity_free(&b.cat);
     entity_free(&b.country);
-    as__strmap_free(&b.cust_prod);
+    as__u64map_free(&b.cust_prod);
     label_free(&b.labels);
     as__strmap_free(&b.returned);
     as__free(b.cases);

@@ -69,7 +69,12 @@ typedef struct as__order_row {
     const uint32_t *prod, *cat;         /* per line ids (AS__NO_ID = none) */
     int month;
 } as__order_row;
-as_status as__order_writer_put(as__order_writer *ow, const as__order_row *r, as_error *err);
+/* Queues the order's row on q (statement index stmt: the one as__order_writer_stmt gave). */
+as_status as__order_writer_put(as__order_writer *ow, const as__order_row *r, as_rowq *q, int stmt, as_error *err);
+/* The writer's prepared INSERT, for the row queue. */
+sqlite3_stmt *as__order_writer_stmt(const as__order_writer *ow);
+/* The number of columns of an order row. */
+int as__order_writer_columns(const as__order_writer *ow);
 /* Comma-separated numeric / categorical column names of order_features (valid while ow lives). */
 const char *as__order_numeric_names(const as__order_writer *ow);
 const char *as__order_categorical_names(const as__order_writer *ow);

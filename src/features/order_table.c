@@ -126,7 +126,9 @@ as_status as__order_writer_new(as_db *db, const char *const *line_names, int n_l
 const char *as__order_numeric_names(const as__order_writer *ow) { return ow->numeric_names.data; }
 const char *as__order_categorical_names(const as__order_writer *ow) { (void)ow; return "main_category"; }
 
-as_status as__order_writer_put(as__order_writer *ow, const as__order_row *r, as_error *err) {
+sqlite3_stmt *as__order_writer_stmt(const as__order_writer *ow) { return ow->ins; }
+
+as_status as__order_writer_put(as__order_writer *ow, const as__order_row *r, as_rowq *rq, int stmt, as_error *err) {
     double *v = ow->row;
     size_t n = r->n_lines;
     double value = 0, units = 0, freight = 0;
@@ -168,23 +170,24 @@ as_status as__order_writer_put(as__order_writer *ow, const as__order_row *r, as_
         }
         v[k++] = x;
     }
-    sqlite3_stmt *q = ow->ins;
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, r->order_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, r->customer_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, r->at);
+    as__rowq_begin(rq, stmt);
+    as_status st = as__rowq_text(rq, r->order_id);
+    if (!st) st = as__rowq_text(rq, r->customer_id);
+    as__rowq_int(rq, r->at);
     if (r->labelled) {
-        sqlite3_bind_int(q, 4, r->positive);
-        sqlite3_bind_text(q, 5, r->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 6, r->reason, -1, SQLITE_STATIC);
+        as__rowq_int(rq, r->positive);
+        if (!st) st = as__rowq_text(rq, r->kind);
+        if (!st) st = as__rowq_text(rq, r->reason);
     } else {
-        sqlite3_bind_null(q, 4); sqlite3_bind_null(q, 5); sqlite3_bind_null(q, 6);
+        as__rowq_null(rq); as__rowq_null(rq); as__rowq_null(rq);
     }
-    sqlite3_bind_text(q, 7, r->country ? r->country : "(unknown)", -1, SQLITE_STATIC);
-    for (int j = 0; j < ow->n_num; j++) sqlite3_bind_double(q, 8 + j, v[j]);
-    sqlite3_bind_text(q, 8 + ow->n_num, r->main_category ? r->main_category : "(none)", -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 9 + ow->n_num, r->month);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        return as__err(err, AS_ERR_DB, "%s: writing order features: %s", ow->db->path, sqlite3_errmsg(ow->db->sql));
-    return AS_OK;
+    if (!st) st = as__rowq_text(rq, r->country ? r->country : "(unknown)");
+    for (int j = 0; j < ow->n_num; j++) as__rowq_double(rq, v[j]);
+    if (!st) st = as__rowq_text(rq, r->main_category ? r->main_category : "(none)");
+    as__rowq_int(rq, r->month);
+    if (st) return as__err(err, st, "out of memory writing order features");
+    return as__rowq_end(rq, err);
 }
+
+/* Columns of an order row, for the row queue's cell budget. */
+int as__order_writer_columns(const as__order_writer *ow) { return 9 + ow->n_num; }

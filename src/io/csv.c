@@ -560,6 +560,23 @@ int64_t as__csv_bytes_read(const as_csv_reader *r) {
 }
 
 int64_t as__csv_bytes_total(const as_csv_reader *r) { return r->file_size; }
+
+as_status as__csv_read_raw(as_csv_reader *r, char *dst, size_t room, size_t *got, as_error *err) {
+    *got = 0;
+    if (room == 0 || r->done) return AS_OK;
+    if (r->pos < r->end) {
+        size_t n = r->end - r->pos < room ? r->end - r->pos : room;
+        memcpy(dst, r->buf + r->pos, n);
+        r->pos += n;
+        *got = n;
+        return AS_OK;
+    }
+    while (!r->eof && *got == 0) {   /* a read of 0 bytes that is not the end does not count as the end */
+        as_status st = source_read_to(r, dst, room, got, err);
+        if (st) return st;
+    }
+    return AS_OK;
+}
 const char *as__csv_name(const as_csv_reader *r) { return r->name; }
 
 void as__csv_close(as_csv_reader *r) {

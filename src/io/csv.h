@@ -74,6 +74,13 @@ const char *as__csv_raw(const as_csv_reader *r, size_t *n);
 int64_t as__csv_bytes_read(const as_csv_reader *r);
 int64_t as__csv_bytes_total(const as_csv_reader *r);
 const char *as__csv_name(const as_csv_reader *r);
+
+/* Hands over the rest of the input as raw bytes, for a reader of its own (the table's block reader takes over
+ * after the header this reader parsed): first the bytes read ahead and not yet consumed by as__csv_next, then
+ * the source's (gzip decompressed). Reads up to `room` bytes into dst; *got = 0 (with room > 0) only at the end
+ * of the input. AS_ERR_IO when the source fails (the message names the file). Once this has been called,
+ * as__csv_next must not be called again. */
+as_status as__csv_read_raw(as_csv_reader *r, char *dst, size_t room, size_t *got, as_error *err);
 void as__csv_close(as_csv_reader *r);
 
 #endif

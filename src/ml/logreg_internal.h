@@ -9,6 +9,7 @@
 
 #include "ml/lbfgs.h"
 #include "ml/logreg.h"
+#include "ml/pool.h"
 
 /* −log(ε): a row whose margin (binary) or score gap (multinomial) exceeds this has a fitted probability of its
  * own label that rounds to 1; without a penalty, weights that put rows there are running off along a
@@ -110,6 +111,15 @@ static inline void as__lr_swap_ptr(double **a, double **b) {
     *a = *b;
     *b = t;
 }
+
+/* Chunks of rows for the parallel passes (logreg.c's header): want chunks of a multiple of block rows, fewer when
+ * n is small; *rows rows each (the last one may be shorter), *nck ≥ 1 of them. A function of its arguments only,
+ * never of the number of threads, so that the chunks' partial sums, added in chunk order, are too. */
+void as__lr_chunks(size_t n, size_t want, size_t block, size_t *nck, size_t *rows);
+/* Threads for a fit whose passes read `cells` matrix entries: AS_THREADS when set (as__pool_threads_env), else
+ * every online processor from AS_LR_THREAD_MIN_CELLS on and 1 below; never more than nck. */
+#define AS_LR_THREAD_MIN_CELLS 262144.0
+int as__lr_threads(double cells, size_t nck);
 
 /* Number of coefficients that are not exactly 0. */
 size_t as__lr_nonzero(const double *w, size_t count);

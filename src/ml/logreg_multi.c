@@ -40,6 +40,11 @@
  * OWL-QN. Its formation scales blocks of HBLOCK_DOUBLES / d rows (≤ 256 KiB, in L2 while dsyrk reads them). */
 #define PROX_MAX_NV 1024
 #define HBLOCK_DOUBLES ((size_t)1 << 15)
+/* Chunks of rows for the parallel passes, as logreg.c's: at most NCHUNK_MAX of at least about CHUNK_MIN_ROWS rows;
+ * the exact Hessian uses fewer when the chunks' Gram matrices would exceed DENSE_CHUNK_DOUBLES (16 MiB) in all. */
+#define NCHUNK_MAX 16
+#define CHUNK_MIN_ROWS 1024
+#define DENSE_CHUNK_DOUBLES ((size_t)1 << 21)
 
 /* TRON's constants are logreg.c's (AS_LR_ETA0 .. AS_LR_PRECOND_ALPHA, logreg_internal.h). */
 
@@ -56,13 +61,22 @@ typedef struct mn_ws {
     double *Z, *P, *lse, *Zt, *Pt, *lset;
     /* per unknown */
     double *v, *g, *gt, *M, *Mt, *s, *r, *u, *dir, *Hd, *l1w;
-    /* per block: scores / coefficients (B × K), squared rows (B × p), a K × p product */
-    double *A, *R, *Xsq, *Gb;
+    /* per thread, at the stride tstride: per block scores / coefficients (B × K) in A and R, squared rows (B × p)
+     * in Xsq, a K × p product in Gb */
+    double *tA, *tR, *tXsq, *tGb;
+    size_t tstride;
     /* proximal Newton only: the Hessian (nv × nv, both triangles), the K(K+1)/2 class-pair Gram matrices
-     * (d × d each, d = p + intercept) and a block of hrows scaled rows */
-    double *H, *Gk, *hblk;
-    size_t hrows;
+     * (d × d each, d = p + intercept) per Hessian chunk, and per thread a block of hrows scaled rows (stride
+     * hstride) */
+    double *H, *Gk, *thblk;
+    size_t hrows, hstride;
     int nfev, formations;
+    /* chunks of rows (logreg.c's header): nck of ckrows rows for the passes, nckh of ckrowsh rows for the exact
+     * Hessian; per chunk its partial sums cg, cm (nv each), cl, cmin, cmax */
+    size_t nck, ckrows, nckh, ckrowsh;
+    double *cg, *cm, *cl, *cmin, *cmax;
+    as_pool *pool;
+    const double *arg;            /* the step or vector of the running pass */
 } mn_ws;
 
 static inline double weight(const mn_ws *L, size_t i) { return L->sw ? L->sw[i] : 1.0; }
@@ -95,16 +109,36 @@ static void project(const mn_ws *L, double *x) {
  * logreg.c's trial_pass for why that matters). The scores z are kept too (z + δ), for large changes and for the
  * separation test; P and lse are updated from δ while it is small, so they drift from softmax(z) by a few ulps
  * per iteration at most, far below anything reported. */
-static double trial_pass(mn_ws *L, const double *step) {
-    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv;
+static inline void chunk_rows(const mn_ws *L, size_t c, size_t rows, size_t *r0, size_t *r1) {
+    *r0 = c * rows;
+    *r1 = L->n - *r0 < rows ? L->n : *r0 + rows;
+}
+
+/* out[j] = Σ_c part[c·m + j] in chunk order, whatever the number of threads that computed the parts. */
+static void sum_chunks(const double *part, size_t nck, size_t m, double *out) {
+    memcpy(out, part, m * sizeof(double));
+    for (size_t c = 1; c < nck; c++)
+        for (size_t j = 0; j < m; j++) out[j] += part[c * m + j];
+}
+
+/* One chunk of trial_pass (one task of the pool): its rows' new scores and probabilities, and its partial
+ * gradient, diagonal and loss change. */
+static void trial_chunk(void *ctx, size_t c, int th) {
+    const mn_ws *L = ctx;
+    const size_t p = L->p, K = L->K, nv = L->nv;
     const int diag = L->mode == MPASS_DIAG;
+    const double *step = L->arg;
     const double *sb = L->icpt ? step + K * p : NULL;
+    double *gt = L->cg + c * nv, *Mt = L->cm + c * nv;
+    const size_t to = (size_t)th * L->tstride;
+    double *Ab = L->tA + to, *Rb = L->tR + to, *Xsq = L->tXsq + to, *Gb = L->tGb + to;
+    size_t r0, r1;
+    chunk_rows(L, c, L->ckrows, &r0, &r1);
     double dloss = 0;
-    L->nfev++;
-    memset(L->gt, 0, nv * sizeof(double));
-    memset(L->Mt, 0, nv * sizeof(double));
-    for (size_t i0 = 0; i0 < n; i0 += MBLOCK) {
-        const size_t nb = n - i0 < MBLOCK ? n - i0 : MBLOCK;
+    memset(gt, 0, nv * sizeof(double));
+    memset(Mt, 0, nv * sizeof(double));
+    for (size_t i0 = r0; i0 < r1; i0 += MBLOCK) {
+        const size_t nb = r1 - i0 < MBLOCK ? r1 - i0 : MBLOCK;
         const double *Xb = L->X + i0 * p;
         double *dZ = L->Zt + i0 * K;
         if (p)
@@ -117,7 +151,7 @@ static double trial_pass(mn_ws *L, const double *step) {
             const double s = weight(L, i);
             const size_t y = (size_t)L->cls[i];
             const double *z = L->Z + i * K, *P = L->P + i * K;
-            double *zt = dZ + t * K, *Pt = L->Pt + i * K, *R = L->R + t * K, *A = L->A + t * K;
+            double *zt = dZ + t * K, *Pt = L->Pt + i * K, *R = Rb + t * K, *A = Ab + t * K;
             double dmax = 0, pmin = INFINITY;
             for (size_t k = 0; k < K; k++) {
                 double dz = zt[k] + (sb ? sb[k] : 0.0);
@@ -160,26 +194,38 @@ static double trial_pass(mn_ws *L, const double *step) {
         }
         dloss += bl;
         if (p) {
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->R, (int)K, Xb,
-                        (int)p, 0.0, L->Gb, (int)p);
-            for (size_t j = 0; j < K * p; j++) L->gt[j] += L->Gb[j];
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, Rb, (int)K, Xb,
+                        (int)p, 0.0, Gb, (int)p);
+            for (size_t j = 0; j < K * p; j++) gt[j] += Gb[j];
         }
         if (L->icpt)
             for (size_t t = 0; t < nb; t++)
-                for (size_t k = 0; k < K; k++) L->gt[K * p + k] += L->R[t * K + k];
+                for (size_t k = 0; k < K; k++) gt[K * p + k] += Rb[t * K + k];
         if (diag) {
             if (p) {
-                for (size_t j = 0; j < nb * p; j++) L->Xsq[j] = Xb[j] * Xb[j];
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->A, (int)K,
-                            L->Xsq, (int)p, 0.0, L->Gb, (int)p);
-                for (size_t j = 0; j < K * p; j++) L->Mt[j] += L->Gb[j];
+                for (size_t j = 0; j < nb * p; j++) Xsq[j] = Xb[j] * Xb[j];
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, Ab, (int)K, Xsq,
+                            (int)p, 0.0, Gb, (int)p);
+                for (size_t j = 0; j < K * p; j++) Mt[j] += Gb[j];
             }
             if (L->icpt)
                 for (size_t t = 0; t < nb; t++)
-                    for (size_t k = 0; k < K; k++) L->Mt[K * p + k] += L->A[t * K + k];
+                    for (size_t k = 0; k < K; k++) Mt[K * p + k] += Ab[t * K + k];
         }
     }
+    L->cl[c] = dloss;
+}
+
+static double trial_pass(mn_ws *L, const double *step) {
+    const size_t nv = L->nv;
+    L->nfev++;
+    L->arg = step;
+    as__pool_run(L->pool, L->nck, trial_chunk, L);
+    sum_chunks(L->cg, L->nck, nv, L->gt);
+    sum_chunks(L->cm, L->nck, nv, L->Mt);
     for (size_t j = 0; j < nv; j++) L->gt[j] *= L->C, L->Mt[j] *= L->C;
+    double dloss = 0;
+    for (size_t c = 0; c < L->nck; c++) dloss += L->cl[c];
     return dloss;
 }
 
@@ -207,21 +253,28 @@ static void accept(mn_ws *L) {
 
 /* out = H vv = R vv + C Σ_i s_i ((diag(P_i) − P_i P_iᵀ) A_i) x̃_iᵀ with A_i = W_vv x̃_i + b_vv, one pass over X:
  * per row (diag(P) − PPᵀ) a = P ∘ (a − Pᵀa). */
-static void hess_vec(mn_ws *L, const double *vv, double *out) {
-    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv;
+static void hess_vec_chunk(void *ctx, size_t c, int th) {
+    const mn_ws *L = ctx;
+    const size_t p = L->p, K = L->K, nv = L->nv;
+    const double *vv = L->arg;
     const double *vb = L->icpt ? vv + K * p : NULL;
+    double *out = L->cg + c * nv;
+    const size_t to = (size_t)th * L->tstride;
+    double *Ab = L->tA + to, *Rb = L->tR + to, *Gb = L->tGb + to;
+    size_t r0, r1;
+    chunk_rows(L, c, L->ckrows, &r0, &r1);
     memset(out, 0, nv * sizeof(double));
-    for (size_t i0 = 0; i0 < n; i0 += MBLOCK) {
-        const size_t nb = n - i0 < MBLOCK ? n - i0 : MBLOCK;
+    for (size_t i0 = r0; i0 < r1; i0 += MBLOCK) {
+        const size_t nb = r1 - i0 < MBLOCK ? r1 - i0 : MBLOCK;
         const double *Xb = L->X + i0 * p;
         if (p)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)K, (int)p, 1.0, Xb, (int)p, vv,
-                        (int)p, 0.0, L->A, (int)K);
-        else memset(L->A, 0, nb * K * sizeof(double));
+                        (int)p, 0.0, Ab, (int)K);
+        else memset(Ab, 0, nb * K * sizeof(double));
         for (size_t t = 0; t < nb; t++) {
             const size_t i = i0 + t;
             const double s = weight(L, i), *P = L->P + i * K;
-            double *a = L->A + t * K, *u = L->R + t * K, pa = 0;
+            double *a = Ab + t * K, *u = Rb + t * K, pa = 0;
             for (size_t k = 0; k < K; k++) {
                 a[k] += vb ? vb[k] : 0.0;
                 pa += P[k] * a[k];
@@ -229,14 +282,21 @@ static void hess_vec(mn_ws *L, const double *vv, double *out) {
             for (size_t k = 0; k < K; k++) u[k] = s * P[k] * (a[k] - pa);
         }
         if (p) {
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, L->R, (int)K, Xb,
-                        (int)p, 0.0, L->Gb, (int)p);
-            for (size_t j = 0; j < K * p; j++) out[j] += L->Gb[j];
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)p, (int)nb, 1.0, Rb, (int)K, Xb,
+                        (int)p, 0.0, Gb, (int)p);
+            for (size_t j = 0; j < K * p; j++) out[j] += Gb[j];
         }
         if (L->icpt)
             for (size_t t = 0; t < nb; t++)
-                for (size_t k = 0; k < K; k++) out[K * p + k] += L->R[t * K + k];
+                for (size_t k = 0; k < K; k++) out[K * p + k] += Rb[t * K + k];
     }
+}
+
+static void hess_vec(mn_ws *L, const double *vv, double *out) {
+    const size_t p = L->p, K = L->K, nv = L->nv;
+    L->arg = vv;
+    as__pool_run(L->pool, L->nck, hess_vec_chunk, L);
+    sum_chunks(L->cg, L->nck, nv, out);
     for (size_t j = 0; j < nv; j++) out[j] *= L->C;
     if (L->l2)
         for (size_t j = 0; j < K * p; j++) out[j] += vv[j];
@@ -244,11 +304,15 @@ static void hess_vec(mn_ws *L, const double *vv, double *out) {
 
 /* f at the current point from the cached scores; min and max over rows of positive weight of the score gap
  * z_y − max_{k≠y} z_k (> 0: the row is on its class's side of every boundary). */
-static double objective(const mn_ws *L, double *min_gap, double *max_gap) {
-    const size_t K = L->K, p = L->p;
+static void objective_chunk(void *ctx, size_t c, int th) {
+    const mn_ws *L = ctx;
+    const size_t K = L->K;
     double obj = 0, mn = INFINITY, mx = -INFINITY;
-    for (size_t i0 = 0; i0 < L->n; i0 += MBLOCK) {
-        size_t i1 = L->n - i0 < MBLOCK ? L->n : i0 + MBLOCK;
+    size_t r0, r1;
+    (void)th;
+    chunk_rows(L, c, L->ckrows, &r0, &r1);
+    for (size_t i0 = r0; i0 < r1; i0 += MBLOCK) {
+        size_t i1 = r1 - i0 < MBLOCK ? r1 : i0 + MBLOCK;
         double bl = 0;
         for (size_t i = i0; i < i1; i++) {
             double s = weight(L, i);
@@ -265,6 +329,14 @@ static double objective(const mn_ws *L, double *min_gap, double *max_gap) {
         }
         obj += bl;
     }
+    L->cl[c] = obj, L->cmin[c] = mn, L->cmax[c] = mx;
+}
+
+static double objective(mn_ws *L, double *min_gap, double *max_gap) {
+    const size_t K = L->K, p = L->p;
+    as__pool_run(L->pool, L->nck, objective_chunk, L);
+    double obj = 0, mn = INFINITY, mx = -INFINITY;
+    for (size_t c = 0; c < L->nck; c++) obj += L->cl[c], mn = fmin(mn, L->cmin[c]), mx = fmax(mx, L->cmax[c]);
     *min_gap = mn, *max_gap = mx;
     double reg = 0;
     for (size_t j = 0; j < K * p; j++) reg += L->l2 ? 0.5 * L->v[j] * L->v[j] : L->l1 * fabs(L->v[j]);
@@ -356,14 +428,17 @@ static void tron_solve(mn_ws *L, const as_logreg_params *prm, double gnorm0, dou
  * it), so it is a rank-k update (dsyrk) of the rows scaled by √|weight| — half the flops of a general product.
  * P_k(1 − P_k) is formed as P_k · Σ_{l≠k} P_l, accurate when P_k is close to 1. One pass over X at the current
  * point, only at accepted points (trial evaluations need no Hessian). */
-static double *mn_hessian(void *ctx) {
-    mn_ws *L = ctx;
-    const size_t n = L->n, p = L->p, K = L->K, nv = L->nv, d = p + (size_t)L->icpt, hb = L->hrows;
+static void hessian_chunk(void *ctx, size_t c, int th) {
+    const mn_ws *L = ctx;
+    const size_t p = L->p, K = L->K, d = p + (size_t)L->icpt, hb = L->hrows;
     const size_t npair = K * (K + 1) / 2;
-    memset(L->Gk, 0, npair * d * d * sizeof(double));
-    for (size_t i0 = 0; i0 < n && d > 0; i0 += hb) {   /* d = 0: nothing to form (and BLAS wants lda ≥ 1) */
-        const size_t nb = n - i0 < hb ? n - i0 : hb;
-        double *G = L->Gk;
+    double *Gc = L->Gk + c * npair * d * d, *blk = L->thblk + (size_t)th * L->hstride;
+    size_t r0, r1;
+    chunk_rows(L, c, L->ckrowsh, &r0, &r1);
+    memset(Gc, 0, npair * d * d * sizeof(double));
+    for (size_t i0 = r0; i0 < r1; i0 += hb) {
+        const size_t nb = r1 - i0 < hb ? r1 - i0 : hb;
+        double *G = Gc;
         for (size_t k = 0; k < K; k++)
             for (size_t l = k; l < K; l++, G += d * d) {
                 for (size_t t = 0; t < nb; t++) {
@@ -376,13 +451,29 @@ static double *mn_hessian(void *ctx) {
                             if (m != k) r += P[m];
                         w = P[k] * r;
                     } else w = P[k] * P[l];
-                    double sc = sqrt(weight(L, i) * w), *row = L->hblk + t * d;
+                    double sc = sqrt(weight(L, i) * w), *row = blk + t * d;
                     for (size_t j = 0; j < p; j++) row[j] = sc * x[j];
                     if (L->icpt) row[p] = sc;
                 }
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)nb, k == l ? 1.0 : -1.0, L->hblk,
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)nb, k == l ? 1.0 : -1.0, blk,
                             (int)d, 1.0, G, (int)d);
             }
+    }
+}
+
+static double *mn_hessian(void *ctx) {
+    mn_ws *L = ctx;
+    const size_t p = L->p, K = L->K, nv = L->nv, d = p + (size_t)L->icpt;
+    const size_t npair = K * (K + 1) / 2, gsz = npair * d * d;
+    if (d > 0) {   /* d = 0: nothing to form (and BLAS wants lda ≥ 1) */
+        as__pool_run(L->pool, L->nckh, hessian_chunk, L);
+        /* the chunks' Gram matrices, added in chunk order into the first chunk's (upper triangles) */
+        for (size_t c = 1; c < L->nckh; c++) {
+            const double *src = L->Gk + c * gsz;
+            for (size_t q = 0; q < npair; q++)
+                for (size_t col = 0; col < d; col++)
+                    for (size_t i = 0; i <= col; i++) L->Gk[q * d * d + col * d + i] += src[q * d * d + col * d + i];
+        }
     }
     /* scatter the pair blocks into H (both triangles): coordinate j of class k is k·p + j, its intercept K·p + k */
     const double *G = L->Gk;
@@ -423,7 +514,7 @@ static void lb_accept(void *ctx) { accept((mn_ws *)ctx); }
  * are ever read). */
 static void median_shift(mn_ws *L, double *x, int canonical) {
     const size_t K = L->K, p = L->p;
-    double *vals = L->Gb;   /* K scratch doubles (Gb holds K·p, free between passes) */
+    double *vals = L->tGb;   /* K scratch doubles (thread 0's Gb holds K·p, free between passes) */
     for (size_t j = 0; j < p; j++) {
         double mean = 0;
         for (size_t k = 0; k < K; k++) {   /* insertion sort: K is the number of classes */
@@ -502,19 +593,32 @@ as_status as__logreg_fit_multinomial(const double *X, size_t n, size_t p, const 
     const int quasi = (l1 && !prox) || prm.solver == AS_SOLVER_LBFGS;
     L.mode = quasi || prox ? MPASS_GRAD : MPASS_DIAG;
     const size_t nv = L.nv, blk = MBLOCK * (Kz > p ? Kz : p);
-    if (n > SIZE_MAX / (sizeof(double) * (4 * Kz + 2)) || nv > SIZE_MAX / (sizeof(double) * 12))
+    const size_t dd = p + (size_t)L.icpt, npair = Kz * (Kz + 1) / 2;
+    if (n > SIZE_MAX / (sizeof(double) * (4 * Kz + 2)) || nv > SIZE_MAX / (sizeof(double) * 64) ||
+        blk > SIZE_MAX / (sizeof(double) * 4 * NCHUNK_MAX))
         return as__err(err, AS_ERR_NOMEM, "multinomial logistic regression: problem too large (%zu x %zu, K = %d)", n,
                        p, K);
+    /* chunks and threads (logreg.c's header); the exact Hessian's chunks each hold npair Gram matrices */
+    size_t want = n / CHUNK_MIN_ROWS + 1;
+    if (want > NCHUNK_MAX) want = NCHUNK_MAX;
+    size_t wanth = dd ? DENSE_CHUNK_DOUBLES / (npair * dd * dd) : want;
+    wanth = wanth < 1 ? 1 : wanth > want ? want : wanth;
+    as__lr_chunks(n, want, MBLOCK, &L.nck, &L.ckrows);
+    as__lr_chunks(n, wanth, MBLOCK, &L.nckh, &L.ckrowsh);
+    const int nthr = as__lr_threads((double)n * (double)(nv ? nv : 1), L.nck);
+    const size_t T = (size_t)nthr, nck = L.nck, nckh = prox ? L.nckh : 0;
+    L.tstride = (3 * blk + Kz * p + 7) / 8 * 8 + 8;   /* a cache line between two threads' scratch */
+    const size_t ncols = 11 * nv + 2 * nck * nv + 3 * nck + T * L.tstride + 1;
     double *rows = as__malloc(n * (4 * Kz + 2) * sizeof(double));
-    double *cols = as__malloc((11 * nv + 3 * blk + Kz * p + 1) * sizeof(double));
+    double *cols = as__malloc(ncols * sizeof(double));
     double *dense = NULL;
-    const size_t dd = p + (size_t)L.icpt, npair = Kz * (Kz + 1) / 2;
     if (prox && rows && cols) {
         L.hrows = HBLOCK_DOUBLES / (dd ? dd : 1);
         if (L.hrows < 64) L.hrows = 64;
-        if (L.hrows > n) L.hrows = n;
-        dense = as__malloc((nv * nv + npair * dd * dd + L.hrows * dd) * sizeof(double));
-        if (dense) L.H = dense, L.Gk = dense + nv * nv, L.hblk = L.Gk + npair * dd * dd;
+        if (L.hrows > L.ckrowsh) L.hrows = L.ckrowsh;
+        L.hstride = (L.hrows * dd + 7) / 8 * 8 + 8;   /* every thread's block at the same alignment */
+        dense = as__malloc((nv * nv + nckh * npair * dd * dd + T * L.hstride + 1) * sizeof(double));
+        if (dense) L.H = dense, L.Gk = dense + nv * nv, L.thblk = L.Gk + nckh * npair * dd * dd;
     }
     if (!rows || !cols || (prox && !dense)) {
         as__free(rows);
@@ -525,14 +629,19 @@ as_status as__logreg_fit_multinomial(const double *X, size_t n, size_t p, const 
     }
     L.Z = rows, L.P = rows + n * Kz, L.Zt = rows + 2 * n * Kz, L.Pt = rows + 3 * n * Kz;
     L.lse = rows + 4 * n * Kz, L.lset = L.lse + n;
+    memset(cols, 0, ncols * sizeof(double));
     double *c = cols;
     double **vec[] = {&L.v, &L.g, &L.gt, &L.M, &L.Mt, &L.s, &L.r, &L.u, &L.dir, &L.Hd, &L.l1w};
     for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++) *vec[k] = c, c += nv;
-    L.A = c, c += blk;
-    L.R = c, c += blk;
-    L.Xsq = c, c += blk;
-    L.Gb = c;
-    memset(cols, 0, (11 * nv + 3 * blk + Kz * p + 1) * sizeof(double));
+    L.cg = c, c += nck * nv;
+    L.cm = c, c += nck * nv;
+    L.cl = c, c += nck;
+    L.cmin = c, c += nck;
+    L.cmax = c, c += nck;
+    /* per thread: A, R, Xsq (blk each) and Gb (K·p) */
+    L.tA = c, L.tR = c + blk, L.tXsq = c + 2 * blk, L.tGb = c + 3 * blk;
+    L.pool = as__pool_new(nthr);   /* NULL (one thread) when nthr is 1 or the threads cannot be had */
+    const int blas_threads = as__pool_blas_single();
     for (size_t j = 0; j < Kz * p; j++) L.l1w[j] = 1.0;   /* intercepts: 0, never penalized */
 
     /* Start at v = 0: every score 0, P = 1/K, lse = log K; the zero step fills gradient and preconditioner. */
@@ -591,6 +700,8 @@ as_status as__logreg_fit_multinomial(const double *X, size_t n, size_t p, const 
 
 done:
     if (info) *info = inf;
+    as__pool_free(L.pool);
+    as__pool_blas_restore(blas_threads);
     as__free(rows);
     as__free(cols);
     as__free(dense);

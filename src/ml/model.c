@@ -60,6 +60,7 @@ void as_model_free(as_model *m) {
     free_strings(m->class_labels, (size_t)m->n_classes);
     as__free(m->target);
     as__free(m->target_desc);
+    as__free(m->shop_id);
     as__free(m);
 }
 
@@ -277,6 +278,11 @@ static void put_target(FILE *f, const as_model *m) {
     if (m->build_moment >= 0)
         fprintf(f, "  \"build_options\": {\"moment\": \"%s\", \"hash_buckets\": %d},\n",
                 m->build_moment == 1 ? "delivery" : "order", m->build_hash_buckets);
+    if (m->shop_id) {
+        fprintf(f, "  \"shop_id\": ");
+        put_string(f, m->shop_id);
+        fprintf(f, ",\n");
+    }
     fprintf(f, "  \"target_desc\": ");
     put_string(f, m->target_desc ? m->target_desc : "");
     fprintf(f, ",\n  \"class_balance\": {\"train\": ");
@@ -441,6 +447,9 @@ static as_status load_target(const cJSON *root, as_model *m, const char *path, a
         m->build_moment = cJSON_IsString(mo) ? strcmp(mo->valuestring, "delivery") == 0 : -1;
         m->build_hash_buckets = cJSON_IsNumber(hb) ? hb->valueint : -1;
     }
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(root, "shop_id");
+    if (cJSON_IsString(sid) && sid->valuestring[0] && !(m->shop_id = as__strdup(sid->valuestring)))
+        return as__err(err, AS_ERR_NOMEM, "out of memory");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "target_desc");
     if (cJSON_IsString(d) && d->valuestring[0] && !(m->target_desc = as__strdup(d->valuestring)))
         return as__err(err, AS_ERR_NOMEM, "out of memory");

@@ -65,6 +65,7 @@ struct as_model {
     char *target_desc;         /* "order line: any case within 90 days"; NULL when not recorded */
     int build_moment;          /* the build options of the features it was trained on (as_moment; hashed-word */
     int build_hash_buckets;    /* buckets), so a user can rebuild to match; −1 = not recorded */
+    char *shop_id;             /* meta shop_id of the database it was trained on (shop flow; NULL: not recorded) */
 };
 
 as_model *as__model_new(void);

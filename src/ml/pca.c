@@ -229,7 +229,6 @@ static as_status fit_cov(const double *X, size_t n, size_t p, double variance, s
     as_status st = AS_OK;
     size_t m = n < p ? n : p;   /* sklearn's full SVD yields min(n, p) components */
     size_t B = block_rows(n, p);
-    double *scale = as__malloc(p * sizeof *scale);
     double *cov = as__malloc(p * p * sizeof *cov);
     double *buf = as__malloc(B * p * sizeof *buf);
     double *eig = as__malloc(p * sizeof *eig);
@@ -237,15 +236,15 @@ static as_status fit_cov(const double *X, size_t n, size_t p, double variance, s
     double *work = NULL, *proj = NULL, *best = NULL;
     lapack_int *iwork = NULL;
     out->mean = as__malloc(p * sizeof *out->mean);
-    if (!scale || !cov || !buf || !eig || !ev || !out->mean) {
+    if (!cov || !buf || !eig || !ev || !out->mean) {
         st = as__err(err, AS_ERR_NOMEM, "out of memory fitting PCA on %zu x %zu", n, p);
         goto done;
     }
     double *ratio = ev + m;
 
     /* The mean as StandardScaler computes it (compensated, constant columns exact): over a million rows a plain
-     * running sum would lose digits. */
-    as__standardize_fit(X, n, p, out->mean, scale);
+     * running sum would lose digits. (Only the mean: the scale's second pass over the data is not needed.) */
+    as__standardize_mean(X, n, p, out->mean);
 
     /* cov (upper triangle, row-major) = Σ over row blocks of XcᵀXc */
     for (size_t i0 = 0; i0 < n; i0 += B) {
@@ -329,7 +328,6 @@ static as_status fit_cov(const double *X, size_t n, size_t p, double variance, s
             for (size_t j = 0; j < p; j++) out->components[c * p + j] = -out->components[c * p + j];
 
 done:
-    as__free(scale);
     as__free(cov);
     as__free(buf);
     as__free(eig);
@@ -398,32 +396,41 @@ as_status as__pca_fit(const double *X, size_t n, size_t p, double variance, as_p
     return st;
 }
 
+/* The transform's block loop, with a buffer of B centred rows. */
+static void transform_blocks(const as_pca *pca, const double *X, size_t n, double *Z, double *buf, size_t B) {
+    size_t p = pca->p, k = pca->k;
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+        size_t rows = n - i0 < B ? n - i0 : B;
+        center_rows(X, i0, rows, p, pca->mean, buf);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)p, 1.0, buf, (int)p,
+                    pca->components, (int)p, 0.0, Z + i0 * k, (int)k);
+    }
+}
+
 void as__pca_transform(const as_pca *pca, const double *X, size_t n, double *Z) {
     size_t p = pca->p, k = pca->k;
-    const double *m = pca->mean;
-    /* sklearn: (X − mean) · componentsᵀ, centering first so a large mean cannot cancel digits away. Four
-     * components share each centered value, which gives the CPU four independent sums to overlap. */
-    for (size_t i = 0; i < n; i++) {
-        const double *x = X + i * p;
-        double *z = Z + i * k;
-        size_t c = 0;
-        for (; c + 4 <= k; c += 4) {
-            const double *v0 = pca->components + c * p, *v1 = v0 + p, *v2 = v1 + p, *v3 = v2 + p;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (size_t j = 0; j < p; j++) {
-                double d = x[j] - m[j];
-                s0 += d * v0[j];
-                s1 += d * v1[j];
-                s2 += d * v2[j];
-                s3 += d * v3[j];
+    if (n == 0 || k == 0) return;
+    /* sklearn: (X − mean) · componentsᵀ, centering first so a large mean cannot cancel digits away, and the
+     * product by BLAS, as numpy's matmul computes it: rows are centred a block at a time (no copy of X), each
+     * block one dgemm. The sums are OpenBLAS's (fused multiply-adds in its kernels' order), equal to numpy's on
+     * the same rows with one thread and within an ulp of them when OpenBLAS splits a product across threads
+     * differently. Without memory for the block, a block on the stack does the same with fewer rows. */
+    size_t B = block_rows(n, p);
+    double stack_buf[AS_PCA_MAX_COLUMNS];
+    double *buf = as__malloc(B * p * sizeof *buf);
+    if (!buf && p > AS_PCA_MAX_COLUMNS) {   /* a model wider than any fit makes, and no memory: plain sums */
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < k; c++) {
+                double s = 0;
+                for (size_t j = 0; j < p; j++) s += (X[i * p + j] - pca->mean[j]) * pca->components[c * p + j];
+                Z[i * k + c] = s;
             }
-            z[c] = s0, z[c + 1] = s1, z[c + 2] = s2, z[c + 3] = s3;
-        }
-        for (; c < k; c++) {
-            const double *v = pca->components + c * p;
-            double s = 0;
-            for (size_t j = 0; j < p; j++) s += (x[j] - m[j]) * v[j];
-            z[c] = s;
-        }
+        return;
     }
+    if (!buf) {
+        buf = stack_buf;
+        B = AS_PCA_MAX_COLUMNS / p;
+    }
+    transform_blocks(pca, X, n, Z, buf, B);
+    if (buf != stack_buf) as__free(buf);
 }

@@ -11,6 +11,8 @@
 
 /* ---- standardization (StandardScaler: mean, population standard deviation; zero variance → scale 1) ---- */
 void as__standardize_fit(const double *X, size_t n, size_t p, double *mean, double *scale);
+/* The mean as__standardize_fit computes (compensated, constant columns exact), without the scale. */
+void as__standardize_mean(const double *X, size_t n, size_t p, double *mean);
 void as__standardize_apply(double *X, size_t n, size_t p, const double *mean, const double *scale);
 
 /* ---- PCA (sklearn.decomposition.PCA, full solver semantics) ---- */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 const char *const rp_section_id[RP_SECTIONS] = {"glance", "trend", "model", "quality", "orders", "data"};
@@ -73,12 +74,31 @@ void rp_puts(rp_ctx *c, as_buf *b, const char *s) {
     if (!c->st && s) check_append(c, as__buf_append(b ? b : &c->out, s, strlen(s)));
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+    size_t k = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!k || k > n || (k == 2 && s[0] < 0xC2)) return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (k == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))) return 0;   /* overlong, surrogate */
+    if (k == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || s[0] > 0xF4 || (s[0] == 0xF4 && s[1] >= 0x90))) return 0;
+    return k;
+}
+
 static void esc_n(rp_ctx *c, as_buf *b, const char *s, size_t n) {
     as_buf *o = b ? b : &c->out;
     size_t run = 0;
     for (size_t i = 0; i < n && !c->st; i++) {
         const char *rep = NULL;
-        switch (s[i]) {
+        if ((unsigned char)s[i] >= 0x80) {
+            /* text from exports is not always UTF-8: a byte that starts no valid sequence becomes U+FFFD */
+            size_t k = utf8_len((const unsigned char *)s + i, n - i);
+            if (k) {
+                i += k - 1;
+                continue;
+            }
+            rep = "\xEF\xBF\xBD";
+        } else switch (s[i]) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
@@ -276,7 +296,8 @@ static const char k_style[] =
     "section{padding:10px 0 18px;border-bottom:1px solid var(--line)}h2{font-size:18px;margin:14px 0 6px}"
     "h3{font-size:15px;margin:14px 0 4px}\n"
     ".lead{color:var(--muted);margin:0 0 10px;max-width:900px}.missing{background:var(--panel);padding:10px 12px;"
-    "border-left:3px solid var(--s1)}\n"
+    "border-left:3px solid var(--s1)}.warn{background:#fff4f4;padding:10px 12px;border-left:3px solid var(--bad)}"
+    "h1,h2,p,td{overflow-wrap:anywhere}\n"
     ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin:8px 0}"
     ".kpi{background:var(--panel);padding:8px 10px;border-radius:6px}.kpi dt{color:var(--muted);font-size:12px}"
     ".kpi dd{margin:0;font-size:20px;font-weight:600}.kpi dd.note{font-size:11px;font-weight:400;"
@@ -351,14 +372,38 @@ static void survey(rp_ctx *c) {
     c->label_until = rp_meta_int(c, "build_label_until", 0);
 }
 
+/* A model that barely ranks on its test rows, or was judged on too few positives to tell, earns a warning beside
+ * its scores and drivers: a manager should not act on them. */
+static void weak_check(rp_ctx *c) {
+    const cJSON *test = cJSON_GetObjectItemCaseSensitive(c->metrics, "test");
+    double auc = rp_json_num(test, "roc_auc"), pos = rp_json_num(test, "positives");
+    double k = rp_json_num(c->metrics, "n_classes");
+    if (k > 2) return;
+    if (isfinite(pos) && pos < 30)
+        snprintf(c->weak_model, sizeof c->weak_model, "Careful: the model was tested on only %s lines that came back "
+                 "(ROC-AUC %s), too few to tell how well it ranks. Treat its scores and drivers as a rough guide until "
+                 "more history is loaded.", rp_fmt_count(c, (int64_t)pos), rp_fmt_num(c, auc, 3));
+    else if (isfinite(auc) && auc < 0.6)
+        snprintf(c->weak_model, sizeof c->weak_model, "Careful: on its test rows the model ranks barely better than "
+                 "chance (ROC-AUC %s; 0.5 is a coin toss), so its risk scores and drivers say little about which "
+                 "orders will come back.", rp_fmt_num(c, auc, 3));
+}
+
 /* The model file and the metrics.json beside it (as train writes them). */
 static void load_model(rp_ctx *c, const char *path) {
     as_error e;
     memset(&e, 0, sizeof e);
     if (!path || !*path) {
-        snprintf(c->model_note, sizeof c->model_note, "No model was given and none was trained on this database: "
-                 "run aftersales train --db %s --out model/model.json, then report with --model model/model.json.",
-                 c->db->path);
+        char noted[1024];
+        as_error ignore;
+        if (as__db_meta_get(c->db, "last_model", noted, sizeof noted, &ignore) == AS_OK)
+            snprintf(c->model_note, sizeof c->model_note, "the model last trained on this database, %.400s, is no "
+                     "longer there: train again (aftersales train --db %s --out model/model.json) or name a model "
+                     "with --model.", noted, c->db->path);
+        else
+            snprintf(c->model_note, sizeof c->model_note, "no model was given and none was trained on this database: "
+                     "run aftersales %strain --db %s --out model/model.json, then report again.",
+                     c->has_features ? "" : "build, then aftersales ", c->db->path);
         return;
     }
     snprintf(c->stats->model_path, sizeof c->stats->model_path, "%s", path);
@@ -368,6 +413,10 @@ static void load_model(rp_ctx *c, const char *path) {
         rp_fail(c, st, "%s", e.msg);
         return;
     }
+    char sid[64];
+    as_error ignore;
+    c->foreign_model = c->model->shop_id && as__db_meta_get(c->db, "shop_id", sid, sizeof sid, &ignore) == AS_OK &&
+                       strcmp(sid, c->model->shop_id) != 0;
     char mpath[1100];
     const char *slash = strrchr(path, '/');
     int n = slash ? snprintf(mpath, sizeof mpath, "%.*s/metrics.json", (int)(slash - path), path)
@@ -389,6 +438,7 @@ static void load_model(rp_ctx *c, const char *path) {
                  "train the model again to write it.", mpath);
         return;
     }
+    weak_check(c);
     /* a metrics.json of another model in the same folder would describe the wrong model */
     const char *mf = rp_json_str(c->metrics, "model_file");
     const char *base = slash ? slash + 1 : path;
@@ -397,6 +447,39 @@ static void load_model(rp_ctx *c, const char *path) {
         if (strcmp(mslash ? mslash + 1 : mf, base) != 0)
             snprintf(c->model_note, sizeof c->model_note, "%s describes %s, not %s: the validation figures below "
                      "may belong to another model.", mpath, mf, base);
+    }
+}
+
+/* The page may not replace what it is made from: the database (and its journal, WAL, key), the model or the
+ * metrics.json beside it. Only files that exist can be overwritten, so they are compared by inode. */
+static void refuse_overwrite(rp_ctx *c, const char *out, const char *model_path) {
+    struct stat so;
+    if (stat(out, &so) != 0) return;
+    char buf[5][1100];
+    const char *what[5] = {"the database", "the database's journal or log", "the database's key file", "the model",
+                           "the model's metrics.json"};
+    snprintf(buf[0], sizeof buf[0], "%s", c->db->path);
+    snprintf(buf[2], sizeof buf[2], "%s.key", c->db->path);
+    buf[3][0] = buf[4][0] = '\0';
+    if (model_path) {
+        snprintf(buf[3], sizeof buf[3], "%s", model_path);
+        const char *slash = strrchr(model_path, '/');
+        snprintf(buf[4], sizeof buf[4], "%.*s%smetrics.json", slash ? (int)(slash - model_path) : 0, model_path,
+                 slash ? "/" : "");
+    }
+    static const char *const sides[3] = {"-wal", "-shm", "-journal"};
+    for (int i = 0; i < 5 && !c->st; i++) {
+        for (int k = 0; k < (i == 1 ? 3 : 1); k++) {
+            char side[1200];
+            const char *p = buf[i];
+            if (i == 1) snprintf(side, sizeof side, "%s%s", c->db->path, sides[k]), p = side;
+            struct stat sf;
+            if (*p && stat(p, &sf) == 0 && sf.st_dev == so.st_dev && sf.st_ino == so.st_ino) {
+                rp_fail(c, AS_ERR_INVALID, "the report's output %s is %s; write the page to another file", out,
+                        what[i]);
+                break;
+            }
+        }
     }
 }
 
@@ -442,6 +525,16 @@ as_status as_report(as_db *db, const as_report_params *params, as_report_stats *
         return as__err(err, AS_ERR_INVALID, "max_funnels is %d, expected 0 to 12", p.max_funnels);
     if (p.max_funnel_points < 100) p.max_funnel_points = 100;
 
+    /* nothing ingested: a page would only say so, and opening created the tables in whatever file was named */
+    {
+        sqlite3_stmt *q = NULL;
+        int any = sqlite3_prepare_v2(db->sql, "SELECT 1 FROM orders LIMIT 1", -1, &q, NULL) == SQLITE_OK &&
+                  sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (!any)
+            return as__err(err, AS_ERR_STATE, "%s holds no orders: load the shop's exports first (aftersales ingest "
+                           "--db %s FILES), then report", db->path, db->path);
+    }
     double t0 = seconds_now();
     rp_ctx c;
     memset(&c, 0, sizeof c);
@@ -461,6 +554,7 @@ as_status as_report(as_db *db, const as_report_params *params, as_report_stats *
         }
     }
     load_model(&c, model_path);
+    if (!c.st) refuse_overwrite(&c, p.out_html, model_path);
 
     char title[512];
     const char *slash = strrchr(db->path, '/');
@@ -476,6 +570,8 @@ as_status as_report(as_db *db, const as_report_params *params, as_report_stats *
     if (!c.st) write_file(&c, p.out_html);
     if (!c.st && p.progress) p.progress(p.progress_user, "report", RP_SECTIONS, RP_SECTIONS);
     stats->bytes = (int64_t)c.out.len;
+    stats->foreign_model = c.foreign_model;
+    stats->weak_model = c.weak_model[0] != '\0';
     stats->seconds = seconds_now() - t0;
     as__buf_free(&c.out);
     cJSON_Delete(c.metrics);

@@ -47,6 +47,8 @@ typedef struct rp_ctx {
     as_model *model;
     cJSON *metrics;
     char model_note[512];            /* why there is no model, or a remark about its metrics file */
+    int foreign_model;               /* the model records another database's shop_id: it is not this shop's */
+    char weak_model[512];            /* the model barely ranks on its test rows: a warning for its sections */
     /* handed from section to section */
     rp_labels *labels;               /* from the glance section's scan of the feature table, for the trend */
     int64_t open_unseen;             /* open orders scored with a text value the model never saw */

@@ -35,7 +35,12 @@ static void sources_table(rp_ctx *c) {
 
 static void rejects_table(rp_ctx *c) {
     int64_t total = rp_sql_int(c, "SELECT COUNT(*) FROM rejects", 0);
-    sqlite3_stmt *q = rp_prepare(c, "SELECT source, reason, COUNT(*), MIN(line), MAX(line) FROM rejects GROUP BY 1, 2"
+    /* a reason reads "line N: WHY: the values": grouped by WHY, as ingest's summary counts them */
+    sqlite3_stmt *q = rp_prepare(c, "WITH r AS (SELECT source, line, CASE WHEN reason LIKE 'line %: %' THEN"
+                                    " substr(reason, instr(reason, ': ') + 2) ELSE reason END AS rest FROM rejects),"
+                                    " k AS (SELECT source, line, CASE WHEN instr(rest, ': ') > 0 THEN substr(rest, 1,"
+                                    " instr(rest, ': ') - 1) ELSE rest END AS why FROM r)"
+                                    " SELECT source, why, COUNT(*), MIN(line), MAX(line) FROM k GROUP BY 1, 2"
                                     " ORDER BY 3 DESC, 1, 2 LIMIT 30");
     if (!q) return;
     rp_printf(c, NULL, "<h3>Rejected records</h3>\n<p>%s</p>\n",
@@ -43,17 +48,19 @@ static void rejects_table(rp_ctx *c) {
                       "file, line and reason (SELECT * FROM rejects), so nothing is lost silently; fix the file or the "
                       "mapping and ingest again."
                     : "No record was rejected: every record of every file was loaded.");
-    rp_puts(c, NULL, "<div class=\"tablewrap\"><table id=\"rejects-table\"><thead><tr><th>file</th><th>reason</th>"
-                     "<th class=\"n\">records</th><th class=\"n\">lines</th></tr></thead><tbody>\n");
+    /* with nothing rejected the table is there (for machines) but has no header to show */
+    rp_printf(c, NULL, "<div class=\"tablewrap\"><table id=\"rejects-table\">%s<tbody>\n",
+              total ? "<thead><tr><th>file</th><th>reason</th><th class=\"n\">records</th><th class=\"n\">lines</th>"
+                      "</tr></thead>" : "");
     while (sqlite3_step(q) == SQLITE_ROW) {
         rp_puts(c, NULL, "<tr><td>");
         rp_esc(c, NULL, (const char *)sqlite3_column_text(q, 0));
         rp_puts(c, NULL, "</td><td>");
         rp_esc_cut(c, NULL, (const char *)sqlite3_column_text(q, 1), 140);
-        int64_t lo = sqlite3_column_int64(q, 3), hi = sqlite3_column_int64(q, 4);
-        rp_printf(c, NULL, "</td><td class=\"n\">%s</td><td class=\"n\">%s", rp_fmt_count(c, sqlite3_column_int64(q, 2)),
-                  rp_fmt_count(c, lo));
-        if (hi != lo) rp_printf(c, NULL, " … %s", rp_fmt_count(c, hi));
+        int64_t lo = sqlite3_column_int64(q, 3), hi = sqlite3_column_int64(q, 4), n = sqlite3_column_int64(q, 2);
+        rp_printf(c, NULL, "</td><td class=\"n\">%s</td><td class=\"n\">%s%s", rp_fmt_count(c, n),
+                  n > 1 ? "from " : "", rp_fmt_count(c, lo));
+        if (hi != lo) rp_printf(c, NULL, " to %s", rp_fmt_count(c, hi));
         rp_puts(c, NULL, "</td></tr>\n");
     }
     sqlite3_finalize(q);

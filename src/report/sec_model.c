@@ -55,13 +55,22 @@ static void validation_text(rp_ctx *c, const cJSON *m) {
     rp_puts(c, NULL, "<p>");
     const char *target = rp_json_str(m, "target_desc");
     rp_puts(c, NULL, "<b>Target:</b> ");
-    rp_esc(c, NULL, target ? target : "whether a purchase comes back");
+    if (c->model->source == AS_MODEL_CSV) {
+        /* a flat-file model: its target is a column of that file, not this shop's labels */
+        rp_puts(c, NULL, "column ");
+        rp_esc(c, NULL, c->model->target ? c->model->target : "?");
+        rp_puts(c, NULL, " of a flat CSV file (train --csv); it cannot score this shop's orders");
+    } else {
+        rp_esc(c, NULL, target && *target ? target : c->model->target_desc ? c->model->target_desc
+                                                                            : "whether a purchase comes back");
+    }
     rp_puts(c, NULL, ". <b>Model:</b> ");
     if (gbdt) rp_puts(c, NULL, "gradient-boosted trees (xgboost)");
     else {
         const char *pen = rp_json_str(m, "penalty");
+        double C = rp_json_num(obj(m, "options"), "C");
         rp_printf(c, NULL, "logistic regression (%s penalty, C = %s", pen ? pen : "l2",
-                  rp_fmt_num(c, rp_json_num(obj(m, "options"), "C"), 2));
+                  rp_fmt_num(c, isfinite(C) ? C : c->model->C, 2));
         const char *solver = rp_json_str(m, "solver");
         if (solver) {
             rp_puts(c, NULL, ", solver ");
@@ -82,9 +91,12 @@ static void validation_text(rp_ctx *c, const cJSON *m) {
                          "ones, as it will be used: no fact from the future leaks into a feature. ");
     double tr_rows = rp_json_num(train, "rows"), te_rows = rp_json_num(test, "rows");
     double tr_pos = rp_json_num(train, "positive_rate"), te_pos = rp_json_num(test, "positive_rate");
-    if (isfinite(te_rows))
+    if (isfinite(te_rows) && isfinite(te_pos))
         rp_printf(c, NULL, "Training rows %s (%s came back), test rows %s (%s).", rp_fmt_count(c, (int64_t)tr_rows),
                   rp_fmt_pct(c, tr_pos, 1), rp_fmt_count(c, (int64_t)te_rows), rp_fmt_pct(c, te_pos, 1));
+    else if (isfinite(te_rows))
+        rp_printf(c, NULL, "Training rows %s, test rows %s.", rp_fmt_count(c, (int64_t)tr_rows),
+                  rp_fmt_count(c, (int64_t)te_rows));
     const cJSON *cv = obj(m, "cv");
     if (cv) {
         const cJSON *mean = obj(cv, "mean"), *sd = obj(cv, "std");
@@ -235,10 +247,13 @@ static void threshold_text(rp_ctx *c, const cJSON *m) {
     rp_puts(c, NULL, ".");
     if (at) {
         double rows = rp_json_num(at, "rows"), fl = rp_json_num(at, "flagged");
-        rp_printf(c, NULL, " On the test rows that flags %s of %s lines (%s); they hold %s of the lines that came back, "
-                  "and %s of the flagged lines did come back.", rp_fmt_count(c, (int64_t)fl),
-                  rp_fmt_count(c, (int64_t)rows), rp_fmt_pct(c, rows > 0 ? fl / rows : NAN, 1),
-                  rp_fmt_pct(c, rp_json_num(at, "recall"), 1), rp_fmt_pct(c, rp_json_num(at, "precision"), 1));
+        if (fl > 0)
+            rp_printf(c, NULL, " On the test rows that flags %s of %s lines (%s); they hold %s of the lines that came "
+                      "back, and %s of the flagged lines did come back.", rp_fmt_count(c, (int64_t)fl),
+                      rp_fmt_count(c, (int64_t)rows), rp_fmt_pct(c, rows > 0 ? fl / rows : NAN, 1),
+                      rp_fmt_pct(c, rp_json_num(at, "recall"), 1), rp_fmt_pct(c, rp_json_num(at, "precision"), 1));
+        else if (isfinite(rows))
+            rp_printf(c, NULL, " On the %s test rows no line reaches it.", rp_fmt_count(c, (int64_t)rows));
     }
     const cJSON *dt = obj(obj(m, "decision"), "test");
     if (dt) {
@@ -377,11 +392,20 @@ static void class_table(rp_ctx *c, const cJSON *test) {
 void rp_model(rp_ctx *c) {
     rp_section_begin(c, RP_MODEL, "The risk model", NULL);
     if (!c->model) {
-        rp_missing(c, "%s", c->model_note);
+        rp_missing(c, "This section describes a trained model, and there is none: %s", c->model_note);
         rp_section_end(c);
         return;
     }
     const cJSON *m = c->metrics, *test = obj(m, "test");
+    if (c->foreign_model)
+        rp_puts(c, NULL, "<p class=\"warn\">This model was trained on another shop's database (its shop id differs "
+                         "from this database's): the figures below describe that shop, not this one, and its "
+                         "scores say nothing about these orders.</p>\n");
+    if (c->weak_model[0]) {
+        rp_puts(c, NULL, "<p class=\"warn\">");
+        rp_esc(c, NULL, c->weak_model);
+        rp_puts(c, NULL, "</p>\n");
+    }
     if (!m) {
         rp_missing(c, "%s", c->model_note);
     } else {

@@ -150,7 +150,8 @@ out:
 }
 
 /* The peer groups to plot: those of the top product alerts, in rank order; with no product alert, the largest
- * group of the recent window on all product-related cases. */
+ * category's products (recent window, all product-related cases) as long as it saw a case at all — products that
+ * merely share a baseline of 0 are no peer group. */
 static int pick_groups(rp_ctx *c, fgroup *g, int max) {
     int n = 0;
     sqlite3_stmt *q = rp_prepare(c, "SELECT a.window, a.signal, a.baseline FROM alerts a WHERE a.kind = 'product'"
@@ -168,7 +169,8 @@ static int pick_groups(rp_ctx *c, fgroup *g, int max) {
     sqlite3_finalize(q);
     if (n || !max) return n;
     q = rp_prepare(c, "SELECT window, signal, baseline FROM quality_units WHERE kind = 'product' AND window = 'recent'"
-                      " AND signal = 'product_related' AND sales > 0 GROUP BY baseline ORDER BY COUNT(*) DESC LIMIT 1");
+                      " AND signal = 'product_related' AND sales > 0 AND baseline > 0 GROUP BY baseline, category"
+                      " ORDER BY COUNT(*) DESC LIMIT 1");
     if (q && sqlite3_step(q) == SQLITE_ROW) {
         snprintf(g[0].window, sizeof g[0].window, "%s", sqlite3_column_text(q, 0));
         snprintf(g[0].signal, sizeof g[0].signal, "%s", sqlite3_column_text(q, 1));
@@ -189,9 +191,9 @@ static void alert_table(rp_ctx *c, int has_weekly) {
     sqlite3_stmt *wq = has_weekly ? rp_prepare(c, "SELECT week_start, sales, cases FROM alert_weekly WHERE rank = ?"
                                                   " ORDER BY week") : NULL;
     rp_puts(c, NULL, "<div class=\"tablewrap\"><table id=\"alerts-table\"><thead><tr><th class=\"n\">#</th>"
-                     "<th>unit</th><th>signal · window</th><th class=\"n\">sales</th><th class=\"n\">cases</th>"
+                     "<th>unit</th><th>signal · window</th><th class=\"n\">sales</th><th class=\"n\">sales back</th>"
                      "<th class=\"n\">rate</th><th class=\"n\">peers</th><th class=\"n\">shrunk rate [95 %]</th>"
-                     "<th class=\"n\">excess</th><th>onset</th><th>weekly rate</th><th>reasons</th></tr></thead>"
+                     "<th class=\"n\">excess</th><th>onset</th><th>weekly rate</th><th>reasons (cases)</th></tr></thead>"
                      "<tbody>\n");
     int64_t *ws = NULL, *wn = NULL, *wk = NULL;
     int cap = 0;
@@ -312,11 +314,13 @@ void rp_quality(rp_ctx *c) {
         alert_table(c, rp_table_exists(c, "alert_weekly"));
         if (alerts > c->p->top_alerts)
             rp_printf(c, NULL, "<p class=\"small\">The %s largest of %s alerts by expected excess cases; all of them are in "
-                      "alerts.csv and the alerts table.</p>\n", rp_fmt_count(c, c->p->top_alerts),
-                      rp_fmt_count(c, alerts));
-        rp_puts(c, NULL, "<p class=\"small\">Rate: share of the unit's sales in the window with a case of the signal; "
-                         "peers: the rate its category (or mix of categories) shows; shrunk rate: the rate after "
-                         "pulling it toward the peers by how much evidence it has, with its 95 % credible interval; "
+                      "the alerts table of the database and in the CSV that quality wrote.</p>\n",
+                      rp_fmt_count(c, c->p->top_alerts), rp_fmt_count(c, alerts));
+        rp_puts(c, NULL, "<p class=\"small\">Sales back: sales in the window with a case of the signal; rate: their "
+                         "share of the sales; reasons: every case on those sales by its reason class (a sale can have "
+                         "several, and cases of other classes are listed too); peers: the rate its category (or mix "
+                         "of categories) shows; shrunk rate: the rate after pulling it toward the peers by how much "
+                         "evidence it has, with its 95 % credible interval; "
                          "excess: cases above the peers' rate; onset: the day the problem most likely began, with the "
                          "rate before and after; weekly rate: the last year, red from the onset week on.</p>\n");
     } else if (!alerts) {

@@ -17,7 +17,8 @@
 #include "ingest/strmap.h"
 
 #define TREND_SERIES 5               /* the shop and its four largest categories */
-#define TREND_MIN_LINES 20           /* a category's point needs this many labelled lines in the period */
+#define TREND_MIN_LINES 100          /* a category's point needs this many labelled lines in the period: at a 2 %
+                                      * rate fewer make a line that swings between 0 and twice the rate */
 #define TREND_MAX_CATEGORIES 10000   /* categories counted per period; more are left out of the series */
 
 struct rp_labels {
@@ -141,7 +142,8 @@ static void kinds_table(rp_ctx *c, int64_t cases) {
         rp_puts(c, NULL, "<tr><td>");
         rp_esc(c, NULL, (const char *)sqlite3_column_text(q, 0));
         rp_printf(c, NULL, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-                  rp_fmt_count(c, n), rp_fmt_pct(c, cases ? (double)n / (double)cases : NAN, 1),
+                  rp_fmt_count(c, n), n && (double)n / (double)cases < 0.0005 ? "< 0.1 %"
+                                    : rp_fmt_pct(c, cases ? (double)n / (double)cases : NAN, 1),
                   sqlite3_column_int64(q, 3) ? rp_fmt_num(c, sqlite3_column_double(q, 2), 0) : "–");
     }
     sqlite3_finalize(q);
@@ -162,19 +164,34 @@ void rp_glance(rp_ctx *c) {
     int64_t products = rp_sql_int(c, "SELECT COUNT(*) FROM products", 0);
     int64_t cases = rp_sql_int(c, "SELECT COUNT(*) FROM cases", 0);
     rp_puts(c, NULL, "<dl class=\"kpis\">\n");
-    rp_kpi(c, "lines", (double)lines, "purchase lines", rp_fmt_count(c, lines), NULL);
+    /* lines whose order is not loaded (a partial export) are counted but say nothing: name them */
+    int64_t orphans = rp_sql_int(c, "SELECT COUNT(*) FROM order_lines l WHERE l.quantity > 0 AND NOT EXISTS (SELECT 1"
+                                    " FROM orders o WHERE o.order_id = l.order_id)", 0);
+    int64_t products_sold = rp_sql_int(c, "SELECT COUNT(DISTINCT product_id) FROM order_lines WHERE quantity > 0", 0);
+    char lnote[160] = "", pnote[96] = "", knote[200] = "";
+    if (orphans)
+        snprintf(lnote, sizeof lnote, "%s of them name an order that is not loaded", rp_fmt_count(c, orphans));
+    if (products_sold < products) snprintf(pnote, sizeof pnote, "%s of them sold", rp_fmt_count(c, products_sold));
+    /* the kinds this shop's cases have, largest first */
+    sqlite3_stmt *kq = rp_prepare(c, "SELECT kind, COUNT(*) FROM cases GROUP BY kind ORDER BY 2 DESC, 1 LIMIT 3");
+    for (int k = 0; kq && sqlite3_step(kq) == SQLITE_ROW; k++) {
+        size_t len = strlen(knote);
+        snprintf(knote + len, sizeof knote - len, "%s%s %s", k ? ", " : "", sqlite3_column_text(kq, 0),
+                 rp_fmt_pct(c, cases ? (double)sqlite3_column_int64(kq, 1) / (double)cases : NAN, 0));
+    }
+    sqlite3_finalize(kq);
+    rp_kpi(c, "lines", (double)lines, "purchase lines", rp_fmt_count(c, lines), lnote[0] ? lnote : NULL);
     rp_kpi(c, "orders", (double)orders, "orders", rp_fmt_count(c, orders), NULL);
     rp_kpi(c, "customers", (double)customers, "customers", rp_fmt_count(c, customers), NULL);
-    rp_kpi(c, "products", (double)products, "products", rp_fmt_count(c, products), NULL);
-    rp_kpi(c, "cases", (double)cases, "after-sales cases", rp_fmt_count(c, cases), "returns, exchanges, repairs, "
-           "refunds, complaints, cancellations");
+    rp_kpi(c, "products", (double)products, "products", rp_fmt_count(c, products), pnote[0] ? pnote : NULL);
+    rp_kpi(c, "cases", (double)cases, "after-sales cases", rp_fmt_count(c, cases), knote[0] ? knote : NULL);
     if (c->has_features && (c->labels = label_scan(c)) && c->labels->labelled) {
         const rp_labels *t = c->labels;
         double rate = (double)t->positives / (double)t->labelled;
         char note[160];
-        snprintf(note, sizeof note, "of %s labelled lines: a case within %d days", rp_fmt_count(c, t->labelled),
-                 c->horizon_days);
-        rp_kpi(c, "return_rate", rate, "return rate", rp_fmt_pct(c, rate, 2), note);
+        snprintf(note, sizeof note, "of %s labelled lines: a case of any kind within %d days",
+                 rp_fmt_count(c, t->labelled), c->horizon_days);
+        rp_kpi(c, "return_rate", rate, "after-sales rate", rp_fmt_pct(c, rate, 2), note);
     }
     int64_t with_amount = rp_sql_int(c, "SELECT COUNT(*) FROM cases WHERE amount IS NOT NULL AND amount <> 0", 0);
     if (with_amount) {
@@ -189,8 +206,8 @@ void rp_glance(rp_ctx *c) {
     }
     rp_puts(c, NULL, "</dl>\n");
     if (!c->has_features)
-        rp_missing(c, "The return rate needs labels: run aftersales build --db %s (it labels every purchase with "
-                   "the cases that follow it).", c->db->path);
+        rp_missing(c, "The after-sales rate needs labels: run aftersales build --db %s (it labels every purchase "
+                   "with the cases that follow it).", c->db->path);
     if (cases) kinds_table(c, cases);
     rp_section_end(c);
 }
@@ -206,7 +223,7 @@ static int by_lines(const void *a, const void *b) {
 }
 
 void rp_trend(rp_ctx *c) {
-    rp_section_begin(c, RP_TREND, "Return rate over time", NULL);
+    rp_section_begin(c, RP_TREND, "After-sales rate over time", NULL);
     const rp_labels *t = c->labels;
     if (!c->has_features) {
         rp_missing(c, "No labels yet: run aftersales build --db %s to see how the after-sales rate moves.", c->db->path);
@@ -280,9 +297,9 @@ void rp_trend(rp_ctx *c) {
     char cap[640];
     snprintf(cap, sizeof cap, "Share of purchase lines with an after-sales case (any kind) within %d days, by %s of "
              "purchase%s. Purchases of the last %d days are not labelled yet (their window is still open) and are "
-             "not shown.%s", c->horizon_days, t->weekly ? "week" : "month",
+             "not shown; the last point holds only the part of its period that is.%s", c->horizon_days, t->weekly ? "week" : "month",
              n_series > 1 ? ", for the shop and its largest categories" : "", c->horizon_days,
-             n_series > 1 ? " A category's point needs 20 lines in the period." : "");
+             n_series > 1 ? " A category's point needs 100 lines in the period." : "");
     rp_chart_end(&ch, "trend", "return rate over time", cap);
 out:
     as__free(rank);

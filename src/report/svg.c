@@ -123,8 +123,15 @@ void rp_chart_axes(rp_chart *ch, rp_ticks xt, rp_ticks yt, const char *x_title, 
     for (int i = 0; i < n; i++) {
         double px = rp_chart_px(ch, t[i]);
         rp_printf(c, b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, y0, px, y1);
-        rp_printf(c, b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", px, y1 + 14);
-        rp_esc(c, b, tick_label(ch, xt, t[i], step));
+        /* A label centred on a tick near either end of the chart would be cut off by the SVG's edge (Online
+         * Retail's last month, "Sep 2011", by 3 px): there it is anchored at its end or start instead. The width is
+         * estimated at 6.5 px a character, above what 11 px system-ui needs for digits and capitals. */
+        const char *label = tick_label(ch, xt, t[i], step);
+        double half = 3.25 * (double)strlen(label);
+        const char *anchor = px + half > ch->w - 2 ? "end" : px - half < 2 ? "start" : "middle";
+        double ax = anchor[0] == 'e' ? (px < ch->w - 2 ? px : ch->w - 2) : anchor[0] == 's' ? (px > 2 ? px : 2) : px;
+        rp_printf(c, b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", ax, y1 + 14, anchor);
+        rp_esc(c, b, label);
         rp_puts(c, b, "</text>");
     }
     rp_printf(c, b, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x0, y1, x1, y1);

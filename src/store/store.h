@@ -51,4 +51,26 @@ as_status as__db_meta_set(as_db *db, const char *key, const char *value, as_erro
 as_status as__db_bulk_begin(as_db *db, as_error *err);
 as_status as__db_bulk_end(as_db *db, int commit, as_error *err);
 
+/* ---- rows written by a thread of their own (rowq.c) ----
+ * For bulk steps: the producer builds rows for up to AS_ROWQ_MAX_STMTS prepared INSERT statements (begin, one
+ * call per column in order, end); full batches are bound and stepped by one writer thread, in queue order. While
+ * a queue exists, every other use of the connection must sit between as__rowq_lock and as__rowq_unlock (the
+ * connection is opened without SQLite's mutex). as__rowq_end and as__rowq_finish return the writer's first error
+ * (AS_ERR_DB with SQLite's message); finish flushes and joins the thread, free without finish drops what is
+ * queued. Text is copied; statements stay the caller's. */
+#define AS_ROWQ_MAX_STMTS 4
+typedef struct as_rowq as_rowq;
+as_status as__rowq_new(as_db *db, sqlite3_stmt *const *stmts, int n_stmts, int max_cols, as_rowq **out,
+                       as_error *err);
+void as__rowq_begin(as_rowq *q, int stmt);
+void as__rowq_null(as_rowq *q);
+void as__rowq_int(as_rowq *q, int64_t v);
+void as__rowq_double(as_rowq *q, double v);
+as_status as__rowq_text(as_rowq *q, const char *s);   /* NULL binds NULL; AS_ERR_NOMEM */
+as_status as__rowq_end(as_rowq *q, as_error *err);
+as_status as__rowq_finish(as_rowq *q, as_error *err);
+void as__rowq_free(as_rowq *q);
+void as__rowq_lock(as_rowq *q);
+void as__rowq_unlock(as_rowq *q);
+
 #endif

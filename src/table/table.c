@@ -1,7 +1,12 @@
 /*
  * table — a typed, columnar table read from a CSV file (contract in table.h).
  *
- * One pass. Each field is typed and converted the moment the reader hands it over, while its bytes are still in
+ * This file holds the type rules, the header's names and the record reader: records one at a time from the
+ * streaming CSV reader, on one thread. It is the reference the block reader (table_par.c, the default for files
+ * and memory) is checked against, the reader for input that cannot be read twice (a pipe), and the one that
+ * reports every error in the input: the block reader hands such input over to it (table_internal.h).
+ *
+ * The record reader, in one pass. Each field is typed and converted the moment the reader hands it over, while its bytes are still in
  * cache: a column holds doubles (NaN = missing) as long as every value so far fits its kind (int, double, time),
  * and text pointers into the table's arena (NULL = missing) once one value did not. The type is still that of the
  * whole column — a value in the last row can make it TEXT — because a numeric column also keeps its values' text,
@@ -15,16 +20,18 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#include "table/table.h"
-
-#define TABLE_ARENA_BLOCK ((size_t)1 << 18)
+#include "table/table_internal.h"
 
 as_table_options as__table_options_default(void) {
     as_table_options o;
     o.csv = as__csv_options_default();
     o.na_tokens = NULL;
     o.n_na_tokens = 0;
+    o.threads = 0;
+    o.block_bytes = 0;
+    o.record_reader = 0;
     return o;
 }
 
@@ -86,7 +93,7 @@ static name_slot *name_get(name_map *m, const char *name) {
     return s;
 }
 
-static as_status name_columns(as_table *t, as_csv_field *f, size_t n) {
+static as_status name_columns(as_table *t, const as_csv_field *f, size_t n) {
     for (size_t j = 0; j < n; j++) {
         char label[48];
         const char *src = f[j].p;
@@ -135,7 +142,7 @@ static as_status name_columns(as_table *t, as_csv_field *f, size_t n) {
 
 /* "02116", "007", "-01", "00.5": a zero followed by another digit at the start of the number. Such values are
  * codes (zip codes, article numbers) whose leading zeros matter, so they keep their column TEXT. */
-static int leading_zero(const char *s, size_t n) {
+int as__table_leading_zero(const char *s, size_t n) {
     size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
     return i + 1 < n && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9';
 }
@@ -155,15 +162,15 @@ typedef struct col_state {
 static const char *const pandas_na[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
                                         "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"};
 
-static int pandas_na_token(const char *s, size_t n) {
-    if (n > 8) return 0;
+int as__table_pandas_na(const char *s, size_t n) {
+    if (n > 8 || n < 2) return 0;
     for (size_t k = 0; k < sizeof pandas_na / sizeof *pandas_na; k++)
         if (strlen(pandas_na[k]) == n && memcmp(pandas_na[k], s, n) == 0) return 1;
     return 0;
 }
 
 /* pandas' default true_values / false_values for a bool column: 1, 0, or −1 when s is neither. */
-static int bool_token(const char *s) {
+int as__table_bool_token(const char *s) {
     if (!strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "true")) return 1;
     if (!strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "false")) return 0;
     return -1;
@@ -172,17 +179,20 @@ static int bool_token(const char *s) {
 /* The type rules, one value at a time (in row order, so the result is that of the whole column): an integer
  * without a leading zero, a decimal number without one, or a timestamp; a column that has seen a timestamp takes
  * only timestamps, one that has seen a number takes no timestamp. Returns the kind after s[0..n), K_TEXT when
- * the value does not fit; else *v is the value. */
+ * the value does not fit; else *v is the value. (No value is both a number and a timestamp, so the kind of a
+ * column depends only on which of the three its values are, not on their order: the block reader relies on it.)
+ * as__parse_number says what as__parse_int64 and then as__parse_double would, bit for bit. */
 static enum kind type_value(enum kind k, const char *s, size_t n, double *v) {
     int64_t iv;
     double dv;
-    if (k != K_TIME && as__parse_int64(s, n, &iv)) {
-        if (leading_zero(s, n)) return K_TEXT;
-        *v = (double)iv;
+    int num = k != K_TIME ? as__parse_number(s, n, &dv) : AS_NUM_NONE;
+    if (num == AS_NUM_INT) {
+        if (as__table_leading_zero(s, n)) return K_TEXT;
+        *v = dv;
         return k == K_NONE ? K_INT : k;
     }
-    if (k != K_TIME && as__parse_double(s, n, &dv)) {
-        if (leading_zero(s, n)) return K_TEXT;
+    if (num == AS_NUM_DOUBLE) {
+        if (as__table_leading_zero(s, n)) return K_TEXT;
         *v = dv;
         return K_DOUBLE;
     }
@@ -249,13 +259,16 @@ static as_status to_text(as_table *t, as_column *c, col_state *cs, size_t cap) {
 
 /* ---- reading ---- */
 
-static int is_missing(const as_csv_field *f, const as_table_options *o) {
-    if (f->n == 0) return 1;
+int as__table_user_na(const char *s, size_t n, const as_table_options *o) {
     for (size_t k = 0; k < o->n_na_tokens; k++) {
         const char *tok = o->na_tokens[k];
-        if (tok && strlen(tok) == f->n && memcmp(tok, f->p, f->n) == 0) return 1;
+        if (tok && strlen(tok) == n && memcmp(tok, s, n) == 0) return 1;
     }
     return 0;
+}
+
+static int is_missing(const as_csv_field *f, const as_table_options *o) {
+    return f->n == 0 || as__table_user_na(f->p, f->n, o);
 }
 
 /* Room for twice the rows: text pointers for TEXT columns, values for the others. */
@@ -293,11 +306,11 @@ static as_status finish_columns(as_table *t, col_state *cs) {
             int all_bool = 1;
             size_t seen = 0;
             for (size_t i = 0; i < t->nrows && all_bool; i++)
-                if (c->text[i]) { all_bool = bool_token(c->text[i]) >= 0; seen++; }
+                if (c->text[i]) { all_bool = as__table_bool_token(c->text[i]) >= 0; seen++; }
             if (all_bool && seen) {
                 double *num = as__reallocarray(NULL, rows, sizeof *num);
                 if (!num) return AS_ERR_NOMEM;
-                for (size_t i = 0; i < t->nrows; i++) num[i] = c->text[i] ? bool_token(c->text[i]) : NAN;
+                for (size_t i = 0; i < t->nrows; i++) num[i] = c->text[i] ? as__table_bool_token(c->text[i]) : NAN;
                 as__free((void *)c->text);
                 c->text = NULL;
                 c->num = num;
@@ -330,8 +343,8 @@ static as_status finish_columns(as_table *t, col_state *cs) {
     return AS_OK;
 }
 
-static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_table **out, as_error *err) {
-    as_table_options o = opt ? *opt : as__table_options_default();
+as_status as__table_header(as_csv_reader *rd, as_table **out, as_error *err) {
+    *out = NULL;
     const char *name = as__csv_name(rd);
     as_csv_field *f;
     size_t n;
@@ -340,16 +353,32 @@ static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_t
         return as__err(err, AS_ERR_NODATA, "%s: the file is empty; a CSV file needs a header row naming its columns",
                        name);
     if (st) return st;
-
     as_table *t = as__calloc(1, sizeof *t);
     if (!t) return as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table", name);
-    as__arena_init(&t->arena, TABLE_ARENA_BLOCK);
+    as__arena_init(&t->arena, AS_TABLE_ARENA_BLOCK);
     t->cols = as__calloc(n, sizeof *t->cols);
     if (!t->cols) { as__free(t); return as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table", name); }
     t->ncols = n;
+    if (name_columns(t, f, n)) {
+        as__table_free(t);
+        return as__err(err, AS_ERR_NOMEM, "%s: out of memory reading the table (0 rows so far)", name);
+    }
+    *out = t;
+    return AS_OK;
+}
+
+static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_table **out, as_error *err) {
+    as_table_options o = opt ? *opt : as__table_options_default();
+    const char *name = as__csv_name(rd);
+    as_csv_field *f;
+    size_t n;
+    as_table *t = NULL;
+    as_status st = as__table_header(rd, &t, err);
+    if (st) return st;
+    n = t->ncols;
     size_t cap = 0;
     col_state *cs = as__calloc(n ? n : 1, sizeof *cs);   /* every column starts K_NONE, without text */
-    if (!cs || name_columns(t, f, n) || grow_rows(t, cs, &cap)) goto nomem;
+    if (!cs || grow_rows(t, cs, &cap)) goto nomem;
 
     for (;;) {
         st = as__csv_next(rd, &f, &n, err);
@@ -378,7 +407,7 @@ static as_status read_table(as_csv_reader *rd, const as_table_options *opt, as_t
                 else c->num[row] = NAN;
                 continue;
             }
-            if (cs[j].k != K_TEXT && pandas_na_token(f[j].p, f[j].n)) {
+            if (cs[j].k != K_TEXT && as__table_pandas_na(f[j].p, f[j].n)) {
                 /* missing while the column stays numeric; its text is kept in case it turns out to be text */
                 if (cs[j].n_soft == cs[j].cap_soft) {
                     size_t nc = cs[j].cap_soft ? cs[j].cap_soft * 2 : 64;
@@ -426,23 +455,42 @@ fail:
     return st;
 }
 
-as_status as__table_read_csv(const char *path, const as_table_options *opt, as_table **out, as_error *err) {
+as_status as__table_src_open(const as_table_src *src, const as_table_options *o, as_csv_reader **rd, as_error *err) {
+    if (src->path) return as__csv_open(src->path, &o->csv, rd, err);
+    return as__csv_open_mem(src->data, src->n, src->name, &o->csv, rd, err);
+}
+
+/* The block reader when the input can be read again (a regular file, memory), else the record reader; the
+ * block reader hands over to the record reader whenever it meets what it leaves to it. */
+static as_status read_src(const as_table_src *src, int rereadable, const as_table_options *opt, as_table **out,
+                          as_error *err) {
+    as_table_options o = opt ? *opt : as__table_options_default();
     *out = NULL;
+    if (rereadable && !o.record_reader) {
+        int step_aside = 0;
+        as_status st = as__table_read_blocks(src, &o, out, &step_aside, err);
+        if (!step_aside) return st;
+    }
     as_csv_reader *rd = NULL;
-    as_status st = as__csv_open(path, opt ? &opt->csv : NULL, &rd, err);
+    as_status st = as__table_src_open(src, &o, &rd, err);
     if (st) return st;
-    st = read_table(rd, opt, out, err);
+    st = read_table(rd, &o, out, err);
     as__csv_close(rd);
     return st;
+}
+
+as_status as__table_read_csv(const char *path, const as_table_options *opt, as_table **out, as_error *err) {
+    *out = NULL;
+    as_table_src src = {path, NULL, 0, path, 0};
+    struct stat sb;
+    int regular = path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (regular) src.size = (int64_t)sb.st_size;
+    return read_src(&src, regular, opt, out, err);
 }
 
 as_status as__table_read_mem(const char *data, size_t n, const char *name, const as_table_options *opt,
                              as_table **out, as_error *err) {
     *out = NULL;
-    as_csv_reader *rd = NULL;
-    as_status st = as__csv_open_mem(data, n, name, opt ? &opt->csv : NULL, &rd, err);
-    if (st) return st;
-    st = read_table(rd, opt, out, err);
-    as__csv_close(rd);
-    return st;
+    as_table_src src = {NULL, data, data ? n : 0, name ? name : "<memory>", (int64_t)(data ? n : 0)};
+    return read_src(&src, 1, opt, out, err);
 }

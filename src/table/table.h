@@ -41,17 +41,26 @@ typedef struct as_table_options {
     as_csv_options csv;
     const char *const *na_tokens;  /* extra missing-value tokens; may be NULL */
     size_t n_na_tokens;
+    /* How the input is read; the table is the same every way (tests/fuzz/fuzz_table_blocks.c checks it). */
+    int threads;                   /* 0: one per core (at most 8) when the input is large enough; N: N at most */
+    size_t block_bytes;            /* bytes read and parsed at a time (0: 2 MiB per thread); tests make it tiny */
+    int record_reader;             /* 1: record by record on one thread, the reference (pipes always are) */
 } as_table_options;
 
 as_table_options as__table_options_default(void);
 
 /* Reads a whole CSV file with a header row. A record whose field count differs from the header's is an
  * error naming the file and line (this reader is strict; ingest is the lenient path with rejects).
- * On success *out owns the table; release with as__table_free. */
+ * On success *out owns the table; release with as__table_free. Text values are stored once per distinct
+ * value when the block reader reads them (rows with equal text may share one pointer; treat them as const).
+ * Regular files and memory are read in blocks parsed by all cores; other input (a pipe) record by record. */
 as_status as__table_read_csv(const char *path, const as_table_options *opt, as_table **out, as_error *err);
 /* Same from memory (tests). */
 as_status as__table_read_mem(const char *data, size_t n, const char *name, const as_table_options *opt,
                              as_table **out, as_error *err);
+/* Threads for reading and the CSV flow's row-parallel steps: AS_THREADS (1 … 64) when set — the variable the
+ * solvers' thread pool reads too — else the online processors. */
+int as__table_threads(void);
 /* Index of the column named `name`, or -1. */
 int as__table_find(const as_table *t, const char *name);
 void as__table_free(as_table *t);

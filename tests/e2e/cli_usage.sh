@@ -89,6 +89,7 @@ absent() {
 }
 
 commands="demo simulate ingest build train evaluate score quality reasons report"
+commands="$commands export"
 
 # ---- help and version --------------------------------------------------------------------------------
 expect 0 "top-level --help" --help
@@ -272,6 +273,14 @@ expect 2 "report --funnels bogus" report --db shop.db --funnels many
 expect 2 "report --out naming the database" report --db shop.db --out ./shop.db
 contains io/err "would overwrite the database" "report refuses to overwrite the database"
 expect 2 "report unexpected argument" report --db shop.db extra
+expect 2 "export without --out" export --db shop.db
+contains io/err "--out" "export names the missing --out"
+expect 2 "export --target bogus" export --db shop.db --out f.csv --target basket
+contains io/err "line, order" "export --target lists the levels"
+expect 2 "export --features main at order level" export --db shop.db --out f.csv --target order --features main
+expect 2 "export --out naming the database" export --db shop.db --out ./shop.db
+contains io/err "would overwrite the database" "export refuses to overwrite the database"
+expect 2 "export unexpected argument" export --db shop.db --out f.csv extra
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate
@@ -308,6 +317,10 @@ contains io/err "nowhere.db" "report names the missing database"
 absent io/r.html "report on a missing database writes no page"
 expect 4 "report with a missing model" report --db nowhere.db --model nomodel.json --out io/r.html
 contains io/err "nomodel.json" "report names the missing model"
+expect 4 "export on a missing database" export --db nowhere.db --out io/flat.csv
+contains io/err "nowhere.db" "export names the missing database"
+absent io/flat.csv "export on a missing database writes no file"
+absent nowhere.db "export on a missing database creates none"
 expect 4 "evaluate a missing model" evaluate --model nomodel/model.json
 contains io/err "nomodel/model.json" "evaluate names the missing model"
 

@@ -49,10 +49,14 @@ q() { sqlite3 -batch -noheader -separator ' ' "$db" "$1"; }
   q "SELECT 'kpi return_rate', AVG(label) FROM features WHERE label IS NOT NULL HAVING COUNT(*) > 0"
   q "SELECT 'kpi return_cost', SUM(ABS(amount)) FROM cases WHERE amount IS NOT NULL
      HAVING SUM(amount <> 0) > 0"
-  # open orders: placed after the last labelled purchase, with no case yet; the 20 riskiest are listed
-  q "SELECT 'kpi open_orders', COUNT(DISTINCT order_id) FROM features
-     WHERE ordered_at > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'build_label_until')
-       AND order_id NOT IN (SELECT order_id FROM cases WHERE order_id IS NOT NULL)" > "$work/open.txt"
+  # open orders: placed after the last labelled purchase, with no case yet — none naming the order, and none of
+  # its customer about one of its products since it was placed (cases that name no order); the 20 riskiest listed
+  q "SELECT 'kpi open_orders', COUNT(DISTINCT f.order_id) FROM features f
+     WHERE f.ordered_at > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'build_label_until')
+       AND f.order_id NOT IN (SELECT order_id FROM cases WHERE order_id IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.order_id JOIN cases k
+                       ON k.order_id IS NULL AND k.customer_id = o.customer_id AND k.product_id = l.product_id
+                       AND k.opened_at >= o.ordered_at WHERE o.order_id = f.order_id)" > "$work/open.txt"
   cat "$work/open.txt"
   open=$(cut -d' ' -f3 "$work/open.txt")
   [ "$open" -eq 0 ] || echo "table orders-table $((open < 20 ? open : 20))"

@@ -1055,6 +1055,47 @@ static void test_alloc_failures(void) {
     CHECK(nomem > 0);
 }
 
+/* as__csv_read_raw hands over exactly the bytes after the records as__csv_next returned, from memory, a plain file
+ * and a gzip file (read ahead into the reader's buffer or not), in pieces of any size. */
+static void test_read_raw(void) {
+    size_t n;
+    char *s = big_csv(&n);
+    char plain[128], gz[128];
+    snprintf(plain, sizeof plain, "%s/raw.csv", tmpdir);
+    snprintf(gz, sizeof gz, "%s/raw.csv.gz", tmpdir);
+    write_file(plain, s, n);
+    write_gz(gz, s, n);
+    static const size_t rooms[] = {1, 7, 4096, 1u << 20, 8u << 20};
+    for (int src = 0; src < 3; src++)
+        for (size_t ri = 0; ri < sizeof rooms / sizeof *rooms; ri++) {
+            as_csv_reader *r = NULL;
+            as_error err;
+            as_status st = src == 0 ? as__csv_open_mem(s, n, "m.csv", NULL, &r, &err)
+                                    : as__csv_open(src == 1 ? plain : gz, NULL, &r, &err);
+            CHECK_OK(st, &err);
+            if (!r) continue;
+            as_csv_field *f;
+            size_t nf;
+            CHECK(as__csv_next(r, &f, &nf, &err) == AS_OK && nf == 2);   /* the header, "id,text" */
+            size_t room = rooms[ri], at = 8, got = 1;
+            char *buf = malloc(room);
+            int same = 1;
+            while (same && got) {
+                CHECK_OK(as__csv_read_raw(r, buf, room, &got, &err), &err);
+                same = at + got <= n && memcmp(buf, s + at, got) == 0;
+                at += got;
+            }
+            CHECK_MSG(same && at == n, "source %d, room %zu: %zu of %zu bytes handed over", src, room, at, n);
+            CHECK_OK(as__csv_read_raw(r, buf, room, &got, &err), &err);
+            CHECK(got == 0);
+            free(buf);
+            as__csv_close(r);
+        }
+    unlink(plain);
+    unlink(gz);
+    free(s);
+}
+
 int main(void) {
     make_tmpdir();
     RUN(test_newline_in_quotes);
@@ -1075,6 +1116,7 @@ int main(void) {
     RUN(test_against_reference);
     RUN(test_against_reference_max);
     RUN(test_files);
+    RUN(test_read_raw);
     RUN(test_progress_counters);
     RUN(test_alloc_failures);
     rmdir(tmpdir);

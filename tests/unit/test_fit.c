@@ -4,6 +4,7 @@
 
 #include "aftersales/aftersales.h"
 #include "api/pipeline.h"
+#include "ml/model.h"
 #include "test.h"
 
 static char dir[256];
@@ -502,8 +503,81 @@ static void test_score_order_and_bad_model(void) {
     }
 }
 
+/* The shop flow hands its matrix over (as_dataset.disposable): the final logistic-regression fit then scales the
+ * training rows where they are instead of copying them, and predicts them through a mean-0 / scale-1 view. A slow
+ * twin: the same fit on a dataset that keeps its matrix must give bit-identical metrics and coefficients, for
+ * two and three classes, with and without PCA; the training rows it did not own stay untouched. */
+static as_model *shell_model(size_t p, int K) {
+    as_model *m = as__model_new();
+    static const char *const labels[3] = {"0", "1", "2"};
+    m->source = AS_MODEL_SHOP;
+    m->n_num = p;
+    m->p = p;
+    m->num_names = as__calloc(p, sizeof *m->num_names);
+    for (size_t j = 0; j < p; j++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%zu", j);
+        m->num_names[j] = as__strdup(name);
+    }
+    m->n_classes = K;
+    m->class_labels = as__calloc((size_t)K, sizeof *m->class_labels);
+    for (int k = 0; k < K; k++) m->class_labels[k] = as__strdup(labels[k]);
+    return m;
+}
+
+static void test_in_place_twin(void) {
+    const size_t n = 3000, p = 6, n_train = 2400;
+    for (int K = 2; K <= 3; K++)
+        for (int pca = 0; pca <= 1; pca++) {
+            double *X0 = malloc(n * p * sizeof *X0), *X1 = malloc(n * p * sizeof *X1), *y = malloc(n * sizeof *y);
+            int64_t *at = malloc(n * sizeof *at);
+            size_t *train = malloc(n * sizeof *train), *test = malloc(n * sizeof *test);
+            uint64_t st = 5 + (uint64_t)K;
+            for (size_t i = 0; i < n; i++) {
+                double z = 0;
+                for (size_t j = 0; j < p; j++) {
+                    double v = (unif(&st) - 0.5) * (double)(j + 1) + (double)j;   /* columns of other means, scales */
+                    X0[i * p + j] = v;
+                    z += (j % 2 ? 0.8 : -0.5) * v / (double)(j + 1);
+                }
+                double u = unif(&st);
+                y[i] = K == 2 ? (double)(u < 1 / (1 + exp(-z))) : (double)(z + u < 0.6 ? 0 : z + u < 1.6 ? 1 : 2);
+                at[i] = (int64_t)i * 3600;
+            }
+            memcpy(X1, X0, n * p * sizeof *X0);
+            double *orig = malloc(n * p * sizeof *orig);
+            memcpy(orig, X0, n * p * sizeof *orig);
+            for (size_t i = 0; i < n_train; i++) train[i] = i;
+            for (size_t i = n_train; i < n; i++) test[i - n_train] = i;
+            as_train_params tp = as_train_params_default();
+            tp.pca_variance = pca ? 0.9 : 0;
+            as_dataset keep = {n, p, X0, y, NULL, at, 0}, give = {n, p, X1, y, NULL, at, 1};
+            as_model *a = shell_model(p, K), *b = shell_model(p, K);
+            static as_metrics_report ra, rb;
+            memset(&ra, 0, sizeof ra);
+            memset(&rb, 0, sizeof rb);
+            as_error err;
+            CHECK_OK(as__fit_and_evaluate(a, &keep, train, n_train, test, n - n_train, &tp, &ra, &err), &err);
+            CHECK_OK(as__fit_and_evaluate(b, &give, train, n_train, test, n - n_train, &tp, &rb, &err), &err);
+            CHECK_MSG(memcmp(&ra.train, &rb.train, sizeof ra.train) == 0 && memcmp(&ra.test, &rb.test, sizeof ra.test) == 0,
+                      "K %d pca %d: the metrics differ", K, pca);
+            CHECK(ra.threshold == rb.threshold && a->dim == b->dim && a->n_out == b->n_out);
+            CHECK(a->coef && b->coef && memcmp(a->coef, b->coef, a->n_out * a->dim * sizeof *a->coef) == 0);
+            CHECK(memcmp(a->intercepts, b->intercepts, a->n_out * sizeof *a->intercepts) == 0);
+            /* the kept matrix is untouched; the given one was scaled on its training rows only */
+            CHECK(memcmp(X0, orig, n * p * sizeof *orig) == 0);
+            CHECK(memcmp(X1 + n_train * p, orig + n_train * p, (n - n_train) * p * sizeof *orig) == 0);
+            CHECK(memcmp(X1, orig, n_train * p * sizeof *orig) != 0);
+            free(orig);
+            as_model_free(a);
+            as_model_free(b);
+            free(X0); free(X1); free(y); free(at); free(train); free(test);
+        }
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "fit");
+    RUN(test_in_place_twin);
     make_csv("data.csv", 600);
     RUN(test_multinomial);
     RUN(test_pooling_and_unseen);

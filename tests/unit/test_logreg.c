@@ -781,6 +781,131 @@ static void test_params(void) {
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
+/* threads: the passes run on row chunks whose partial sums are added in chunk order, so the fit is the same    */
+/* bits with 1, 2 or 3 threads (AS_THREADS), on every path                                                     */
+/* ------------------------------------------------------------------------------------------------------- */
+
+/* n × p correlated normal columns, a few of them one-hot-like (0/1 with a rare level) and standardized-looking;
+ * K = 2: y from a logistic model, K ≥ 3: cls from a softmax model; weights in (0.2, 3), every 7th row 0. */
+static void t_data(uint64_t seed, size_t n, size_t p, int K, double *X, double *y, int *cls, double *sw) {
+    rng = seed;
+    size_t nb = (size_t)(K < 3 ? 1 : K) * p;
+    double *beta = malloc(nb * sizeof *beta);
+    if (!beta) exit(2);
+    for (size_t j = 0; j < nb; j++) beta[j] = 0.6 * gauss() / sqrt((double)p / 8 + 1);
+    for (size_t i = 0; i < n; i++) {
+        double f = gauss();
+        for (size_t j = 0; j < p; j++)
+            X[i * p + j] = j % 5 == 4 ? (unif() < 0.02 ? 7.0 : -0.14) : gauss() + 0.4 * f;
+        double z[8], tot = 0;
+        int kk = K < 3 ? 1 : K;
+        for (int k = 0; k < kk; k++) {
+            z[k] = 0.1 * k;
+            for (size_t j = 0; j < p; j++) z[k] += beta[(size_t)k * p + j] * X[i * p + j];
+        }
+        if (K < 3) {
+            y[i] = unif() < 1 / (1 + exp(-z[0])) ? 1 : 0;
+            cls[i] = (int)y[i];
+        } else {
+            for (int k = 0; k < K; k++) tot += (z[k] = exp(z[k]));
+            double u = unif() * tot;
+            int c = K - 1;
+            for (int k = 0; k < K; k++)
+                if ((u -= z[k]) < 0) { c = k; break; }
+            cls[i] = c;
+            y[i] = c;
+        }
+        sw[i] = i % 7 == 3 ? 0.0 : 0.2 + 2.8 * unif();
+    }
+    free(beta);
+}
+
+typedef struct t_fit {
+    as_status st;
+    double v[8 * 170];   /* coefficients, then intercepts */
+    as_logreg_info info;
+} t_fit;
+
+static void t_run(const char *threads, const double *X, size_t n, size_t p, const double *y, const int *cls, int K,
+                  const double *sw, const as_logreg_params *prm, t_fit *out) {
+    as_error err;
+    setenv("AS_THREADS", threads, 1);
+    memset(out, 0, sizeof *out);
+    if (K < 3) out->st = as__logreg_fit(X, n, p, y, sw, prm, out->v, out->v + p, &out->info, &err);
+    else out->st = as__logreg_fit_multinomial(X, n, p, cls, K, sw, prm, out->v, out->v + (size_t)K * p, &out->info,
+                                              &err);
+    unsetenv("AS_THREADS");
+    if (out->st != AS_OK) fprintf(stderr, "fit failed: %s\n", err.msg);
+}
+
+static void test_threads_identical(void) {
+    /* rows: 5003 = 4 chunks of 1280 rows and a short one; 20000 rows with d = 161 (TRON, then Newton–Cholesky);
+     * the penalties and solvers of every path: Newton–Cholesky (with and without sample weights), TRON, L-BFGS,
+     * proximal Newton (L1), OWL-QN, no penalty; multinomial TRON, L-BFGS, proximal Newton and OWL-QN */
+    static const struct {
+        size_t n, p;
+        int K, solver, penalty, weights;
+    } cases[] = {
+        {5003, 12, 2, AS_SOLVER_AUTO, AS_PENALTY_L2, 1},  {5003, 12, 2, AS_SOLVER_AUTO, AS_PENALTY_L2, 0},
+        {5003, 12, 2, AS_SOLVER_TRON, AS_PENALTY_L2, 1},  {5003, 12, 2, AS_SOLVER_LBFGS, AS_PENALTY_L2, 1},
+        {5003, 12, 2, AS_SOLVER_AUTO, AS_PENALTY_L1, 1},  {5003, 12, 2, AS_SOLVER_LBFGS, AS_PENALTY_L1, 1},
+        {5003, 12, 2, AS_SOLVER_AUTO, AS_PENALTY_NONE, 0}, {20000, 160, 2, AS_SOLVER_AUTO, AS_PENALTY_L2, 0},
+        {5003, 6, 4, AS_SOLVER_AUTO, AS_PENALTY_L2, 1},   {5003, 6, 4, AS_SOLVER_LBFGS, AS_PENALTY_L2, 1},
+        {5003, 6, 4, AS_SOLVER_AUTO, AS_PENALTY_L1, 1},   {5003, 6, 4, AS_SOLVER_LBFGS, AS_PENALTY_L1, 0},
+        {5003, 6, 4, AS_SOLVER_AUTO, AS_PENALTY_NONE, 0},
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        const size_t n = cases[c].n, p = cases[c].p;
+        const int K = cases[c].K;
+        double *X = malloc(n * p * sizeof *X), *y = malloc(n * sizeof *y), *sw = malloc(n * sizeof *sw);
+        int *cls = malloc(n * sizeof *cls);
+        t_fit *f = malloc(3 * sizeof *f);
+        CHECK(X && y && sw && cls && f);
+        if (!X || !y || !sw || !cls || !f) {
+            free(X), free(y), free(sw), free(cls), free(f);
+            continue;
+        }
+        t_data(0x7e57u + c, n, p, K, X, y, cls, sw);
+        as_logreg_params prm = as__logreg_params_default();
+        prm.solver = cases[c].solver;
+        prm.penalty = cases[c].penalty;
+        prm.C = cases[c].penalty == AS_PENALTY_L1 ? 0.05 : 1.0;
+        const double *w = cases[c].weights ? sw : NULL;
+        t_run("1", X, n, p, y, cls, K, w, &prm, &f[0]);
+        t_run("2", X, n, p, y, cls, K, w, &prm, &f[1]);
+        t_run("3", X, n, p, y, cls, K, w, &prm, &f[2]);
+        const size_t m = (size_t)(K < 3 ? 1 : K) * (p + 1);
+        for (int t = 1; t < 3; t++) {
+            int same = f[t].st == f[0].st && f[t].info.iterations == f[0].info.iterations &&
+                       f[t].info.function_evaluations == f[0].info.function_evaluations &&
+                       f[t].info.hessian_products == f[0].info.hessian_products &&
+                       f[t].info.objective == f[0].info.objective && f[t].info.grad_norm == f[0].info.grad_norm;
+            size_t diff = 0;
+            for (size_t j = 0; j < m; j++) diff += !(f[t].v[j] == f[0].v[j]);
+            CHECK_MSG(f[0].st == AS_OK && same && diff == 0,
+                      "case %zu (n %zu, p %zu, K %d, solver %d, penalty %d): %d threads differ from 1 in %zu of %zu "
+                      "values (iterations %d / %d, objective %.17g / %.17g)", c, n, p, K, cases[c].solver,
+                      cases[c].penalty, t + 1, diff, m, f[t].info.iterations, f[0].info.iterations,
+                      f[t].info.objective, f[0].info.objective);
+        }
+        CHECK_MSG(f[0].info.converged, "case %zu: not converged", c);
+        /* and the fit itself is right: the optimality conditions, recomputed here */
+        if (K < 3 && cases[c].penalty != AS_PENALTY_L1) {
+            double *g = malloc((p + 1) * sizeof *g);
+            if (g) {
+                bin_loss_grad(X, n, p, y, w, prm.C, f[0].v, f[0].v[p], g);
+                double scale = 0;
+                for (size_t i = 0; i < n; i++) scale += w ? w[i] : 1.0;
+                CHECK_MSG(kkt_violation(g, f[0].v, p, 1, cases[c].penalty) <= 1e-6 * scale, "case %zu: gradient %g",
+                          c, kkt_violation(g, f[0].v, p, 1, cases[c].penalty));
+                free(g);
+            }
+        }
+        free(X), free(y), free(sw), free(cls), free(f);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
 /* allocation failures on the new paths: AS_ERR_NOMEM, never a crash or a leak (ASan)                        */
 /* ------------------------------------------------------------------------------------------------------- */
 
@@ -824,6 +949,7 @@ int main(void) {
     RUN(test_multinomial_agreement);
     RUN(test_multinomial_edges);
     RUN(test_params);
+    RUN(test_threads_identical);
     RUN(test_alloc_failures);
     return test_report("logreg");
 }

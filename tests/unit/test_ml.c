@@ -251,6 +251,85 @@ static void test_pca(void) {
     as__pca_free(&pca);
 }
 
+/* The scaler's vector clones and its mean-only pass against the plain loop they replace (bit for bit); the
+ * BLAS transform against plain sums over several blocks, and against itself (bit for bit). */
+static void reference_mean_scale(const double *X, size_t n, size_t p, double *mean, double *scale) {
+    for (size_t j = 0; j < p; j++) {
+        double sum = 0, comp = 0;
+        int constant = 1;
+        for (size_t i = 0; i < n; i++) {
+            double v = X[i * p + j], t = sum + v;
+            if (fabs(sum) >= fabs(v)) comp += (sum - t) + v;
+            else comp += (v - t) + sum;
+            sum = t;
+            if (v != X[j]) constant = 0;
+        }
+        mean[j] = constant ? X[j] : (sum + comp) / (double)n;
+        double dsum = 0, dsq = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = X[i * p + j] - mean[j];
+            dsum += d;
+            dsq += d * d;
+        }
+        double var = (dsq - dsum * dsum / (double)n) / (double)n;
+        if (var < 0) var = 0;
+        double nd = (double)n, m = mean[j];
+        double bound = nd * DBL_EPSILON * var + (nd * m * DBL_EPSILON) * (nd * m * DBL_EPSILON);
+        scale[j] = (constant || var <= bound) ? 1.0 : sqrt(var);
+    }
+}
+
+static void test_scaler_and_transform_twins(void) {
+    enum { N = 5000, P = 70 };
+    double *X = malloc(sizeof(double) * N * P), *Y = malloc(sizeof(double) * N * P);
+    double *Z = malloc(sizeof(double) * N * P), *R = malloc(sizeof(double) * N * P);
+    double m1[P], s1[P], m2[P], s2[P], m3[P];
+    uint64_t r = 12345;
+    for (size_t i = 0; i < (size_t)N * P; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t j = i % P;
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        X[i] = j % 7 == 0 ? 3.25 : j % 5 == 0 ? 1e9 + u : (u - 0.5) * (double)(j + 1) + (double)j;   /* constants, offsets */
+    }
+    as__standardize_fit(X, N, P, m1, s1);
+    reference_mean_scale(X, N, P, m2, s2);
+    as__standardize_mean(X, N, P, m3);
+    int same = 1;
+    for (int j = 0; j < P; j++) same &= !memcmp(&m1[j], &m2[j], sizeof(double)) && !memcmp(&s1[j], &s2[j], sizeof(double)) &&
+                                        !memcmp(&m1[j], &m3[j], sizeof(double));
+    CHECK_MSG(same, "the scaler differs from its plain twin");
+    as__standardize_apply(X, N, P, m1, s1);
+    as_pca pca;
+    as_error err;
+    CHECK_OK(as__pca_fit(X, N, P, 0.9, &pca, &err), &err);
+    size_t k = pca.k;
+    CHECK(k > 1 && k < P);
+    as__pca_transform(&pca, X, N, Z);
+    double worst = 0;
+    for (size_t i = 0; i < N; i++)
+        for (size_t c = 0; c < k; c++) {
+            double s = 0, a = 0;
+            for (size_t j = 0; j < P; j++) {
+                double t = (X[i * P + j] - pca.mean[j]) * pca.components[c * P + j];
+                s += t;
+                a += fabs(t);
+            }
+            double e = fabs(Z[i * k + c] - s) / (a > 0 ? a : 1);
+            if (e > worst) worst = e;
+        }
+    CHECK_MSG(worst < 1e-14, "transform against plain sums: %g", worst);
+    /* the same rows again: the same bits (blocks, not timing, decide the sums) */
+    as__pca_transform(&pca, X, N, Y);
+    CHECK_MSG(!memcmp(Y, Z, sizeof(double) * N * k), "a second transform differs");
+    /* rows one at a time: the same numbers within rounding (OpenBLAS may sum a lone row in another order) */
+    for (size_t i = 0; i < 50; i++) {
+        as__pca_transform(&pca, X + i * P, 1, R);
+        for (size_t c = 0; c < k; c++) CHECK_NEAR(R[c], Z[i * k + c], 1e-13);
+    }
+    as__pca_free(&pca);
+    free(X); free(Y); free(Z); free(R);
+}
+
 static void test_pca_errors(void) {
     as_pca pca;
     as_error err;
@@ -802,6 +881,7 @@ int main(void) {
     RUN(test_standardize);
     RUN(test_pca);
     RUN(test_pca_errors);
+    RUN(test_scaler_and_transform_twins);
     for (lr_solver = 0; lr_solver <= 2; lr_solver++) {
         fprintf(stderr, "   (solver %d)\n", lr_solver);
         RUN(test_logreg_reference);

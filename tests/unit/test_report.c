@@ -6,16 +6,19 @@
  *    15 driver bars; the funnel plot has a mark for every product of its peer group;
  *  - the alert table has a row per alert with a 53-week sparkline, whose sales are the product's sales (a slow twin
  *    in SQL: one sale per order and product) and whose cases cover the alert's own;
- *  - the open orders are the riskiest orders with no case after the last labelled purchase, their risk equal to
- *    what `score` writes for them;
+ *  - the open orders are the orders with no case after the last labelled purchase, ranked by their riskiest
+ *    line, whose risk equals what `score` writes for it;
  *  - no personal value of the shop's customers.csv appears, text is escaped, nothing outside the page is named;
- *  - a database with only ingest gives a page with notes naming the missing steps; a missing model or an
- *    unwritable output fails and leaves no file; the Nth allocation failing never crashes or leaks;
+ *  - a database with only ingest gives a page with notes naming the missing steps; a model of another shop is
+ *    named as such and scores nothing; rejects are grouped by their reason; a missing model, an unwritable output
+ *    or an output that is the model, its metrics or the database fails and leaves every file as it was; an empty
+ *    database is refused; the Nth allocation failing never crashes or leaks;
  *  - the number, percent, date and escaping helpers.
  * The same page is rendered in Chromium by tests/e2e/report_browser.sh.
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "report/report.h"
@@ -289,19 +292,19 @@ static void test_page(void) {
     for (const char *r = otable ? strstr(otable, "<tbody>") : NULL; r && (r = strstr(r, "<tr><td>")) && r < oend; r++) {
         char id[64] = "";
         sscanf(r + 8, "%63[^<]", id);
-        /* the fifth cell: order, customer, placed, lines, risk */
+        /* the fifth cell: order, customer, placed, lines, riskiest line */
         const char *cell = r;
         for (int k = 0; k < 5 && cell; k++) cell = strstr(cell + 1, "<td");
         const char *gt = cell ? strchr(cell, '>') : NULL;
         double shown = gt ? strtod(gt + 1, NULL) / 100 : NAN;
-        /* the CSV's risk of that order */
+        /* the CSV's riskiest line of that order (order_id,customer_id,ordered_at,lines,risk,max_line_risk,…) */
         char key[80];
         snprintf(key, sizeof key, "\n%s,", id);
         const char *line = csv ? strstr(csv, key) : NULL;
         double risk = NAN;
         if (line) {
             const char *f = line + 1;
-            for (int k = 0; k < 4 && f; k++) f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
+            for (int k = 0; k < 5 && f; k++) f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
             risk = f ? strtod(f, NULL) : NAN;
         }
         char sql[200];
@@ -313,6 +316,7 @@ static void test_page(void) {
     }
     CHECK(rows_ok == 20);
     free(csv);
+    CHECK(!rs.foreign_model && !rs.weak_model);
 
     /* personal data: no name, e-mail or phone of customers.csv, and nothing outside the page */
     char cpath[340];
@@ -389,11 +393,49 @@ static void test_missing_and_errors(void) {
         }
     }
     CHECK(rs.missing_sections >= 4);
+    CHECK(!rs.foreign_model);
     /* the per-file log of ingest */
     CHECK(html && table_rows(html, "sources-table") == (int)q_int(db, "SELECT COUNT(*) FROM ingest_sources"));
     CHECK(q_int(db, "SELECT records FROM ingest_sources WHERE source = 'order_lines.csv'") ==
           q_int(db, "SELECT COUNT(*) FROM order_lines"));
     free(html);
+
+    /* rejects are grouped by their reason, whatever line and values follow it */
+    CHECK_OK(as__db_exec(db, "INSERT INTO rejects(source, line, reason, raw) VALUES('a.csv', 5, 'line 5: bad date: x',"
+                             " 'r5'), ('a.csv', 9, 'line 9: bad date: y', 'r9'), ('a.csv', 7, 'line 7: too few fields',"
+                             " 'r7')", &err), &err);
+    CHECK_OK(run_report(db, NULL, out, &rs, &err), &err);
+    html = slurp(out, NULL);
+    CHECK(html && table_rows(html, "rejects-table") == 2 &&
+          strstr(html, "<td>bad date</td><td class=\"n\">2</td><td class=\"n\">from 5 to 9</td>") &&
+          strstr(html, "<td>too few fields</td><td class=\"n\">1</td><td class=\"n\">7</td>"));
+    free(html);
+    /* a model trained on another database: named as such, and it scores none of this shop's orders */
+    CHECK_OK(run_report(db, model, out, &rs, &err), &err);
+    CHECK(rs.foreign_model && rs.open_orders == 0);
+    html = slurp(out, NULL);
+    {
+        const char *end, *at = html ? section(html, "orders", &end) : NULL;
+        CHECK(at && count_in(at, end, "another shop") == 1);
+        at = html ? section(html, "model", &end) : NULL;
+        CHECK(at && count_in(at, end, "class=\"warn\"") == 1);
+    }
+    free(html);
+    /* the page may not replace the model, its metrics.json or the database */
+    struct stat ms;
+    CHECK(stat(model, &ms) == 0);
+    CHECK(run_report(db, model, model, &rs, &err) == AS_ERR_INVALID && strstr(err.msg, "is the model"));
+    CHECK(run_report(db, model, metrics, &rs, &err) == AS_ERR_INVALID && strstr(err.msg, "metrics.json"));
+    CHECK(run_report(db, NULL, db2, &rs, &err) == AS_ERR_INVALID && strstr(err.msg, "is the database"));
+    struct stat ms2;
+    CHECK(stat(model, &ms2) == 0 && ms2.st_size == ms.st_size && ms2.st_mtime == ms.st_mtime);
+    /* a database with no orders is refused (nothing to report) */
+    char db3[340];
+    snprintf(db3, sizeof db3, "%s/empty.db", dir);
+    as_db *empty = NULL;
+    CHECK_OK(as_db_open(db3, &empty, &err), &err);
+    if (empty) CHECK(run_report(empty, NULL, out, &rs, &err) == AS_ERR_STATE && strstr(err.msg, "aftersales ingest"));
+    as_db_close(empty);
 
     /* a named model that is not there: an I/O error, and the old page stays as it was */
     struct stat before, after;
@@ -469,7 +511,10 @@ static void test_format(void) {
     rp_esc_cut(&c, NULL, "|héllo wörld", 6);
     rp_esc_cut(&c, NULL, "|short", 60);
     CHECK(as__buf_cstr(&c.out) == AS_OK);
-    CHECK_STR(c.out.data, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt; end|héllo…|short");
+    rp_esc(&c, NULL, "|bad \xff byte, cut \xc3");
+    CHECK(as__buf_cstr(&c.out) == AS_OK);
+    CHECK_STR(c.out.data, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt; end|héllo…|short"
+                          "|bad \xEF\xBF\xBD byte, cut \xEF\xBF\xBD");
     CHECK(c.st == AS_OK);
     /* a page over the cap fails instead of growing */
     as__buf_free(&c.out);
@@ -479,9 +524,38 @@ static void test_format(void) {
     as__buf_free(&c.out);
 }
 
+/* Tick labels at either end of an axis stay inside the SVG: a date tick on the plot's right edge ("Sep 2011" on
+ * Online Retail's monthly chart was cut off by 3 px) is anchored at its end, one on the left edge at its start,
+ * the others are centred. */
+static void test_axis_edges(void) {
+    rp_ctx c;
+    memset(&c, 0, sizeof c);
+    as__buf_init(&c.out, 1 << 20);
+    rp_chart ch;
+    /* 2011-01-01 .. 2011-09-01 (UTC): month ticks at both ends of the plot area */
+    rp_chart_begin(&ch, &c, 400, 200, (rp_scale){1293840000, 1314835200, 0}, (rp_scale){0, 1, 0});
+    ch.l = 0;
+    ch.r = 0;
+    rp_chart_axes(&ch, RP_TICK_DATE, RP_TICK_NONE, NULL, NULL);
+    CHECK(as__buf_cstr(&ch.body) == AS_OK);
+    const char *body = ch.body.data ? ch.body.data : "";
+    CHECK(strstr(body, "text-anchor=\"end\">Sep 2011<") != NULL);
+    CHECK(strstr(body, "text-anchor=\"start\">Jan 2011<") != NULL);
+    CHECK(strstr(body, "text-anchor=\"middle\">May 2011<") != NULL);
+    /* every label's anchor lies inside the SVG */
+    for (const char *q = body; (q = strstr(q, "<text x=\"")); q++) {
+        double x = atof(q + 9);
+        CHECK(x >= 0 && x <= ch.w);
+    }
+    CHECK(c.st == AS_OK);
+    as__buf_free(&ch.body);
+    as__buf_free(&c.out);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "report");
     RUN(test_format);
+    RUN(test_axis_edges);
     RUN(setup_shop);
     if (g_db) {
         RUN(test_page);

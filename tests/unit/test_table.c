@@ -1,11 +1,14 @@
-/* Tests of the typed table (src/table/table.c): whole-column type inference, missing values, header names,
- * strict field counts, files, allocation failures, and the UCI Online Retail file when it is present. */
+/* Tests of the typed table (src/table/table.c, table_par.c): whole-column type inference, missing values, header
+ * names, strict field counts, files, allocation failures, the UCI Online Retail file when it is present; the
+ * fast number parsers against strtod; the block reader against the record reader. */
+#include <float.h>
 #include <stdint.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "table/table.h"
 #include "test.h"
+#include "../fuzz/table_compare.h"
 
 static as_status read_str(const char *s, const as_table_options *o, as_table **t, as_error *err) {
     return as__table_read_mem(s, strlen(s), "t.csv", o, t, err);
@@ -394,7 +397,362 @@ static void test_online_retail(void) {
     as__table_free(t);
 }
 
+/* ---- the fast number parsers (core/parse.c) against their strtod twins ---- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rng(void) {   /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static long num_checked, num_bad;
+
+/* as__parse_double_fast must be as__parse_double (strtod), and as__parse_number must say what as__parse_int64
+ * and then as__parse_double say, with the same bits; as__scan_number must read the same number with any byte
+ * after it. */
+static void check_number(const char *s, size_t n) {
+    double a = 0, b = 0;
+    int ra = as__parse_double(s, n, &a), rb = as__parse_double_fast(s, n, &b);
+    int64_t iv;
+    int want = as__parse_int64(s, n, &iv) ? AS_NUM_INT : ra ? AS_NUM_DOUBLE : AS_NUM_NONE;
+    double w = want == AS_NUM_INT ? (double)iv : a, v = 0;
+    int got = as__parse_number(s, n, &v);
+    num_checked++;
+    int bad = ra != rb || (ra && memcmp(&a, &b, sizeof a) != 0) || got != want ||
+              (want && memcmp(&w, &v, sizeof w) != 0);
+    if (!bad && n < 200) {
+        char buf[256];
+        memcpy(buf, s, n);
+        buf[n] = ",\n\"x; "[num_checked % 6];
+        int kind;
+        double u = 0;
+        const char *e = as__scan_number(buf, buf + n + 1, &u, &kind);
+        if (want) bad = e != buf + n || kind != want || memcmp(&u, &w, sizeof u) != 0;
+        else bad = kind != AS_NUM_NONE && e == buf + n;
+    }
+    if (bad && num_bad++ < 20)
+        fprintf(stderr, "number '%.*s': strtod %d %.17g, fast %d %.17g; number %d %.17g, expected %d %.17g\n", (int)n,
+                s, ra, a, rb, b, got, v, want, w);
+}
+
+static void check_cstr(const char *s) { check_number(s, strlen(s)); }
+
+static void test_number_parser(void) {
+    char buf[512];
+    num_checked = num_bad = 0;
+    static const char *const edge[] = {
+        "0", "-0", "+0", "0.0", "-0.0", ".5", "5.", "-.5e-3", "1e5", "1E+05", "1e", "1e+", "e5", ".", "+", "-", "",
+        "--1", "+-1", "1.2.3", "1e5.5", "1e5e5", "0x1p3", "inf", "nan", "1,5", " 1", "1 ", "00", "007", "-01", "00.5",
+        "9007199254740993", "9007199254740992", "9007199254740991", "18014398509481985", "9223372036854775807",
+        "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "18446744073709551615",
+        "18446744073709551616", "99999999999999999999", "10000000000000000000", "1000000000000000000000000",
+        "2.2250738585072014e-308", "2.2250738585072011e-308", "4.9406564584124654e-324", "2.4703282292062327e-324",
+        "2.4703282292062328e-324", "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1e309",
+        "1e-400", "0e999999999", "0e-999999999", "1e999999999", "1e-999999999", "123456789012345678901234567890",
+        "0.1", "0.2", "0.3", "1.1", "2.675", "0.1000000000000000055511151231257827", "1.00000000000000011102230246251565",
+        "1.00000000000000011102230246251566", "1.5000000000000000000000000", "0.000000000000000000000000000001234",
+        "7.2057594037927933e16", "3.0000000000000004", "9.5367431640625e-7", "1e22", "1e23", "8.98846567431158e307",
+        "4.35679746518459e-59", "5e-65", "1e64", "1e65", "9999999999999999999e64", "1e-64", "1e-65"};
+    for (size_t k = 0; k < sizeof edge / sizeof *edge; k++) check_cstr(edge[k]);
+    /* 130 leading zeros: an int64 to as__parse_int64, too long for as__parse_double */
+    memset(buf, '0', 130);
+    buf[130] = '1';
+    check_number(buf, 131);
+    buf[131] = '.';
+    check_number(buf, 132);
+    /* every string of up to 6 characters over the characters that matter */
+    static const char alpha[] = "0159.+-eE";
+    for (int len = 1; len <= 6; len++) {
+        long total = 1;
+        for (int i = 0; i < len; i++) total *= 9;
+        for (long c = 0; c < total; c++) {
+            long x = c;
+            for (int i = 0; i < len; i++) { buf[i] = alpha[x % 9]; x /= 9; }
+            check_number(buf, (size_t)len);
+        }
+    }
+    for (long it = 0; it < 3000000; it++) {
+        int len;
+        uint64_t r = rng();
+        double x;
+        switch (it % 6) {
+        case 0: {                 /* any finite double, shortest to 19 digits, %g and %e */
+            uint64_t bits = rng();
+            memcpy(&x, &bits, sizeof x);
+            if (!isfinite(x)) continue;
+            len = snprintf(buf, sizeof buf, r & 1 ? "%.*g" : "%.*e", 1 + (int)(r >> 8) % 19, x);
+            break;
+        }
+        case 1: {                 /* exports' numbers: magnitudes 1e-30 … 1e30, 1 to 17 digits, %g and %f */
+            x = ldexp((double)(rng() >> 11), -53) * pow(10.0, (double)((int)(r % 61) - 30));
+            if (r & 256) x = -x;
+            len = snprintf(buf, sizeof buf, r & 512 ? "%.*g" : "%.*f", 1 + (int)(r >> 16) % 17, x);
+            break;
+        }
+        case 2: {                 /* decimal strings: zeros, points, exponents anywhere */
+            char *o = buf;
+            if (r & 1) *o++ = r & 2 ? '-' : '+';
+            int ni = (int)(rng() % 23), nf = (int)(rng() % 23);
+            for (int i = 0; i < ni; i++) *o++ = (char)('0' + (rng() % 4 == 0 ? 0 : rng() % 10));
+            if (r & 4) {
+                *o++ = '.';
+                for (int i = 0; i < nf; i++) *o++ = (char)('0' + (rng() % 4 == 0 ? 0 : rng() % 10));
+            }
+            if (r & 8) o += sprintf(o, "%c%s%d", r & 16 ? 'e' : 'E', r & 32 ? "-" : r & 64 ? "+" : "",
+                                    (int)(rng() % (r & 128 ? 30 : 400)));
+            len = (int)(o - buf);
+            break;
+        }
+        case 3:
+        case 4: {                 /* halfway between two doubles, and its 17–20-digit neighbours */
+            x = ldexp(1.0 + ldexp((double)(rng() >> 12), -52), (int)(r % 460) - 230);
+            long double mid = ((long double)x + (long double)nextafter(x, INFINITY)) / 2;
+            len = snprintf(buf, sizeof buf, "%.*Le", 16 + (int)(r >> 9) % 24, mid);
+            if (it % 6 == 4) {     /* one unit more or less in the last digit */
+                char *e = strchr(buf, 'e');
+                char *d = e - 1;
+                if (r & 1024) { while (*d == '9') *d-- = '0'; if (*d != '.') (*d)++; }
+                else { while (*d == '0') *d-- = '9'; if (*d != '.') (*d)--; }
+            }
+            break;
+        }
+        default: {                /* integers and near-integers around 2^53 … 2^64 */
+            uint64_t v = rng() >> (r % 40);
+            len = snprintf(buf, sizeof buf, r & 1 ? "%llu" : r & 2 ? "-%llu" : "%llu.%u", (unsigned long long)v,
+                           (unsigned)(r >> 32) % 1000);
+            break;
+        }
+        }
+        if (len > 0 && len < (int)sizeof buf) check_number(buf, (size_t)len);
+    }
+    CHECK_MSG(num_bad == 0, "%ld of %ld numbers parsed differently from strtod", num_bad, num_checked);
+    fprintf(stderr, "   %ld numbers checked against strtod\n", num_checked);
+}
+
+/* ---- the block reader (table_par.c) against the record reader (table.c) ---- */
+
+static long reader_cases, reader_bad;
+
+/* Reads s both ways, the block reader at several block sizes and thread counts (all of them, or `some`: four
+ * chosen by the input's length), and requires one answer. */
+static void compare_readers_some(const char *s, size_t n, const as_table_options *base, int some) {
+    as_table_options o = *base;
+    o.record_reader = 1;
+    as_table *want = NULL;
+    as_error ew;
+    memset(&ew, 0, sizeof ew);
+    as_status sw = as__table_read_mem(s, n, "t.csv", &o, &want, &ew);
+    static const size_t blocks[] = {1, 2, 3, 7, 16, 61, 256, 4099, 0};
+    size_t nb = sizeof blocks / sizeof *blocks;
+    for (int threads = 1; threads <= 4; threads++)
+        for (size_t b = 0; b < nb; b++) {
+            if (some && (b + (size_t)threads * 3 + n) % 9 != 0) continue;
+            o.record_reader = 0;
+            o.threads = threads;
+            o.block_bytes = blocks[b];
+            as_table *got = NULL;
+            as_error eg;
+            memset(&eg, 0, sizeof eg);
+            as_status sg = as__table_read_mem(s, n, "t.csv", &o, &got, &eg);
+            char why[2600] = "";
+            int bad = sg != sw;
+            if (bad) {
+                snprintf(why, sizeof why, "status %d / %d (%s / %s)", (int)sw, (int)sg, sw ? ew.msg : "",
+                         sg ? eg.msg : "");
+            } else if (sw) {
+                bad = strcmp(ew.msg, eg.msg) != 0;
+                snprintf(why, sizeof why, "'%s' / '%s'", ew.msg, eg.msg);
+            } else {
+                bad = table_diff(want, got, why, sizeof why);
+            }
+            reader_cases++;
+            if (bad && reader_bad++ < 10)
+                fprintf(stderr, "block reader (threads %d, blocks %zu) differs: %s\n--- input:\n%.*s\n---\n", threads,
+                        blocks[b], why, (int)(n < 600 ? n : 600), s);
+            as__table_free(got);
+        }
+    as__table_free(want);
+}
+
+static void compare_readers(const char *s, size_t n, const as_table_options *base) {
+    compare_readers_some(s, n, base, 0);
+}
+
+static void compare_str(const char *s) {
+    as_table_options o = as__table_options_default();
+    compare_readers(s, strlen(s), &o);
+}
+
+/* A random CSV: columns of one kind each (numbers of several shapes, timestamps, codes with leading zeros, text with
+ * quotes, delimiters and newlines, True/False, pandas' NA tokens, empty), some of which turn text at a random row;
+ * LF or CRLF, empty lines, a BOM, a missing final line end, and now and then a broken record. */
+static size_t random_csv(char *buf, size_t cap, uint64_t seed, char d) {
+    rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+    size_t o = 0;
+    int ncols = 1 + (int)(rng() % 6), nrows = (int)(rng() % 120), crlf = rng() % 3 == 0;
+    int kind[8], flip[8];
+    if (rng() % 8 == 0) o += (size_t)snprintf(buf + o, cap - o, "\xEF\xBB\xBF");
+    for (int j = 0; j < ncols; j++) {
+        kind[j] = (int)(rng() % 10);
+        flip[j] = rng() % 4 == 0 ? (int)(rng() % (nrows + 1)) : -1;
+        o += (size_t)snprintf(buf + o, cap - o, "%sc%d", j ? (char[]){d, 0} : "", j % 4);
+    }
+    o += (size_t)snprintf(buf + o, cap - o, crlf ? "\r\n" : "\n");
+    static const char *const words[] = {"NA", "N/A", "nan", "NULL", "True", "false", "TRUE", "x", "United Kingdom",
+                                        "a\"b", "\"", "", " ", "1.#IND", "<NA>", "-999", "00", "-0"};
+    for (int i = 0; i < nrows && o + 400 < cap; i++) {
+        if (rng() % 25 == 0) o += (size_t)snprintf(buf + o, cap - o, crlf ? "\r\n" : "\n");   /* empty line */
+        int fields = ncols;
+        if (rng() % 200 == 0) fields += rng() % 2 ? 1 : -1;                                  /* broken */
+        for (int j = 0; j < fields && j < 8; j++) {
+            char v[96];
+            int k = j < ncols ? kind[j] : 0;
+            if (j < ncols && flip[j] >= 0 && i >= flip[j] && rng() % 3 == 0) k = 5;
+            uint64_t r = rng();
+            switch (k) {
+            case 0: snprintf(v, sizeof v, "%lld", (long long)(r % 2000000) - 1000000); break;
+            case 1: snprintf(v, sizeof v, "%.*g", 1 + (int)(r % 17), ldexp((double)(r >> 11), -(int)(r % 60))); break;
+            case 2: snprintf(v, sizeof v, "%.15f", (double)(r % 100000) / 7.0); break;
+            case 3: snprintf(v, sizeof v, "2011-%02d-%02d %02d:%02d:00", 1 + (int)(r % 12), 1 + (int)(r % 28),
+                             (int)(r % 24), (int)(r % 60)); break;
+            case 4: snprintf(v, sizeof v, "%05d", (int)(r % 100000)); break;
+            case 5: snprintf(v, sizeof v, "%s", words[r % (sizeof words / sizeof *words)]); break;
+            case 6: snprintf(v, sizeof v, "%s", r % 3 == 0 ? "" : r % 2 ? "True" : "False"); break;
+            case 7: snprintf(v, sizeof v, "line %d%s%c more", (int)(r % 100), r % 2 ? "\n" : "", d); break;
+            case 8: snprintf(v, sizeof v, "%s", r % 2 ? "" : "NA"); break;
+            default: snprintf(v, sizeof v, "%.3e", (double)(int64_t)r); break;
+            }
+            int need = strpbrk(v, "\"\n\r") || strchr(v, d);
+            if (j) buf[o++] = d;
+            if (need || rng() % 10 == 0) {
+                buf[o++] = '"';
+                for (const char *c = v; *c; c++) {
+                    if (*c == '"') buf[o++] = '"';
+                    buf[o++] = *c;
+                }
+                buf[o++] = '"';
+                if (rng() % 40 == 0) buf[o++] = 'x';          /* text after the closing quote */
+            } else {
+                size_t l = strlen(v);
+                memcpy(buf + o, v, l);
+                o += l;
+            }
+        }
+        if (i + 1 < nrows || rng() % 2) o += (size_t)snprintf(buf + o, cap - o, crlf ? "\r\n" : "\n");
+    }
+    if (rng() % 60 == 0) o += (size_t)snprintf(buf + o, cap - o, "\"never closed\n");
+    buf[o] = '\0';
+    return o;
+}
+
+static void test_block_reader(void) {
+    reader_cases = reader_bad = 0;
+    compare_str("a,b\n1,2\n");
+    compare_str("a,b\n1,2");
+    compare_str("a,b\r\n1,2\r\n\r\n3,4\r");
+    compare_str("a\n\n\n");
+    compare_str("a,b\n");
+    compare_str("a,b\n1,\"x\ny\"\n2,\"\"\"\"\n3,\"a\"b\n");
+    compare_str("a,b\n\"1\",\"2.5\"\n\"-0\",\"1e5\"\n");
+    compare_str("k,v\n1,1\n2,2\n3,3\n4,4\n5,abc\n6,6\n");            /* a column turns text late */
+    compare_str("t\n2011-01-01\n2011-01-02 10:00\n5\n");                /* a timestamp column meets a number */
+    compare_str("n\n5\n2011-01-01\n");
+    compare_str("z,v\n02116,1\n10001,2\n");
+    compare_str("b,c\nTrue,NA\n,N/A\nfalse,nan\n");                      /* bools; NA tokens only: text */
+    compare_str("b,c\nNA,1\nNA,NA\n");
+    compare_str("a,b\n1,2\n3\n");                                       /* errors: one message */
+    compare_str("a,b\n1,2,3\n");
+    compare_str("a,b\n1,\"2\n");
+    compare_str("");
+    compare_str("\xEF\xBB\xBFx,x,x.1\n1,2,3\n");
+    compare_str("a\n\"\"\n\"\"\"\"\n\r\r\n");
+    as_table_options o = as__table_options_default();
+    o.csv.max_record_bytes = 10;
+    compare_readers("a,b\n1,2\n12345,678901\n", strlen("a,b\n1,2\n12345,678901\n"), &o);
+    o = as__table_options_default();
+    const char *na[] = {"-999", "x"};
+    o.na_tokens = na;
+    o.n_na_tokens = 2;
+    compare_readers("a,b\n-999,x\n1,y\n", strlen("a,b\n-999,x\n1,y\n"), &o);
+    static char buf[1 << 16];
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        size_t n = random_csv(buf, sizeof buf, seed, seed % 5 == 0 ? ';' : ',');
+        o = as__table_options_default();
+        o.csv.delimiter = seed % 5 == 0 ? ';' : ',';
+        if (seed % 7 == 0) { o.na_tokens = na; o.n_na_tokens = 2; }
+        compare_readers_some(buf, n, &o, 1);
+    }
+    CHECK_MSG(reader_bad == 0, "%ld of %ld reads differ", reader_bad, reader_cases);
+    fprintf(stderr, "   %ld block reads compared with the record reader\n", reader_cases);
+}
+
+/* Files: the second pass (a column that turns text after the first blocks is read again from the file, plain
+ * and gzip), and a pipe, which only the record reader reads. */
+static void test_block_reader_files(void) {
+    char dir[64];
+    test_tmpdir(dir, sizeof dir, "table_blocks");
+    char plain[128], gz[128];
+    snprintf(plain, sizeof plain, "%s/t.csv", dir);
+    snprintf(gz, sizeof gz, "%s/t.csv.gz", dir);
+    FILE *f = fopen(plain, "wb");
+    gzFile g = gzopen(gz, "wb");
+    const char *head = "id,code,price,when,country,late\n";
+    fputs(head, f);
+    gzputs(g, head);
+    for (int i = 0; i < 60000; i++) {
+        char line[160];
+        snprintf(line, sizeof line, "%d,%d,%.6f,2011-12-%02d 12:%02d:00,%s,%s\n", i, 1000 + i % 7, i / 3.0, 1 + i % 28,
+                 i % 60, i % 3 ? "\"United Kingdom\"" : "France", i == 55000 ? "n/a?" : i % 5 ? "1.5" : "");
+        fputs(line, f);
+        gzputs(g, line);
+    }
+    fclose(f);
+    gzclose(g);
+    const char *paths[2] = {plain, gz};
+    for (int k = 0; k < 2; k++) {
+        as_table_options o = as__table_options_default();
+        o.record_reader = 1;
+        as_table *want = NULL, *got = NULL;
+        as_error err;
+        CHECK_OK(as__table_read_csv(paths[k], &o, &want, &err), &err);
+        for (int threads = 1; threads <= 3; threads++) {
+            o.record_reader = 0;
+            o.threads = threads;
+            CHECK_OK(as__table_read_csv(paths[k], &o, &got, &err), &err);
+            char why[512] = "";
+            CHECK_MSG(want && got && table_diff(want, got, why, sizeof why) == 0, "%s, %d threads: %s", paths[k],
+                      threads, why);
+            if (got) {
+                const as_column *late = col(got, "late");
+                if (late) CHECK(late->type == AS_COL_TEXT && late->text[55000] && !strcmp(late->text[55000], "n/a?"));
+                if (late) CHECK(late->text[1] && !strcmp(late->text[1], "1.5") && late->text[0] == NULL);
+            }
+            as__table_free(got);
+            got = NULL;
+        }
+        as__table_free(want);
+    }
+    /* a pipe: read once, record by record */
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkfifo %s/p && (cat %s > %s/p &)", dir, plain, dir);
+    if (system(cmd) == 0) {
+        char fifo[128];
+        snprintf(fifo, sizeof fifo, "%s/p", dir);
+        as_table *t = NULL;
+        as_error err;
+        CHECK_OK(as__table_read_csv(fifo, NULL, &t, &err), &err);
+        CHECK(t && t->nrows == 60000);
+        as__table_free(t);
+    }
+    test_rmtree(dir);
+}
+
 int main(void) {
+    RUN(test_number_parser);
+    RUN(test_block_reader);
+    RUN(test_block_reader_files);
     RUN(test_leading_zero_is_text);
     RUN(test_na_tokens);
     RUN(test_pandas_tokens_and_bools);

@@ -45,6 +45,32 @@ static void make_flat(const char *name, int n, int classes) {
     fclose(f);
 }
 
+/* A target of AS_MAX_CLASSES + 1 and + 2 distinct values is refused with the same message (the first used to end
+ * in an out-of-memory error); with --positive it is one class against the rest. */
+static void test_too_many_classes(void) {
+    for (int extra = 1; extra <= 2; extra++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/classes%d.csv", dir, extra);
+        FILE *f = fopen(path, "w");
+        fprintf(f, "x,y\n");
+        for (int i = 0; i < 400; i++) fprintf(f, "%d.5,v%d\n", i % 37, i % (AS_MAX_CLASSES + extra));
+        fclose(f);
+        as_error err = {0};
+        as_train_params tp = as_train_params_default();
+        tp.target = "y";
+        tp.pca_variance = 0;
+        as_split_parse("random:0.2:42", &tp.split, &err);
+        as_model *m = NULL;
+        static as_metrics_report rep;
+        CHECK(as_train_csv(path, &tp, &m, &rep, &err) == AS_ERR_INVALID && m == NULL);
+        CHECK_MSG(strstr(err.msg, "more than 16 distinct values") && strstr(err.msg, "--positive"), "%s", err.msg);
+        tp.positive_label = "v3";
+        CHECK_OK(as_train_csv(path, &tp, &m, &rep, &err), &err);
+        CHECK(m && rep.n_classes == 2);
+        as_model_free(m);
+    }
+}
+
 static void test_csv_guards(void) {
     as_error err = {0};
     char path[512], out[512];
@@ -311,6 +337,7 @@ int main(void) {
     test_tmpdir(dir, sizeof dir, "train");
     RUN(test_split_parse);
     RUN(test_csv_guards);
+    RUN(test_too_many_classes);
     RUN(test_shop_round_trip);
     test_rmtree(dir);
     return test_report("train");
