@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end on the real UCI Online Retail export: ingest → build → train (time split at 2011-08-01,
-# horizon 90 days) → score → quality. Asserts the issue's bar: test ROC-AUC ≥ 0.75, and the counts of a
+# horizon 90 days) → score → quality → report (checked in headless Chromium). Asserts the issue's bar: test ROC-AUC ≥ 0.75, and the counts of a
 # correct ingest. Skips (exit 77, reported by ctest as skipped) when the data set is absent.
 set -euo pipefail
 bin=${AS_BIN:?AS_BIN must name the aftersales binary}
@@ -33,5 +33,16 @@ check "scores written" '[ "$(wc -l < "$work/lines.csv")" -gt 1000 ]'
 "$bin" quality --db "$work/shop.db" --out "$work/alerts.csv" --units-csv "$work/units.csv" >/dev/null
 check "quality figures for every product written" '[ "$(grep -c "^product,.*,long,product_related," "$work/units.csv")" -gt 3000 ]'
 check "quality alerts written" '[ "$(wc -l < "$work/alerts.csv")" -gt 1 ]'
+# The report on a real shop's data, rendered in headless Chromium by the same checker as the demo's report
+# (sections, marks, texts inside their charts, no overflow, no console error, nothing fetched). Skipped, with a
+# line that says so, without Debian's chromium and python3-websocket.
+"$bin" report --db "$work/shop.db" --model "$work/model.json" --out "$work/report.html" -q
+check "report written" '[ -s "$work/report.html" ]'
+if [ -x /usr/bin/chromium ] && /usr/bin/python3 -c 'import websocket' 2> /dev/null; then
+  check "the Online Retail report passes the browser checks" \
+    'TMPDIR=$work /usr/bin/python3 "$(dirname "$0")/../browser/check_report.py" "$work/report.html" > "$work/browser.txt" 2>&1 || { cat "$work/browser.txt"; false; }'
+else
+  echo "browser check skipped: needs Debian's chromium and python3-websocket"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
