@@ -173,6 +173,13 @@ int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *
     return 1;
 }
 
+const char *const cli_level_names[] = {"line", "order", NULL};
+const int cli_level_values[] = {AS_TARGET_LINE, AS_TARGET_ORDER};
+const char *const cli_label_names[] = {"any", "kind", "reason", NULL};
+const int cli_label_values[] = {AS_LABEL_ANY, AS_LABEL_KIND, AS_LABEL_REASON};
+const char *const cli_feature_set_names[] = {"all", "main", NULL};
+const int cli_feature_set_values[] = {AS_FEATURES_ALL, AS_FEATURES_MAIN};
+
 int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names, const int *values,
                      int *out) {
     for (int i = 0; names[i]; i++)

@@ -82,6 +82,15 @@ int cli_parse_time(const char *cmd, const char *opt, const char *text, int64_t *
 int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names, const int *values,
                      int *out);
 
+/* The words of the shop-target options shared by train and export: --target (level), --label, --features.
+ * NULL-terminated for cli_parse_choice; names[v] is the word of the library's value v. */
+extern const char *const cli_level_names[];
+extern const int cli_level_values[];
+extern const char *const cli_label_names[];
+extern const int cli_label_values[];
+extern const char *const cli_feature_set_names[];
+extern const int cli_feature_set_values[];
+
 /* ---- files ------------------------------------------------------------------------------------------- */
 
 /* 1 when `path` exists and can be read; otherwise reports "cannot read '<path>': <reason>" (with `what`

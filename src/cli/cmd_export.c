@@ -62,12 +62,6 @@ int cmd_export(int argc, char **argv) {
         {"ids", no_argument, NULL, OPT_IDS},
         {NULL, 0, NULL, 0},
     };
-    static const char *const level_names[] = {"line", "order", NULL};
-    static const int level_values[] = {AS_TARGET_LINE, AS_TARGET_ORDER};
-    static const char *const label_names[] = {"any", "kind", "reason", NULL};
-    static const int label_values[] = {AS_LABEL_ANY, AS_LABEL_KIND, AS_LABEL_REASON};
-    static const char *const set_names[] = {"all", "main", NULL};
-    static const int set_values[] = {AS_FEATURES_ALL, AS_FEATURES_MAIN};
     const char *db_path = "shop.db";
     as_export_params ep = as_export_params_default();
     opterr = 0;
@@ -82,13 +76,14 @@ int cmd_export(int argc, char **argv) {
         case OPT_DB: db_path = optarg; break;
         case OPT_OUT: ep.out_csv = optarg; break;
         case OPT_TARGET:
-            ok = cli_parse_choice(cmd, "--target", optarg, level_names, level_values, &ep.target_level);
+            ok = cli_parse_choice(cmd, "--target", optarg, cli_level_names, cli_level_values, &ep.target_level);
             break;
         case OPT_LABEL:
-            ok = cli_parse_choice(cmd, "--label", optarg, label_names, label_values, &ep.target_label);
+            ok = cli_parse_choice(cmd, "--label", optarg, cli_label_names, cli_label_values, &ep.target_label);
             break;
         case OPT_FEATURES:
-            ok = cli_parse_choice(cmd, "--features", optarg, set_names, set_values, &ep.feature_set);
+            ok = cli_parse_choice(cmd, "--features", optarg, cli_feature_set_names, cli_feature_set_values,
+                                  &ep.feature_set);
             break;
         case OPT_ALL_ROWS: ep.labelled_only = 0; break;
         case OPT_IDS: ep.include_ids = 1; break;
@@ -142,7 +137,7 @@ int cmd_export(int argc, char **argv) {
     const char *row = "  %-22s %s\n";
     printf("export: %s\n", ep.out_csv);
     printf("  %-22s %s, %s label, %s features%s\n", "rows", cli_nouns(s.rows, unit, units),
-           label_names[ep.target_label], set_names[ep.feature_set],
+           cli_label_names[ep.target_label], cli_feature_set_names[ep.feature_set],
            ep.labelled_only ? " (labelled only)" : " (every row)");
     char ids[48] = "";
     if (s.ids) snprintf(ids, sizeof ids, "%s, ", cli_nouns(s.ids, "id", "ids"));

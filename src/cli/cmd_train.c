@@ -316,12 +316,6 @@ int cmd_train(int argc, char **argv) {
     static const int weight_values[] = {1, 0};
     static const char *const impute_names[] = {"drop", "median", "most_frequent", "keep", NULL};
     static const int impute_values[] = {AS_IMPUTE_DROP, AS_IMPUTE_MEDIAN, AS_IMPUTE_MOST_FREQUENT, AS_IMPUTE_KEEP};
-    static const char *const level_names[] = {"line", "order", NULL};
-    static const int level_values[] = {AS_TARGET_LINE, AS_TARGET_ORDER};
-    static const char *const label_names[] = {"any", "kind", "reason", NULL};
-    static const int label_values[] = {AS_LABEL_ANY, AS_LABEL_KIND, AS_LABEL_REASON};
-    static const char *const set_names[] = {"all", "main", NULL};
-    static const int set_values[] = {AS_FEATURES_ALL, AS_FEATURES_MAIN};
     const char *label_given = NULL;
 
     const char *db_path = NULL, *csv_path = NULL, *target = NULL, *positive = NULL, *split = NULL, *out = NULL;
@@ -472,12 +466,13 @@ int cmd_train(int argc, char **argv) {
             if (!cli_parse_int(cmd, "--threads", optarg, 0, 4096, &tp.threads)) return CLI_EXIT_USAGE;
             break;
         case OPT_LABEL:
-            if (!cli_parse_choice(cmd, "--label", optarg, label_names, label_values, &tp.target_label))
+            if (!cli_parse_choice(cmd, "--label", optarg, cli_label_names, cli_label_values, &tp.target_label))
                 return CLI_EXIT_USAGE;
             label_given = "--label";
             break;
         case OPT_FEATURES:
-            if (!cli_parse_choice(cmd, "--features", optarg, set_names, set_values, &tp.feature_set))
+            if (!cli_parse_choice(cmd, "--features", optarg, cli_feature_set_names, cli_feature_set_values,
+                                  &tp.feature_set))
                 return CLI_EXIT_USAGE;
             label_given = "--features";
             break;
@@ -489,7 +484,7 @@ int cmd_train(int argc, char **argv) {
     if (!out) return cli_usage_error(cmd, "missing --out MODEL (the model file to write)");
     /* --target names the level with --db (line | order) and the column with --csv. */
     if (db_path && target &&
-        !cli_parse_choice(cmd, "--target", target, level_names, level_values, &tp.target_level))
+        !cli_parse_choice(cmd, "--target", target, cli_level_names, cli_level_values, &tp.target_level))
         return CLI_EXIT_USAGE;
     if (tp.target_level == AS_TARGET_ORDER && tp.feature_set == AS_FEATURES_MAIN)
         return cli_usage_error(cmd, "--features main is the first version's line features; order-level models use "
