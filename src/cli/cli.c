@@ -231,6 +231,40 @@ int cli_same_file(const char *a, const char *b) {
     return ra[0] ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
 }
 
+/* 1 when writing `out`, or its temporary twin "<out>.part", would replace `path`. */
+static int writes_over(const char *out, const char *path) {
+    char part[4096 + 8];
+    if (cli_same_file(out, path)) return 1;
+    return (size_t)snprintf(part, sizeof part, "%s.part", out) < sizeof part && cli_same_file(part, path);
+}
+
+int cli_check_outputs(const char *cmd, const char *db_path, const char *const *inputs, const char *const *input_names,
+                      int n_inputs, const char *const *outs, const char *const *out_names, int n_outs) {
+    static const char *const db_suffix[] = {"", "-journal", "-wal", "-shm", ".key"};
+    static const char *const db_what[] = {"the database", "the database's journal", "the database's WAL",
+                                          "the database's shared-memory file", "the database's key file"};
+    for (int i = 0; i < n_outs; i++) {
+        const char *out = outs[i];
+        if (!out) continue;
+        for (int k = 0; db_path && k < (int)(sizeof db_suffix / sizeof db_suffix[0]); k++) {
+            char p[4096 + 16];
+            if ((size_t)snprintf(p, sizeof p, "%s%s", db_path, db_suffix[k]) >= sizeof p) continue;
+            if (writes_over(out, p))
+                return cli_usage_error(cmd, "%s %s would overwrite %s %s; choose another file", out_names[i], out,
+                                       db_what[k], p);
+        }
+        for (int j = 0; j < n_inputs; j++)
+            if (inputs[j] && writes_over(out, inputs[j]))
+                return cli_usage_error(cmd, "%s %s would overwrite %s %s; choose another file", out_names[i], out,
+                                       input_names[j], inputs[j]);
+        for (int j = 0; j < i; j++)
+            if (outs[j] && (writes_over(out, outs[j]) || writes_over(outs[j], out)))
+                return cli_usage_error(cmd, "%s %s and %s %s would write the same file; give each its own",
+                                       out_names[j], outs[j], out_names[i], out);
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_is_dir(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -406,6 +440,14 @@ int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) 
     if (must_exist && access(path, F_OK) != 0) {
         cli_errorf(cmd, "database '%s' not found; create it with 'aftersales ingest --db %s FILE'", path, path);
         return CLI_EXIT_IO;
+    }
+    /* SQLite takes an empty file for a new database, and opening writes the schema into it: a command that needs
+     * data already there must not turn a stray empty file into an (empty) aftersales database. */
+    struct stat sb;
+    if (must_exist && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+        cli_errorf(cmd, "database '%s' is an empty file, not an aftersales database; create it with "
+                   "'aftersales ingest --db %s FILE'", path, path);
+        return CLI_EXIT_DATA;
     }
     as_error err;
     memset(&err, 0, sizeof err);

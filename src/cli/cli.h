@@ -105,6 +105,15 @@ int cli_make_parent(const char *cmd, const char *path);
 /* 1 when a and b name the same file: the same inode when both exist, else the same absolute path once the
  * existing folder part is resolved ("./x.csv", "x.csv" and "out/../x.csv" are one file). */
 int cli_same_file(const char *a, const char *b);
+/* The guard every command that writes files runs before any work: no output may replace an input. Each of the
+ * n_outs outputs (NULL entries skipped; out_names[i] is its option, e.g. "--out") is compared, and so is
+ * "<output>.part", the temporary name outputs are first written under, with
+ *  - the database db_path (may be NULL) and its companions: "-journal", "-wal", "-shm" and the ".key" file;
+ *  - each of the n_inputs other inputs (NULL skipped; input_names[i] says what it is, e.g. "the model");
+ *  - every other output.
+ * On a clash prints a usage error naming both and returns CLI_EXIT_USAGE; else CLI_EXIT_OK. */
+int cli_check_outputs(const char *cmd, const char *db_path, const char *const *inputs, const char *const *input_names,
+                      int n_inputs, const char *const *outs, const char *const *out_names, int n_outs);
 /* Like cli_make_parent, and records in `created` (`size` bytes) the topmost directory this call created, or ""
  * when every directory existed already; cli_undo_make_parent removes them again after a failed step. */
 int cli_make_parent_tracked(const char *cmd, const char *path, char *created, size_t size);

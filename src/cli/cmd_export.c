@@ -28,7 +28,7 @@ void cmd_export_usage(FILE *out) {
             "\n"
             "Options:\n"
             "  --db FILE          database with features from 'aftersales build' (default: shop.db)\n"
-            "  --out FILE         the CSV file to write (required)\n"
+            "  --out FILE         the CSV file to write (required; its folder is created when missing)\n"
             "  --target LEVEL     line (default: one row per purchase line, table features) or order (one row\n"
             "                     per order, table order_features)\n"
             "  --label WHAT       what the label column holds: any (default: 1 when a case opened within the\n"
@@ -96,11 +96,14 @@ int cmd_export(int argc, char **argv) {
     if (ep.target_level == AS_TARGET_ORDER && ep.feature_set == AS_FEATURES_MAIN)
         return cli_usage_error(cmd, "--features main is the first version's line features; order-level exports use "
                                "--features all (the default)");
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s.key", db_path);
-    if (cli_same_file(ep.out_csv, db_path) || cli_same_file(ep.out_csv, key_path))
-        return cli_usage_error(cmd, "--out %s would overwrite the database or its key file; choose another file",
+    if (cli_is_dir(ep.out_csv))
+        return cli_usage_error(cmd, "--out %s is a folder; name the file to write, e.g. %s/flat.csv", ep.out_csv,
                                ep.out_csv);
+    {
+        const char *outs[] = {ep.out_csv}, *out_names[] = {"--out"};
+        int rc = cli_check_outputs(cmd, db_path, NULL, NULL, 0, outs, out_names, 1);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
 
     as_db *db = NULL;
     int rc = cli_open_db(cmd, db_path, 1, &db);
@@ -151,6 +154,11 @@ int cmd_export(int argc, char **argv) {
     printf(row, "elapsed", cli_duration(s.seconds));
     if (!s.ids)
         printf("Read it with: aftersales train --csv %s --target label --out flatmodel/model.json\n", ep.out_csv);
-    else printf("The identifiers are not features: leave them out of a model (train --csv … --drop order_id …).\n");
+    else
+        printf("The identifiers are not features; leave every one out of a model: aftersales train --csv %s "
+               "--target label %s--out flatmodel/model.json\n", ep.out_csv,
+               ep.target_level == AS_TARGET_ORDER ? "--drop order_id --drop customer_id "
+                                                  : "--drop order_id --drop line_no --drop customer_id "
+                                                    "--drop product_id ");
     return CLI_EXIT_OK;
 }

@@ -347,23 +347,11 @@ int cmd_quality(int argc, char **argv) {
         qp.out_csv = default_out;
     }
     /* No output may overwrite the database, its key, the reason model or another output. */
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s.key", db_path);
     const char *outs[] = {qp.out_csv, qp.out_json, qp.out_units_csv};
     const char *names[] = {"--out", "--json", "--units-csv"};
-    const char *inputs[] = {db_path, key_path, qp.reason_model};
-    const char *input_names[] = {"the database", "the database's key file", "the reason model"};
-    for (int i = 0; i < 3; i++) {
-        if (!outs[i]) continue;
-        for (int j = 0; j < 3; j++)
-            if (inputs[j] && cli_same_file(outs[i], inputs[j]))
-                return cli_usage_error(cmd, "%s %s would overwrite %s; choose another file", names[i], outs[i],
-                                       input_names[j]);
-        for (int j = 0; j < i; j++)
-            if (outs[j] && cli_same_file(outs[i], outs[j]))
-                return cli_usage_error(cmd, "%s and %s name the same file %s; give each its own", names[j], names[i],
-                                       outs[i]);
-    }
+    const char *inputs[] = {qp.reason_model}, *input_names[] = {"the reason model"};
+    int clash = cli_check_outputs(cmd, db_path, inputs, input_names, 1, outs, names, 3);
+    if (clash != CLI_EXIT_OK) return clash;
     for (int i = 0; i < 3; i++)
         if (outs[i] && !cli_make_parent(cmd, outs[i])) return CLI_EXIT_IO;
     if (qp.reason_model && !cli_check_readable(cmd, "reason model", qp.reason_model)) {

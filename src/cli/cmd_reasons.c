@@ -179,6 +179,12 @@ static int train(int argc, char **argv) {
     p.value_map = map;
     p.n_value_map = n_map;
     if (p.labels_csv && !cli_check_readable(cmd, "labels file", p.labels_csv)) return CLI_EXIT_IO;
+    {
+        const char *outs[] = {p.out_model}, *out_names[] = {"--out"};
+        const char *inputs[] = {p.labels_csv}, *input_names[] = {"the labels file"};
+        int rc = cli_check_outputs(cmd, p.labels_csv ? NULL : db_path, inputs, input_names, 1, outs, out_names, 1);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
     if (!cli_make_parent(cmd, p.out_model)) return CLI_EXIT_IO;
 
     double t0 = cli_now();

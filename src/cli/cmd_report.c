@@ -90,14 +90,17 @@ int cmd_report(int argc, char **argv) {
         int rc = cli_resolve_model(cmd, model_arg, model_path, sizeof model_path);
         if (rc != CLI_EXIT_OK) return rc;
         rp.model_path = model_path;
-        if (cli_same_file(rp.out_html, model_path))
-            return cli_usage_error(cmd, "--out %s would overwrite the model; choose another file", rp.out_html);
     }
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s.key", db_path);
-    if (cli_same_file(rp.out_html, db_path) || cli_same_file(rp.out_html, key_path))
-        return cli_usage_error(cmd, "--out %s would overwrite the database or its key file; choose another file",
-                               rp.out_html);
+    {
+        char metrics_path[4096];
+        int has_metrics = rp.model_path && cli_sibling_path(rp.model_path, "metrics.json", metrics_path,
+                                                            sizeof metrics_path);
+        const char *inputs[] = {rp.model_path, has_metrics ? metrics_path : NULL};
+        const char *input_names[] = {"the model", "the model's metrics"};
+        const char *outs[] = {rp.out_html}, *out_names[] = {"--out"};
+        int rc = cli_check_outputs(cmd, db_path, inputs, input_names, 2, outs, out_names, 1);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
     if (!cli_make_parent(cmd, rp.out_html)) return CLI_EXIT_IO;
 
     as_db *db = NULL;

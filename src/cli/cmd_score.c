@@ -68,7 +68,7 @@ void cmd_score_usage(FILE *out) {
             "  --out-orders CSV   (--db) write the risk per order\n"
             "  --threshold P      (--db) flag lines and orders with a risk of at least P (0 < P < 1);\n"
             "                     default: the model's own threshold\n"
-            "  --csv FILE         flat CSV with the columns the model was trained on\n"
+            "  --csv FILE         flat CSV with the columns the model was trained on (- reads standard input)\n"
             "  --out CSV          (--csv) write the predictions, columns as above (required)\n"
             "  -q, --quiet        print only errors and a one-line summary\n"
             "  -v, --verbose      print more detail\n"
@@ -110,7 +110,7 @@ int cmd_score(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: cmd_score_usage(stdout); return CLI_EXIT_OK;
         case OPT_DB: db_path = optarg; break;
-        case OPT_CSV: csv_path = optarg; break;
+        case OPT_CSV: csv_path = strcmp(optarg, "-") == 0 ? "/dev/stdin" : optarg; break;   /* - : standard input */
         case OPT_MODEL: model_path = optarg; break;
         case OPT_FROM:
             from_text = optarg;
@@ -146,6 +146,12 @@ int cmd_score(int argc, char **argv) {
     model_path = model_file;
     if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
     const char *outs[3] = {out_lines, out_orders, out};
+    {
+        const char *out_names[] = {"--out-lines", "--out-orders", "--out"};
+        const char *inputs[] = {model_path, csv_path}, *input_names[] = {"the model", "the input"};
+        int rc = cli_check_outputs(cmd, db_path, inputs, input_names, 2, outs, out_names, 3);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
     for (int i = 0; i < 3; i++)
         if (outs[i] && !cli_make_parent(cmd, outs[i])) return CLI_EXIT_IO;
 

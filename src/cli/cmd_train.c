@@ -38,7 +38,7 @@ void cmd_train_usage(FILE *out) {
             "\n"
             "Data (one of):\n"
             "  --db FILE          database with features from 'aftersales build'\n"
-            "  --csv FILE         flat CSV file with a header row\n"
+            "  --csv FILE         flat CSV file with a header row (- reads standard input)\n"
             "  --target COL       (--csv) the column to predict\n"
             "\n"
             "Target and features (--db):\n"
@@ -338,7 +338,7 @@ int cmd_train(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: cmd_train_usage(stdout); return CLI_EXIT_OK;
         case OPT_DB: db_path = optarg; break;
-        case OPT_CSV: csv_path = optarg; break;
+        case OPT_CSV: csv_path = strcmp(optarg, "-") == 0 ? "/dev/stdin" : optarg; break;   /* - : standard input */
         case OPT_TARGET: target = optarg; break;
         case OPT_POSITIVE: positive = optarg; break;
         case OPT_NA:
@@ -537,6 +537,12 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error(cmd, "--out cannot be named metrics.json: that name is kept for the metrics");
     if (!cli_sibling_path(out, "metrics.json", metrics_path, sizeof metrics_path))
         return cli_usage_error(cmd, "--out path too long");
+    {
+        const char *outs[] = {out, metrics_path}, *out_names[] = {"--out", "its metrics.json"};
+        const char *inputs[] = {csv_path}, *input_names[] = {"the input"};
+        int rc = cli_check_outputs(cmd, db_path, inputs, input_names, 1, outs, out_names, 2);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
 
     as_error err;
     memset(&err, 0, sizeof err);

@@ -1,6 +1,8 @@
 /* Strict number and timestamp parsers over a field that is not NUL-terminated. "Strict" means the whole
  * field must be the number: no surrounding blanks, no trailing junk, no hexadecimal, no inf/nan words. */
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +43,10 @@ int as__parse_double(const char *s, size_t n, double *out) {
     char *end;
     errno = 0;
     double v = strtod(tmp, &end);
-    if (end != tmp + n || errno == ERANGE) return 0;
+    if (end != tmp + n) return 0;
+    /* Underflow (ERANGE with a subnormal or zero result: "4.9e-324", "1e-400") is the nearest double, as
+     * pandas reads it; overflow (±HUGE_VAL: "1e400") stays text, since no model can use an infinite value. */
+    if (errno == ERANGE && !(fabs(v) <= DBL_MIN)) return 0;
     *out = v;
     return 1;
 }
@@ -383,7 +388,7 @@ static inline void dec_scan(const char *s, const char *lim, dec_num *d) {
     d->int_ok = int_only && q == 0 && w <= (uint64_t)INT64_MAX + (uint64_t)d->neg;
 }
 
-/* The double of a scanned number, as strtod computes it: 1, or 0 when strtod rejects it (ERANGE). */
+/* The double of a scanned number, as strtod computes it: 1, or 0 when as__parse_double rejects it (overflow). */
 static inline int dec_value(const dec_num *d, const char *s, double *out) {
     size_t n = (size_t)(d->end - s);
     if (n >= 128) return 0;                      /* as__parse_double's limit */

@@ -281,6 +281,42 @@ expect 2 "export --features main at order level" export --db shop.db --out f.csv
 expect 2 "export --out naming the database" export --db shop.db --out ./shop.db
 contains io/err "would overwrite the database" "export refuses to overwrite the database"
 expect 2 "export unexpected argument" export --db shop.db --out f.csv extra
+# No output may replace an input, nor its temporary twin "<out>.part" (export once deleted a database named
+# flat.csv.part this way; score --out-lines and train --out wrote over the database itself).
+: > clash.db
+echo '{}' > clash-model.json
+expect 2 "export whose temporary file is the database" export --db flat.csv.part --out flat.csv
+expect 2 "export --out a folder" export --db shop.db --out io
+contains io/err "is a folder" "export says --out is a folder"
+expect 2 "score --out-lines naming the database" score --db clash.db --model clash-model.json --out-lines clash.db
+contains io/err "would overwrite the database" "score refuses to overwrite the database"
+expect 2 "score --out-orders naming the model" score --db clash.db --model clash-model.json --out-orders clash-model.json
+contains io/err "would overwrite the model" "score refuses to overwrite the model"
+expect 2 "score two outputs naming one file" score --db clash.db --model clash-model.json --out-lines s.csv --out-orders ./s.csv
+contains io/err "would write the same file" "score names the two outputs"
+expect 2 "train --out naming the database" train --db clash.db --out clash.db
+contains io/err "would overwrite the database" "train refuses to overwrite the database"
+expect 2 "train --out naming the database's WAL" train --db clash.db --out clash.db-wal
+contains io/err "WAL" "train names the WAL"
+expect 2 "train --out naming its CSV input" train --csv clash-model.json --target y --out clash-model.json
+contains io/err "would overwrite the input" "train refuses to overwrite its input"
+expect 2 "report --out naming the model's metrics" report --db clash.db --model clash-model.json --out metrics.json
+contains io/err "metrics" "report refuses to overwrite the model's metrics"
+expect 2 "quality --json naming --out's temporary file" quality --db clash.db --out q.csv --json q.csv.part
+expect 2 "reasons train --out naming the database" reasons train --db clash.db --out clash.db
+contains io/err "would overwrite the database" "reasons train refuses to overwrite the database"
+[ -s clash.db ] && failed "the clash database was written to" || pass=$((pass + 1))
+# --csv - reads standard input.
+awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i % 7 "," (i % 7 > 3) }' |
+    "$BIN" train --csv - --target y --out stdin-model/model.json > io/out 2> io/err
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "48 train / 12 test rows" io/out && pass=$((pass + 1)) || failed "train --csv - reads standard input (exit $rc)"
+# A command that needs data never turns a stray empty file into a database.
+for c in export train report quality; do
+    expect 3 "$c on an empty file as --db" $c --db clash.db --out "empty-$c.out"
+    contains io/err "empty file" "$c says the database is an empty file"
+done
+[ -s clash.db ] && failed "the empty file became a database" || pass=$((pass + 1))
 expect 2 "simulate without --out" simulate
 expect 2 "simulate bad --lines" simulate --out sim --lines many
 expect 2 "evaluate without --model" evaluate

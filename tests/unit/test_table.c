@@ -50,6 +50,35 @@ static void test_leading_zero_is_text(void) {
     as__table_free(t);
 }
 
+/* Below the smallest normal double a number is still a number (the nearest subnormal or zero, as strtod and
+ * pandas give it); an overflow, an infinity word or blanks around a number make the column text (docs/methods.md). */
+static void test_tiny_and_huge_numbers(void) {
+    as_table *t = NULL;
+    as_error err;
+    CHECK_OK(read_str("a,b,c,d\n1.5,1.5,1.5,1.5\n4.9e-324,1e400,inf,\" 2.5\"\n1e-400,2,2,2\n-1e-310,3,3,3\n", NULL, &t,
+                      &err), &err);
+    if (!t) return;
+    CHECK(t->cols[0].type == AS_COL_DOUBLE);
+    if (t->cols[0].num) {
+        CHECK(t->cols[0].num[1] == strtod("4.9e-324", NULL) && t->cols[0].num[1] > 0);
+        CHECK(t->cols[0].num[2] == 0.0);
+        CHECK(t->cols[0].num[3] == strtod("-1e-310", NULL) && t->cols[0].num[3] < 0);
+    }
+    CHECK(t->cols[1].type == AS_COL_TEXT);
+    CHECK(t->cols[2].type == AS_COL_TEXT);
+    CHECK(t->cols[3].type == AS_COL_TEXT);
+    as__table_free(t);
+    /* the fast parsers agree with the reference on the boundary values */
+    const char *edge[] = {"2.2250738585072011e-308", "2.2250738585072014e-308", "4.9e-324", "2.4e-324", "1e-310",
+                          "-1e-400", "1.7976931348623157e308", "1.8e308"};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        double a = 0, b = 0;
+        int ra = as__parse_double(edge[i], strlen(edge[i]), &a), rb = as__parse_double_fast(edge[i], strlen(edge[i]), &b);
+        CHECK(ra == rb && (!ra || memcmp(&a, &b, sizeof a) == 0));
+        CHECK(ra == (i < 7));
+    }
+}
+
 static void test_na_tokens(void) {
     as_table *t = NULL;
     as_error err;
@@ -754,6 +783,7 @@ int main(void) {
     RUN(test_block_reader);
     RUN(test_block_reader_files);
     RUN(test_leading_zero_is_text);
+    RUN(test_tiny_and_huge_numbers);
     RUN(test_na_tokens);
     RUN(test_pandas_tokens_and_bools);
     RUN(test_type_from_the_whole_column);
