@@ -55,7 +55,8 @@ have_py() { "$py" -c "import $1" 2>/dev/null; }
 num() { tr -d ',' <<< "${1:-}"; }
 # The first whole number of a command's one-line (-q) summary, without separators; "?" when there is none.
 first_number() { local n; n=$(grep -o '[0-9][0-9,]*' "$1" 2>/dev/null | head -1 | tr -d ,); echo "${n:-?}"; }
-mb() { du -cm "$@" 2>/dev/null | tail -1 | cut -f1; }
+# total size in MB (10^6 bytes, as the CLI reports sizes), of files or of everything under folders
+mb() { du -cb "$@" 2>/dev/null | tail -1 | awk '{ printf "%.0f", $1 / 1e6 }'; }
 human() { awk -v n="$1" 'BEGIN { if (n >= 1e6 && n % 1e6 == 0) printf "%dM", n / 1e6; else if (n >= 1e3 && n % 1e3 == 0) printf "%dk", n / 1e3; else printf "%d", n }'; }
 # 1234567 -> 1,234,567 (anything else unchanged)
 sep() { awk -v n="$1" 'BEGIN { if (n !~ /^[0-9]+$/) { print n; exit } s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) } print n s }'; }
@@ -117,7 +118,7 @@ csv_rows() {
     "$py" "$here/refstack.py" read-csv "$file" "$repeats" > "$work/pd.out" 2>&1 || true
     pd=$(sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p' "$work/pd.out")
     printf '    %-58s %9s %9s\n' "aftersales CSV reader (records and fields: tokenizing only)" "${cs:--}" "$(ratio "${cs:-}" "${pd:-}")"
-    printf '    %-58s %9s %9s\n' "aftersales typed table (types inferred per column, one run)" "${ct:--}" "$(ratio "${ct:-}" "${pd:-}")"
+    printf '    %-58s %9s %9s\n' "aftersales typed table (types inferred per column)" "${ct:--}" "$(ratio "${ct:-}" "${pd:-}")"
     printf '    %-58s %9s %9s\n' "pandas.read_csv (types inferred per column)" "${pd:--}" "1.00x"
   else
     echo "    NOTE: needs $build/bench_csv and pandas in $py; skipped"
@@ -164,7 +165,8 @@ seed_flow() {
   fi
   if have_py sklearn && [ -f "$seed" ]; then
     if timed "$d/seed.log" "$py" "$seed" "$ref_in" label --scale; then
-      acc=$(sed -n 's/.*accuracy=\([0-9.]*\) .*/\1/p' "$d/seed.log" | head -1)
+      # "accuracy=…" itself, not the "majority_class_accuracy=…" the seed prints after it on the same line
+      acc=$(grep -o '\baccuracy=[0-9.]*' "$d/seed.log" | head -1 | cut -d= -f2)
       auc=$(sed -n 's/.*roc_auc=\([0-9.na]*\).*/\1/p' "$d/seed.log" | head -1)
       flow_row "seed_pipeline.py --scale (pandas + sklearn)" "$ref_rows" "${acc:--}" "${auc:--}" \
         "$(ratio "$W" "$base_w")" "$(ratio "$P" "$base_p")"
@@ -183,7 +185,7 @@ seed_flow() {
       if timed "$d/ll-train.log" liblinear-train -s 0 -B 1 "$d/ll.train.svm" "$d/ll.model" &&
          liblinear-predict -b 1 "$d/ll.test.svm" "$d/ll.model" "$d/ll.pred" > /dev/null 2>&1; then
         "$py" "$here/refstack.py" metrics "$d/ll.test.svm" "$d/ll.pred" > "$d/ll-metrics.log" 2>&1 || true
-        acc=$(sed -n 's/.*accuracy=\([0-9.]*\).*/\1/p' "$d/ll-metrics.log")
+        acc=$(grep -o '\baccuracy=[0-9.]*' "$d/ll-metrics.log" | head -1 | cut -d= -f2)
         auc=$(sed -n 's/.*roc_auc=\([0-9.na]*\).*/\1/p' "$d/ll-metrics.log")
         flow_row "liblinear-train -s 0 -B 1 (fit only)" "$ref_rows" "${acc:--}" "${auc:--}" \
           "$(ratio "$W" "$base_w")" "$(ratio "$P" "$base_p")"

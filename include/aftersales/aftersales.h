@@ -279,6 +279,11 @@ typedef struct as_train_params {
     int target_level;                /* as_target_level: one row per purchase line (default) or per order */
     int target_label;                /* as_target_label: any case (binary, default), case kind or reason class */
     int feature_set;                 /* as_feature_set: the whole feature library (default) or the main job's set */
+    /* ---- appended with issue 7: shop flow only ---- */
+    int64_t max_rows;                /* > 0: train and test on a uniform random sample of this many labelled rows
+                                      * (reservoir sampling while reading, kept in time order), so memory is bounded
+                                      * by it rather than by the shop; 0 (default) = every labelled row */
+    uint32_t sample_seed;            /* the sample's seed (default 42) */
 } as_train_params;
 
 typedef enum as_target_level { AS_TARGET_LINE = 0, AS_TARGET_ORDER = 1 } as_target_level;
@@ -410,6 +415,10 @@ typedef struct as_metrics_report {
     int target_level, target_label, feature_set;
     char target_desc[128];           /* the target in words: "order line: any case within 90 days" */
     as_class_balance balance_train, balance_test;   /* class counts of the training and test rows */
+    /* ---- appended with issue 7 ---- */
+    int64_t rows_labelled;           /* shop flow: labelled rows in the table */
+    int64_t rows_sampled;            /* of them, the rows of the --max-rows sample (0 = no sample: every row) */
+    uint32_t sample_seed;
 } as_metrics_report;
 
 /* Trains on the database's feature table with the given split and writes metrics for train and test.

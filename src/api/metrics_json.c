@@ -281,6 +281,9 @@ static void json_target(FILE *f, const as_metrics_report *r) {
     fputs(",\n    \"test\": ", f);
     json_balance(f, &r->balance_test);
     fputs("},\n", f);
+    if (r->rows_sampled > 0)
+        fprintf(f, "  \"sample\": {\"rows\": %lld, \"of\": %lld, \"seed\": %u},\n", (long long)r->rows_sampled,
+                (long long)r->rows_labelled, r->sample_seed);
 }
 
 /* "warnings": one string per non-empty line of the report's warnings. */

@@ -39,6 +39,7 @@ as_train_params as_train_params_default(void) {
     p.gbdt_learning_rate = g.learning_rate;
     p.gbdt_max_depth = g.max_depth;
     p.gbdt_early_stopping = g.early_stopping;
+    p.sample_seed = 42;
     return p;
 }
 
@@ -392,8 +393,89 @@ static const char *label_column(int label) {
 /* Reads the labelled rows of the source table in time (rowid) order. Progress ("load") is rows read against the
  * labelled rows build counted (meta), or the rowid reached against the table's largest for a database built
  * before it counted them. */
+/* Puts row `from` of r where row `to` is (from ≠ to; rows are moved whole, so a row's cells stay together). */
+static void move_row(shop_rows *r, size_t to, size_t from) {
+    size_t nn = r->n_num, nc = r->n_cat;
+    memcpy(r->num + to * nn, r->num + from * nn, nn * sizeof *r->num);
+    memcpy(r->cat + to * nc, r->cat + from * nc, nc * sizeof *r->cat);
+    r->y[to] = r->y[from];
+    if (r->ytext) r->ytext[to] = r->ytext[from];
+    r->at[to] = r->at[from];
+}
+
+typedef struct seq_slot {
+    int64_t seq;
+    size_t slot;
+} seq_slot;
+
+static int by_seq(const void *a, const void *b) {
+    int64_t x = ((const seq_slot *)a)->seq, y = ((const seq_slot *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* Reorders the sampled rows by their position in the table (seq): the sample keeps time order, which the time
+ * split and the time-ordered folds rely on. Cycle by cycle through the permutation, with one row aside. */
+static as_status sort_sample(shop_rows *r, int64_t *seq) {
+    size_t n = r->n, nn = r->n_num, nc = r->n_cat;
+    size_t *order = as__reallocarray(NULL, n ? n : 1, sizeof *order);
+    double *num = as__reallocarray(NULL, nn ? nn : 1, sizeof *num);
+    const char **cat = as__reallocarray(NULL, nc ? nc : 1, sizeof *cat);
+    unsigned char *done = as__calloc(n ? n : 1, 1);
+    if (!order || !num || !cat || !done) {
+        as__free(order); as__free(num); as__free(cat); as__free(done);
+        return AS_ERR_NOMEM;
+    }
+    /* order[k] = the slot holding the k-th row by seq (seq values are distinct): sort (seq, slot) pairs */
+    seq_slot *pairs = as__reallocarray(NULL, n ? n : 1, sizeof *pairs);
+    if (!pairs) {
+        as__free(order); as__free(num); as__free(cat); as__free(done);
+        return AS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) pairs[i] = (seq_slot){seq[i], i};
+    qsort(pairs, n, sizeof *pairs, by_seq);
+    for (size_t k = 0; k < n; k++) order[k] = pairs[k].slot;
+    as__free(pairs);
+    for (size_t k = 0; k < n; k++) {
+        if (done[k] || order[k] == k) { done[k] = 1; continue; }
+        /* the cycle k ← order[k] ← order[order[k]] …: save row k, pull each row into place, finish with it */
+        memcpy(num, r->num + k * nn, nn * sizeof *num);
+        memcpy(cat, r->cat + k * nc, nc * sizeof *cat);
+        double y = r->y[k];
+        const char *yt = r->ytext ? r->ytext[k] : NULL;
+        int64_t at = r->at[k], sq = seq[k];
+        size_t to = k;
+        while (order[to] != k) {
+            size_t from = order[to];
+            move_row(r, to, from);
+            seq[to] = seq[from];
+            done[to] = 1;
+            to = from;
+        }
+        memcpy(r->num + to * nn, num, nn * sizeof *num);
+        memcpy(r->cat + to * nc, cat, nc * sizeof *cat);
+        r->y[to] = y;
+        if (r->ytext) r->ytext[to] = yt;
+        r->at[to] = at;
+        seq[to] = sq;
+        done[to] = 1;
+    }
+    as__free(order); as__free(num); as__free(cat); as__free(done);
+    return AS_OK;
+}
+
+/* splitmix64: the sample's random numbers (small, seedable, the same on every platform). */
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Reads the labelled rows of the source table in time (rowid) order — all of them, or with params->max_rows a
+ * uniform sample of that many (Algorithm R: row t, counted from 0, replaces a random slot with probability
+ * max_rows / (t + 1)), returned in time order. *seen receives the labelled rows read. */
 static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label, const as_train_params *params,
-                                shop_rows *r, as_error *err) {
+                                shop_rows *r, int64_t *seen, as_error *err) {
     size_t nn = src->n_num, nc = src->n_cat;
     int text_label = label != AS_LABEL_ANY;
     as_buf sql;
@@ -437,9 +519,33 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
     as__strmap_init(&r->interned);
     size_t cap = 0;
     int s;
+    const int64_t max_rows = params->max_rows > 0 ? params->max_rows : 0;
+    int64_t t = 0;                   /* labelled rows read so far */
+    int64_t *seq = NULL;             /* sampling: each slot's row number in the table order */
+    uint64_t rng = params->sample_seed;
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t i;
+        if (max_rows && t >= max_rows) {
+            /* the reservoir is full: row t takes slot j when j = uniform(0 … t) falls inside it */
+            uint64_t j = (uint64_t)(((unsigned __int128)splitmix64(&rng) * (uint64_t)(t + 1)) >> 64);
+            t++;
+            if (params->progress && (t & 0xfff) == 0)
+                params->progress(params->progress_user, "load", labelled_rows > 0 ? (double)t
+                                                                                : sqlite3_column_double(q, rowid_col),
+                                 labelled_rows > 0 ? labelled_rows : last_rowid);
+            if (j >= (uint64_t)max_rows) continue;
+            i = (size_t)j;
+            seq[i] = t - 1;
+            goto fill;
+        }
         if (r->n == cap) {
             cap = cap ? cap * 2 : 4096;
+            if (max_rows && cap > (size_t)max_rows) cap = (size_t)max_rows;
+            if (max_rows) {
+                int64_t *sq = as__reallocarray(seq, cap, sizeof *sq);
+                if (!sq) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
+                seq = sq;
+            }
             double *num = as__reallocarray(r->num, cap * (nn ? nn : 1), sizeof *num);
             if (num) r->num = num;
             const char **cat = as__reallocarray(r->cat, cap * (nc ? nc : 1), sizeof *cat);
@@ -452,7 +558,10 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
             if (at) r->at = at;
             if (!num || !cat || !y || !at || (text_label && !yt)) { st = as__err(err, AS_ERR_NOMEM, "out of memory"); break; }
         }
-        size_t i = r->n++;
+        i = r->n++;
+        if (seq) seq[i] = t;
+        t++;
+    fill:
         r->at[i] = sqlite3_column_int64(q, 0);
         if (text_label) {
             r->y[i] = NAN;
@@ -470,13 +579,16 @@ static as_status read_shop_rows(as_db *db, const as_shop_source *src, int label,
             int col = 2 + (int)(nc + k);
             r->num[i * nn + k] = sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
         }
-        if (params->progress && (r->n & 0xfff) == 0)
-            params->progress(params->progress_user, "load", labelled_rows > 0 ? (double)r->n
+        if (params->progress && (t & 0xfff) == 0)
+            params->progress(params->progress_user, "load", labelled_rows > 0 ? (double)t
                                                                             : sqlite3_column_double(q, rowid_col),
                              labelled_rows > 0 ? labelled_rows : last_rowid);
     }
     if (!st && s != SQLITE_DONE) st = as__err(err, AS_ERR_DB, "%s: %s", db->path, sqlite3_errmsg(db->sql));
     sqlite3_finalize(q);
+    if (!st && seq && t > max_rows && sort_sample(r, seq) != AS_OK) st = as__err(err, AS_ERR_NOMEM, "out of memory");
+    as__free(seq);
+    *seen = t;
     if (!st && params->progress) {
         double total = labelled_rows > 0 ? labelled_rows : last_rowid;
         params->progress(params->progress_user, "load", total, total);
@@ -761,7 +873,8 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         if (as__db_meta_get(db, "build_horizon_days", v, sizeof v, &ignore) == AS_OK) horizon = atoi(v);
     }
     shop_rows r;
-    st = read_shop_rows(db, &src, params->target_label, params, &r, err);
+    int64_t labelled = 0;
+    st = read_shop_rows(db, &src, params->target_label, params, &r, &labelled, err);
     if (st) { as__shop_source_free(&src); return st; }
     if (r.n == 0) {
         shop_rows_free(&r);
@@ -886,6 +999,15 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
     as__free(r.cat);   /* encoded now */
     r.cat = NULL;
     st = as__fit_and_evaluate(m, &d, train, n_train, test, n_test, params, rep, err);
+    rep->rows_labelled = labelled;
+    if (!st && labelled > (int64_t)r.n) {
+        char a1[32], a2[32];
+        rep->rows_sampled = (int64_t)r.n;
+        rep->sample_seed = params->sample_seed;
+        as__report_warn(rep, "trained and tested on a uniform sample of %s of the %s labelled rows (--max-rows, seed "
+                        "%u): every figure here is the sample's", as__fmt_count((int64_t)r.n, a1, sizeof a1),
+                        as__fmt_count(labelled, a2, sizeof a2), params->sample_seed);
+    }
     if (!st && rep->imputed_values > 0)
         snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_KEEP ? "keep" : "median");
 out:

@@ -1,5 +1,7 @@
 /* Training steps through the public API: the CSV flow's guards, the model file round trip (load → predict
  * gives the same numbers to the last bit), and the shop flow on a small simulated shop. */
+#include <math.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -301,6 +303,52 @@ static void test_shop_round_trip(void) {
     CHECK_OK(as_split_parse("random:0.2:42", &tp.split, &err), &err);
     CHECK_OK(as_train_db(db, &tp, &m3, &rep, &err), &err);
     CHECK(rep.test.rows == (int64_t)((bs.labelled * 2 + 9) / 10));   /* ceil(0.2 · n) */
+    /* --max-rows: a uniform sample of the labelled rows, in time order, reproducible by its seed */
+    {
+        as_train_params ts = as_train_params_default();
+        as_metrics_report full, r1, r2, r3, r4;
+        as_model *f = NULL, *s1m = NULL, *s2m = NULL, *s3m = NULL, *s4m = NULL;
+        CHECK_OK(as_train_db(db, &ts, &f, &full, &err), &err);
+        CHECK(full.rows_sampled == 0 && full.rows_labelled == (int64_t)bs.labelled);
+        ts.max_rows = (int64_t)bs.labelled / 2;
+        CHECK_OK(as_train_db(db, &ts, &s1m, &r1, &err), &err);
+        CHECK_OK(as_train_db(db, &ts, &s2m, &r2, &err), &err);
+        CHECK(r1.rows_sampled == ts.max_rows && r1.rows_labelled == (int64_t)bs.labelled && r1.sample_seed == 42);
+        CHECK(r1.train.rows + r1.test.rows == ts.max_rows);
+        CHECK(strstr(r1.warnings, "uniform sample") != NULL);
+        /* time order is kept: the test window still follows the training window, and a uniform sample spans
+         * the whole data (its windows start and end within a few days of the full ones) */
+        CHECK(r1.test_start > r1.train_end);
+        CHECK(llabs(r1.train_start - full.train_start) < 5 * 86400 && llabs(r1.test_end - full.test_end) < 5 * 86400);
+        /* the time split takes the latest 15 % of the sample's rows; a uniform sample has the shop's quantiles, so
+         * its test window starts within days of the full one's (a sample of the early rows would start weeks
+         * earlier) */
+        CHECK_MSG(llabs(r1.test_start - full.test_start) < 4 * 86400, "test start %lld vs %lld",
+                  (long long)r1.test_start, (long long)full.test_start);
+        /* the positives' share stays the shop's */
+        double pos_full = (double)full.balance_train.count[1] / (double)full.train.rows;
+        double pos_s = (double)r1.balance_train.count[1] / (double)r1.train.rows;
+        CHECK_MSG(fabs(pos_full - pos_s) < 6 * sqrt(pos_full * (1 - pos_full) / (double)r1.train.rows), "%.4f vs %.4f",
+                  pos_s, pos_full);
+        /* the same seed gives the same model, bit for bit; another seed another sample */
+        if (s1m && s2m)
+            CHECK(s1m->dim == s2m->dim && memcmp(s1m->coef, s2m->coef, s1m->dim * sizeof *s1m->coef) == 0);
+        ts.sample_seed = 7;
+        CHECK_OK(as_train_db(db, &ts, &s3m, &r3, &err), &err);
+        CHECK(r3.sample_seed == 7 && r3.rows_sampled == ts.max_rows);
+        if (s1m && s3m)
+            CHECK(s1m->dim != s3m->dim || memcmp(s1m->coef, s3m->coef, s1m->dim * sizeof *s1m->coef) != 0);
+        /* a cap at or above the labelled rows changes nothing at all */
+        ts.max_rows = (int64_t)bs.labelled;
+        CHECK_OK(as_train_db(db, &ts, &s4m, &r4, &err), &err);
+        CHECK(r4.rows_sampled == 0 && r4.train.rows == full.train.rows);
+        if (f && s4m) CHECK(f->dim == s4m->dim && memcmp(f->coef, s4m->coef, f->dim * sizeof *f->coef) == 0);
+        as_model_free(f);
+        as_model_free(s1m);
+        as_model_free(s2m);
+        as_model_free(s3m);
+        as_model_free(s4m);
+    }
     /* new data after the build: training and scoring refuse the stale features */
     char more[512];
     snprintf(more, sizeof more, "%s/more", dir);
