@@ -5,7 +5,33 @@
 
 #include <stdio.h>
 
+#include "aftersales/aftersales.h"
 #include "store/store.h"
+
+/* A small simulated shop: simulated into <dir>/shop and ingested (canonical preset) into <dir>/shop.db, which is
+ * returned open; NULL with *err set when a step fails. */
+static inline as_db *test_small_shop(const char *dir, int64_t lines, int customers, int products, int days,
+                                     as_error *err) {
+    char shop[512], dbp[512];
+    snprintf(shop, sizeof shop, "%s/shop", dir);
+    snprintf(dbp, sizeof dbp, "%s/shop.db", dir);
+    as_sim_params sp = as_sim_params_default();
+    sp.order_lines = lines;
+    sp.n_customers = customers;
+    sp.n_products = products;
+    sp.days = days;
+    as_sim_stats sst;
+    as_db *db = NULL;
+    if (as_simulate(&sp, shop, &sst, err) != AS_OK || as_db_open(dbp, &db, err) != AS_OK) return NULL;
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "canonical";
+    as_ingest_stats is;
+    if (as_ingest(db, shop, &ip, &is, err) != AS_OK) {
+        as_db_close(db);
+        return NULL;
+    }
+    return db;
+}
 
 static inline int64_t q_int(as_db *db, const char *sql) {
     sqlite3_stmt *st;

@@ -103,24 +103,11 @@ static void expected_inputs(as_db *db, const char *table, const char *num_key, c
 
 static void test_export(void) {
     as_error err = {0};
-    char shop[512], dbp[512], out[512], sql[20000], header[20000];
-    snprintf(shop, sizeof shop, "%s/shop", dir);
-    snprintf(dbp, sizeof dbp, "%s/shop.db", dir);
+    char out[512], sql[20000], header[20000];
     snprintf(out, sizeof out, "%s/flat.csv", dir);
-    as_sim_params sp = as_sim_params_default();
-    sp.order_lines = 6000;
-    sp.n_customers = 600;
-    sp.n_products = 100;
-    sp.days = 300;
-    as_sim_stats sst;
-    CHECK_OK(as_simulate(&sp, shop, &sst, &err), &err);
-    as_db *db = NULL;
-    CHECK_OK(as_db_open(dbp, &db, &err), &err);
+    as_db *db = test_small_shop(dir, 6000, 600, 100, 300, &err);
+    CHECK_MSG(db != NULL, "%s", err.msg);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "canonical";
-    as_ingest_stats is;
-    CHECK_OK(as_ingest(db, shop, &ip, &is, &err), &err);
 
     /* before build: a clear error naming the step, and an existing file is left as it was */
     test_write(dir, "flat.csv", "old\n");
@@ -292,6 +279,9 @@ static void test_export(void) {
     mkdir(more, 0700);
     test_write(more, "orders.csv", "order_id,customer_id,ordered_at\nnew1,c1,2030-01-01\n");
     test_write(more, "order_lines.csv", "order_id,line_no,product_id,quantity\nnew1,1,p1,1\n");
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "canonical";
+    as_ingest_stats is;
     CHECK_OK(as_ingest(db, more, &ip, &is, &err), &err);
     st = as_export_csv(db, &ep, &es, &err);
     CHECK(st == AS_ERR_STATE);

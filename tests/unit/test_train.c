@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "ml/model.h"
 #include "test.h"
+#include "test_db.h"
 
 static char dir[256];
 
@@ -236,23 +237,10 @@ static void test_csv_guards(void) {
 
 static void test_shop_round_trip(void) {
     as_error err = {0};
-    char shop[512], dbp[512], model[512], l1[512], l2[512], o1[512], o2[512];
-    snprintf(shop, sizeof shop, "%s/shop", dir);
-    snprintf(dbp, sizeof dbp, "%s/shop.db", dir);
-    as_sim_params sp = as_sim_params_default();
-    sp.order_lines = 8000;
-    sp.n_customers = 800;
-    sp.n_products = 120;
-    sp.days = 300;
-    as_sim_stats sst;
-    CHECK_OK(as_simulate(&sp, shop, &sst, &err), &err);
-    as_db *db = NULL;
-    CHECK_OK(as_db_open(dbp, &db, &err), &err);
+    char model[512], l1[512], l2[512], o1[512], o2[512];
+    as_db *db = test_small_shop(dir, 8000, 800, 120, 300, &err);
+    CHECK_MSG(db != NULL, "%s", err.msg);
     if (!db) return;
-    as_ingest_params ip = as_ingest_params_default();
-    ip.preset = "canonical";
-    as_ingest_stats is;
-    CHECK_OK(as_ingest(db, shop, &ip, &is, &err), &err);
 
     /* train before build: a clear error naming the step to run */
     as_train_params tp = as_train_params_default();
@@ -355,6 +343,9 @@ static void test_shop_round_trip(void) {
     mkdir(more, 0700);
     write_file("more/orders.csv", "order_id,customer_id,ordered_at\nnew1,c1,2030-01-01\n");
     write_file("more/order_lines.csv", "order_id,line_no,product_id,quantity\nnew1,1,p1,1\n");
+    as_ingest_params ip = as_ingest_params_default();
+    ip.preset = "canonical";
+    as_ingest_stats is;
     CHECK_OK(as_ingest(db, more, &ip, &is, &err), &err);
     as_model *m4 = NULL;
     st = as_train_db(db, &tp, &m4, &rep, &err);
