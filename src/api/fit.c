@@ -435,6 +435,27 @@ static as_status cross_validate(const as_model *m, const as_dataset *d, const si
                 else tr[ntr++] = train[i];
             }
         }
+        /* An expanding time window's first folds may hold no row of a rare class yet; a model cannot learn a class
+         * it never saw, so say which class and what to do rather than fail inside the solver. */
+        if (by_time && m->n_classes >= 2 && m->n_classes <= AS_MAX_CLASSES) {
+            int64_t seen[AS_MAX_CLASSES] = {0};
+            for (size_t i = 0; i < ntr; i++) {
+                int c = (int)d->y[tr[i]];
+                if (c >= 0 && c < m->n_classes) seen[c]++;
+            }
+            for (int c = 0; c < m->n_classes; c++)
+                if (!seen[c]) {
+                    char rows[32];
+                    char advice[64] = "train without --cv";
+                    if (k > 2) snprintf(advice, sizeof advice, "use fewer folds (--cv %d) or train without --cv", k - 1);
+                    st = as__err(err, AS_ERR_NODATA, "--cv %d: fold %d trains on the earliest %s rows, which hold no "
+                                 "row of class '%s'; every class needs training rows in every fold: %s", k, f + 1,
+                                 as__fmt_count((int64_t)ntr, rows, sizeof rows),
+                                 m->class_labels && m->class_labels[c] ? m->class_labels[c] : "?", advice);
+                    break;
+                }
+            if (st) break;
+        }
         as_model fm = model_shell(m);
         size_t *fit = NULL, *val = NULL, n_fit = ntr, n_val = 0;
         fit_info fi;

@@ -575,9 +575,46 @@ static void test_in_place_twin(void) {
         }
 }
 
+/* Time-ordered folds (TimeSeriesSplit) on a target whose rare class only appears late: the first fold's window
+ * holds none of it, which is an error naming the class and the fold (not a solver failure), and with fewer folds
+ * whose windows all hold it the fit succeeds. */
+static void test_cv_class_missing_early(void) {
+    const size_t n = 3000, p = 3, n_train = 2400;
+    double *X = malloc(n * p * sizeof *X), *y = malloc(n * sizeof *y);
+    int64_t *at = malloc(n * sizeof *at);
+    size_t *train = malloc(n * sizeof *train), *test = malloc(n * sizeof *test);
+    uint64_t st = 11;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < p; j++) X[i * p + j] = unif(&st) + (double)j;
+        /* class 2 from row 700 on: every fold of --cv 3 (block 600, first window 600 rows) starts without it;
+         * with --cv 2 (block 800) the first window holds rows 0 … 799 */
+        y[i] = i >= 700 && i % 7 == 0 ? 2 : (double)(unif(&st) < 0.3);
+        at[i] = (int64_t)i * 3600;
+    }
+    for (size_t i = 0; i < n_train; i++) train[i] = i;
+    for (size_t i = n_train; i < n; i++) test[i - n_train] = i;
+    as_train_params tp = as_train_params_default();
+    tp.cv_folds = 3;
+    as_dataset d = {n, p, X, y, NULL, at, 0};
+    static as_metrics_report rep;
+    as_error err;
+    as_model *m = shell_model(p, 3);
+    as_status s = as__fit_and_evaluate(m, &d, train, n_train, test, n - n_train, &tp, &rep, &err);
+    CHECK(s == AS_ERR_NODATA);
+    CHECK_MSG(strstr(err.msg, "fold 1") && strstr(err.msg, "class '2'") && strstr(err.msg, "--cv 2"), "%s", err.msg);
+    as_model_free(m);
+    m = shell_model(p, 3);
+    tp.cv_folds = 2;
+    CHECK_OK(as__fit_and_evaluate(m, &d, train, n_train, test, n - n_train, &tp, &rep, &err), &err);
+    CHECK(rep.cv_folds == 2);
+    as_model_free(m);
+    free(X); free(y); free(at); free(train); free(test);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "fit");
     RUN(test_in_place_twin);
+    RUN(test_cv_class_missing_early);
     make_csv("data.csv", 600);
     RUN(test_multinomial);
     RUN(test_pooling_and_unseen);
