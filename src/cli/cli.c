@@ -231,6 +231,28 @@ int cli_same_file(const char *a, const char *b) {
     return ra[0] ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
 }
 
+/* What an existing file holds that no output may ever replace, whichever command wrote it and whatever its name:
+ * "a SQLite database" (any program's: the header), "a pseudonymization key" (64 hex digits: a key kept under a
+ * --key-file path the database does not record), or NULL. */
+static const char *precious_content(const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char buf[80];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n >= 16 && memcmp(buf, "SQLite format 3", 16) == 0) return "a SQLite database";
+    size_t hex = 0, other = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (isxdigit(c)) hex++;
+        else if (!isspace(c)) other++;
+    }
+    if (n < sizeof buf && hex == 64 && other == 0) return "a pseudonymization key";
+    return NULL;
+}
+
 /* 1 when writing `out`, or its temporary twin "<out>.part", would replace `path`. */
 static int writes_over(const char *out, const char *path) {
     char part[4096 + 8];
@@ -246,6 +268,17 @@ int cli_check_outputs(const char *cmd, const char *db_path, const char *const *i
     for (int i = 0; i < n_outs; i++) {
         const char *out = outs[i];
         if (!out) continue;
+        if (cli_is_dir(out))
+            return cli_usage_error(cmd, "%s %s is a folder; name the file to write in it", out_names[i], out);
+        char part[4096 + 8];
+        const char *what = precious_content(out);
+        if (!what && (size_t)snprintf(part, sizeof part, "%s.part", out) < sizeof part) {
+            what = precious_content(part);
+            if (what) out = part;
+        }
+        if (what)
+            return cli_usage_error(cmd, "%s would overwrite %s, which is %s; choose another file", out_names[i], out,
+                                   what);
         for (int k = 0; db_path && k < (int)(sizeof db_suffix / sizeof db_suffix[0]); k++) {
             char p[4096 + 16];
             if ((size_t)snprintf(p, sizeof p, "%s%s", db_path, db_suffix[k]) >= sizeof p) continue;
@@ -444,6 +477,10 @@ int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) 
     /* SQLite takes an empty file for a new database, and opening writes the schema into it: a command that needs
      * data already there must not turn a stray empty file into an (empty) aftersales database. */
     struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_errorf(cmd, "--db %s is a folder; name the database file (e.g. %s/shop.db)", path, path);
+        return CLI_EXIT_USAGE;
+    }
     if (must_exist && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
         cli_errorf(cmd, "database '%s' is an empty file, not an aftersales database; create it with "
                    "'aftersales ingest --db %s FILE'", path, path);

@@ -110,8 +110,9 @@ int cli_same_file(const char *a, const char *b);
  * "<output>.part", the temporary name outputs are first written under, with
  *  - the database db_path (may be NULL) and its companions: "-journal", "-wal", "-shm" and the ".key" file;
  *  - each of the n_inputs other inputs (NULL skipped; input_names[i] says what it is, e.g. "the model");
- *  - every other output.
- * On a clash prints a usage error naming both and returns CLI_EXIT_USAGE; else CLI_EXIT_OK. */
+ *  - every other output;
+ * and no output may be a folder, or replace (itself or its .part) an existing SQLite database or key file,
+ * whatever its name. On a clash prints a usage error naming both and returns CLI_EXIT_USAGE; else CLI_EXIT_OK. */
 int cli_check_outputs(const char *cmd, const char *db_path, const char *const *inputs, const char *const *input_names,
                       int n_inputs, const char *const *outs, const char *const *out_names, int n_outs);
 /* Like cli_make_parent, and records in `created` (`size` bytes) the topmost directory this call created, or ""

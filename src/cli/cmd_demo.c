@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -117,6 +118,17 @@ int cmd_demo(int argc, char **argv) {
     for (int i = 0; i < 3; i++) {
         int n = snprintf(db_side[i], sizeof db_side[i], "%s%s", path[F_DB], side_suffix[i]);
         if (n < 0 || (size_t)n >= sizeof db_side[i]) return cli_usage_error(cmd, "--out too long");
+    }
+
+    /* The demo replaces its own files on every run, but never a shop database it did not make: a shop.db in --out
+     * is the demo's when the simulated shop's ground truth lies beside it (shop/truth_products.csv). */
+    {
+        char truth[4096];
+        struct stat sb;
+        if (stat(path[F_DB], &sb) == 0 &&
+            (!cli_join_path(path[F_SHOP], "truth_products.csv", truth, sizeof truth) || stat(truth, &sb) != 0))
+            return cli_usage_error(cmd, "%s already holds a shop database the demo did not make (%s); the demo "
+                                   "would replace it: give it another folder, e.g. --out demo-out", dir, path[F_DB]);
     }
 
     double t_all = cli_now();

@@ -96,9 +96,6 @@ int cmd_export(int argc, char **argv) {
     if (ep.target_level == AS_TARGET_ORDER && ep.feature_set == AS_FEATURES_MAIN)
         return cli_usage_error(cmd, "--features main is the first version's line features; order-level exports use "
                                "--features all (the default)");
-    if (cli_is_dir(ep.out_csv))
-        return cli_usage_error(cmd, "--out %s is a folder; name the file to write, e.g. %s/flat.csv", ep.out_csv,
-                               ep.out_csv);
     {
         const char *outs[] = {ep.out_csv}, *out_names[] = {"--out"};
         int rc = cli_check_outputs(cmd, db_path, NULL, NULL, 0, outs, out_names, 1);

@@ -217,6 +217,10 @@ int cmd_ingest(int argc, char **argv) {
     int db_existed = access(db_path, F_OK) == 0;
     char created[4096];
     if (!cli_make_parent_tracked(cmd, db_path, created, sizeof created)) return CLI_EXIT_IO;
+    if (key_file && cli_same_file(key_file, db_path))
+        return cli_usage_error(cmd, "--key-file %s is the database itself; name a separate file for the key",
+                               key_file);
+    if (key_file && !cli_make_parent(cmd, key_file)) return CLI_EXIT_IO;   /* as for --db */
     as_db *db = NULL;
     int rc = cli_open_db(cmd, db_path, 0, &db);
     if (rc != CLI_EXIT_OK) {

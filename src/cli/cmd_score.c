@@ -148,8 +148,11 @@ int cmd_score(int argc, char **argv) {
     const char *outs[3] = {out_lines, out_orders, out};
     {
         const char *out_names[] = {"--out-lines", "--out-orders", "--out"};
-        const char *inputs[] = {model_path, csv_path}, *input_names[] = {"the model", "the input"};
-        int rc = cli_check_outputs(cmd, db_path, inputs, input_names, 2, outs, out_names, 3);
+        char metrics_path[4096];
+        int has_metrics = cli_sibling_path(model_path, "metrics.json", metrics_path, sizeof metrics_path);
+        const char *inputs[] = {model_path, has_metrics ? metrics_path : NULL, csv_path};
+        const char *input_names[] = {"the model", "the model's metrics", "the input"};
+        int rc = cli_check_outputs(cmd, db_path, inputs, input_names, 3, outs, out_names, 3);
         if (rc != CLI_EXIT_OK) return rc;
     }
     for (int i = 0; i < 3; i++)

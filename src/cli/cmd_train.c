@@ -510,8 +510,10 @@ int cmd_train(int argc, char **argv) {
         return cli_usage_error(cmd, "--positive, --na, --drop, --max-levels, --weight and --impute apply only with "
                                "--csv");
     if (csv_path && label_given)
-        return cli_usage_error(cmd, "%s applies only with --db (a flat CSV names its target with --target COL)",
-                               label_given);
+        return cli_usage_error(cmd, "%s applies only with --db%s", label_given,
+                               strcmp(label_given, "--max-rows") == 0
+                                   ? " (a flat CSV is read whole; take a sample of its rows beforehand)"
+                                   : " (a flat CSV names its target with --target COL)");
     if (csv_path && !target) return cli_usage_error(cmd, "--csv needs --target COL (the column to predict)");
     const int gbdt = tp.model_kind == AS_MODEL_GBDT;
     if (gbdt && logreg_only)
@@ -664,19 +666,30 @@ int cmd_train(int argc, char **argv) {
                   "the penalty (C = %g), and its training probabilities are overconfident; check for a column "
                   "that gives the answer away (a leak) or lower --C", tp.C);
 
+    /* A sampled run says so wherever its figures are printed, not only in the warning. */
+    char sample[96] = "";
+    if (rep.rows_sampled > 0) {
+        char of[32];
+        snprintf(of, sizeof of, "%s", cli_count(rep.rows_labelled));
+        snprintf(sample, sizeof sample, "a sample of %s of %s labelled rows, seed %u", cli_count(rep.rows_sampled), of,
+                 rep.sample_seed);
+    }
     if (cli_verbosity_level == CLI_QUIET) {
         if (K >= 3)
-            printf("train: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s / %s); wrote %s and %s\n",
+            printf("train: test accuracy %s, macro F1 %s, ROC-AUC OvR %s (%s / %s%s%s); wrote %s and %s\n",
                    cli_metric_pct(rep.test.accuracy), cli_metric(rep.test.macro_f1, 4),
                    cli_metric(rep.test.roc_auc_ovr_macro, 4), cli_nouns(rep.train.rows, "train row", "train rows"),
-                   cli_nouns(rep.test.rows, "test row", "test rows"), out, metrics_path);
+                   cli_nouns(rep.test.rows, "test row", "test rows"), sample[0] ? "; " : "", sample, out,
+                   metrics_path);
         else
-            printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s / %s); wrote %s and %s\n",
+            printf("train: test ROC-AUC %s, PR-AUC %s, accuracy %s (%s / %s%s%s); wrote %s and %s\n",
                    cli_metric(rep.test.roc_auc, 4), cli_metric(rep.test.pr_auc, 4), cli_metric_pct(rep.test.accuracy),
                    cli_nouns(rep.train.rows, "train row", "train rows"),
-                   cli_nouns(rep.test.rows, "test row", "test rows"), out, metrics_path);
+                   cli_nouns(rep.test.rows, "test row", "test rows"), sample[0] ? "; " : "", sample, out,
+                   metrics_path);
         return CLI_EXIT_OK;
     }
+    if (sample[0]) printf("  rows: %s (--max-rows)\n", sample);
     printf("  split: %s\n", rep.split_desc[0] ? rep.split_desc : "(not described)");
     if (rep.train_start || rep.test_start)
         printf("  train %s to %s, test %s to %s\n", cli_datetime(rep.train_start), cli_datetime(rep.train_end),

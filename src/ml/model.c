@@ -278,6 +278,10 @@ static void put_target(FILE *f, const as_model *m) {
     if (m->build_moment >= 0)
         fprintf(f, "  \"build_options\": {\"moment\": \"%s\", \"hash_buckets\": %d},\n",
                 m->build_moment == 1 ? "delivery" : "order", m->build_hash_buckets);
+    /* trained on a --max-rows sample: said in the model too, which may travel without its metrics.json */
+    if (m->report.rows_sampled > 0)
+        fprintf(f, "  \"training_sample\": {\"rows\": %lld, \"of\": %lld, \"seed\": %u},\n",
+                (long long)m->report.rows_sampled, (long long)m->report.rows_labelled, m->report.sample_seed);
     if (m->shop_id) {
         fprintf(f, "  \"shop_id\": ");
         put_string(f, m->shop_id);

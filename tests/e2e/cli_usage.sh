@@ -310,11 +310,40 @@ expect 2 "quality --json naming --out's temporary file" quality --db clash.db --
 expect 2 "reasons train --out naming the database" reasons train --db clash.db --out clash.db
 contains io/err "would overwrite the database" "reasons train refuses to overwrite the database"
 [ -s clash.db ] && failed "the clash database was written to" || pass=$((pass + 1))
+# Whatever its name and whichever command, no output replaces an existing SQLite database or key file, the
+# metrics beside a model, or names a folder.
+printf 'SQLite format 3\000rest of a database' > other.sqlite
+printf '%064d\n' 7 > my.key
+mkdir -p m
+echo '{}' > m/model.json
+echo '{}' > m/metrics.json
+expect 2 "train --csv --out naming another SQLite database" train --csv b.csv --target y --out other.sqlite
+contains io/err "is a SQLite database" "train says the file is a SQLite database"
+expect 2 "export --out naming a key file kept elsewhere" export --db clash.db --out my.key
+contains io/err "pseudonymization key" "export says the file is a key"
+expect 2 "score --out-lines naming the model's metrics" score --db clash.db --model m --out-lines m/metrics.json
+contains io/err "the model's metrics" "score refuses to overwrite the model's metrics"
+for c in "train --db clash.db --out" "score --db clash.db --model m --out-lines" "quality --db clash.db --out" \
+         "report --db clash.db --out" "reasons train --db clash.db --out"; do
+    expect 2 "${c%% *} --out naming a folder" $c io
+    contains io/err "is a folder" "${c%% *} says --out is a folder"
+done
 # --csv - reads standard input.
 awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i % 7 "," (i % 7 > 3) }' |
     "$BIN" train --csv - --target y --out stdin-model/model.json > io/out 2> io/err
 rc=$?
 [ "$rc" -eq 0 ] && grep -q "48 train / 12 test rows" io/out && pass=$((pass + 1)) || failed "train --csv - reads standard input (exit $rc)"
+# The demo never replaces a shop database it did not make; a folder is not a database.
+mkdir -p realshop
+: > realshop/shop.db
+expect 2 "demo into a folder holding another shop database" demo --out realshop
+contains io/err "did not make" "demo says the database is not its own"
+expect 2 "build --db naming a folder" build --db io
+contains io/err "is a folder" "build says --db is a folder"
+for c in export quality report; do
+    expect 2 "$c --db naming a folder" $c --db io --out x.out
+    contains io/err "--db io is a folder" "$c says --db is a folder"
+done
 # A command that needs data never turns a stray empty file into a database.
 for c in export train report quality; do
     expect 3 "$c on an empty file as --db" $c --db clash.db --out "empty-$c.out"
