@@ -158,6 +158,10 @@ typedef struct as_build_params {
     /* ---- appended with schema 2 (issue 4) ---- */
     int moment;                      /* as_moment */
     int hash_buckets;                /* hashed word features per text source (descriptions, reasons); 0 = none */
+    /* ---- appended with issue 7 ---- */
+    int feature_set;                 /* as_feature_set: the whole library (default) or only the main job's set —
+                                      * about a quarter of the bytes and no windowed event log, for shops too large
+                                      * for the library's table; no order-level table then */
 } as_build_params;
 
 /* Most hashed-word buckets per text source (as_build_params.hash_buckets). */

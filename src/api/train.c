@@ -272,6 +272,16 @@ as_status as__shop_source(as_db *db, int level, int feature_set, as_shop_source 
     as_status st = as__table_columns(db, src->table, &cols, &n_cols, err);
     if (st) { as__strmap_free(&cols); return st; }
     char *nums = NULL, *cats = NULL;
+    char built[16] = "";
+    {
+        as_error ignore;
+        if (as__db_meta_get(db, "build_feature_set", built, sizeof built, &ignore) != AS_OK) built[0] = '\0';
+    }
+    if (n_cols == 0 && level == AS_TARGET_ORDER && strcmp(built, "main") == 0) {
+        st = as__err(err, AS_ERR_STATE, "%s was built with --features main, which writes no order-level table; run "
+                     "`aftersales build --db %s` (the whole library) for order-level models", db->path, db->path);
+        goto out;
+    }
     if (n_cols == 0) {
         st = level == AS_TARGET_ORDER
                  ? as__err(err, AS_ERR_STATE, "%s has no order-level features (table order_features): its features "

@@ -30,13 +30,18 @@ void cmd_build_usage(FILE *out) {
             "                   (after delivery: the order's own days to delivery and days late are features)\n"
             "  --hash-buckets N hashed-word features per text source (product descriptions, earlier case\n"
             "                   reasons of the product); 0 = none (default: %d, at most %d)\n"
+            "  --features SET   all (default: the whole feature library, both tables) or main (only the main job's\n"
+            "                   36 numeric columns: about a quarter of the database and memory, no windows, no\n"
+            "                   hashed words, no order table; for shops too large for the library, then\n"
+            "                   'train --features main')\n"
             "  -q, --quiet      print only errors and a one-line summary\n"
             "  -v, --verbose    print more detail\n"
             "  -h, --help       show this help\n"
             "\n"
             "Example:\n"
             "  aftersales build --db shop.db --horizon 60\n"
-            "  aftersales build --db shop.db --moment delivery --hash-buckets 32\n",
+            "  aftersales build --db shop.db --moment delivery --hash-buckets 32\n"
+            "  aftersales build --db big.db --features main\n",
             d.horizon_days, d.hash_buckets, AS_BUILD_MAX_HASH_BUCKETS);
 }
 
@@ -63,13 +68,14 @@ static void balance_table(const char *title, int64_t negatives, int64_t positive
 
 int cmd_build(int argc, char **argv) {
     static const char cmd[] = "build";
-    enum { OPT_DB = CLI_OPT_FIRST, OPT_HORIZON, OPT_MOMENT, OPT_HASH };
+    enum { OPT_DB = CLI_OPT_FIRST, OPT_HORIZON, OPT_MOMENT, OPT_HASH, OPT_FEATURES };
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
         {"db", required_argument, NULL, OPT_DB},
         {"horizon", required_argument, NULL, OPT_HORIZON},
         {"moment", required_argument, NULL, OPT_MOMENT},
         {"hash-buckets", required_argument, NULL, OPT_HASH},
+        {"features", required_argument, NULL, OPT_FEATURES},
         {NULL, 0, NULL, 0},
     };
     const char *db_path = "shop.db";
@@ -95,6 +101,11 @@ int cmd_build(int argc, char **argv) {
         }
         case OPT_HASH:
             if (!cli_parse_int(cmd, "--hash-buckets", optarg, 0, AS_BUILD_MAX_HASH_BUCKETS, &bp.hash_buckets))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_FEATURES:
+            if (!cli_parse_choice(cmd, "--features", optarg, cli_feature_set_names, cli_feature_set_values,
+                                  &bp.feature_set))
                 return CLI_EXIT_USAGE;
             break;
         default: return cli_usage_error(cmd, "unhandled option");
@@ -150,8 +161,9 @@ int cmd_build(int argc, char **argv) {
     printf(row, "orders", cli_count(s.orders));
     printf("  %-22s %s labelled, %s positive (%s)\n", "", cli_count(s.orders_labelled), cli_count(s.order_positives),
            cli_pct(order_rate));
-    printf("  %-22s %d (numeric and categorical, line table; moment: %s)\n", "feature columns", s.n_features,
-           bp.moment == AS_MOMENT_DELIVERY ? "delivery" : "order");
+    printf("  %-22s %d (numeric and categorical, line table; moment: %s%s)\n", "feature columns", s.n_features,
+           bp.moment == AS_MOMENT_DELIVERY ? "delivery" : "order",
+           bp.feature_set == AS_FEATURES_MAIN ? "; the main set only, no order table" : "");
     if (cli_verbosity_level >= CLI_VERBOSE)
         printf("  %-22s features (one row per purchase line), order_features (one per order) in %s\n", "tables",
                db_path);

@@ -290,6 +290,9 @@ typedef struct build_run {
     size_t cap_order;
 } build_run;
 
+/* build --features main: only the main job's columns (no windows, library columns, hashed words or order table). */
+static int main_only(const build_run *b) { return b->p->feature_set == AS_FEATURES_MAIN; }
+
 /* Grows a zero-filled array to hold index `need`. */
 static int grow_zero(void **arr, size_t *cap, size_t need, size_t size) {
     if (need < *cap) return 1;
@@ -503,7 +506,7 @@ static as_status apply_cases_before(build_run *b, int64_t t) {
             if (!v) return AS_ERR_NOMEM;
             *v |= 2;
         }
-        if (e.id[AS__ENT_SELLER] == AS__NO_ID - 1 || as__win_add(&b->win, &e)) return AS_ERR_NOMEM;
+        if (e.id[AS__ENT_SELLER] == AS__NO_ID - 1 || (!main_only(b) && as__win_add(&b->win, &e))) return AS_ERR_NOMEM;
     }
     return AS_OK;
 }
@@ -585,6 +588,10 @@ static as_status make_names(build_run *b) {
 #define NAME(...) do { snprintf(tmp, sizeof tmp, __VA_ARGS__); \
         if (!(b->names[k++] = as__arena_strndup(&b->names_arena, tmp, strlen(tmp)))) return AS_ERR_NOMEM; } while (0)
     for (int j = 0; j < NF; j++) b->names[k++] = as__feature_numeric[j];
+    if (main_only(b)) {
+        b->n_num = k;
+        return AS_OK;
+    }
     for (int e = 0; e < AS__N_ENT; e++) {
         for (int w = 0; w < AS__N_WIN; w++) NAME("%s_lines_%s", as__ent_prefix[e], as__win_suffix[w]);
         if (e == AS__ENT_CUST || e == AS__ENT_PROD)
@@ -779,7 +786,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
             logit(ys ? smoothed(ys->returns, ys->sales, shop_rate, m) : shop_rate),
         };
         memcpy(f, main, sizeof main);
-        int nf = NF + library_features(b, lines, n, i, order_value, distinct_cat, shop_rate, f + NF);
+        int nf = NF + (main_only(b) ? 0 : library_features(b, lines, n, i, order_value, distinct_cat, shop_rate, f + NF));
         if (nf != b->n_num) return as__err(err, AS_ERR_STATE, "internal error: %d feature values for %d columns", nf, b->n_num);
         /* Label: the first matching case within the horizon; unknown when the horizon passes the end of the data. */
         int64_t first = -1;
@@ -837,7 +844,7 @@ static as_status featurize_order(build_run *b, purchase *lines, size_t n, int64_
         .kind = !labelled ? NULL : order_positive ? b->kinds.name[b->cases[order_case].kind] : "none",
         .reason = !labelled ? NULL : order_positive ? b->reasons.name[b->cases[order_case].reason_class] : "none",
     };
-    as_status st = as__order_writer_put(b->orders, &r, b->rq, 1, err);
+    as_status st = b->orders ? as__order_writer_put(b->orders, &r, b->rq, 1, err) : AS_OK;
     if (st) return st;
     b->stats->orders++;
     b->stats->orders_labelled += labelled;
@@ -896,7 +903,7 @@ static as_status fold_order(build_run *b, const purchase *lines, size_t n) {
         }
         as__win_event e = {.at = l->at, .amount = (float)(l->qty * l->price), .is_case = 0};
         memcpy(e.id, l->id, sizeof e.id);
-        if (as__win_add(&b->win, &e)) return AS_ERR_NOMEM;
+        if (!main_only(b) && as__win_add(&b->win, &e)) return AS_ERR_NOMEM;
         if (l->has_delivered && l->has_promised) {
             delivery_ev d = {l->delivered, (float)((double)(l->delivered - l->promised) / AS_DAY), l->carrier_id,
                              l->id[AS__ENT_SELLER], l->id[AS__ENT_CUST], i == 0};
@@ -1008,9 +1015,11 @@ static as_status run_pass(build_run *b, as_error *err) {
     b->stats->label_until = label_until;
 
     if ((rc = prepare_insert(b, err))) return rc;
-    sqlite3_stmt *ins[2] = {b->ins, as__order_writer_stmt(b->orders)};
-    int line_cols = 11 + b->n_num, order_cols = as__order_writer_columns(b->orders);
-    if ((rc = as__rowq_new(b->db, ins, 2, line_cols > order_cols ? line_cols : order_cols, &b->rq, err))) return rc;
+    sqlite3_stmt *ins[2] = {b->ins, b->orders ? as__order_writer_stmt(b->orders) : NULL};
+    int line_cols = 11 + b->n_num, order_cols = b->orders ? as__order_writer_columns(b->orders) : 0;
+    if ((rc = as__rowq_new(b->db, ins, b->orders ? 2 : 1, line_cols > order_cols ? line_cols : order_cols, &b->rq,
+                           err)))
+        return rc;
     if ((rc = as__db_prepare(b->db,
             "SELECT ol.order_id, ol.line_no, ol.product_id, ol.quantity, coalesce(ol.unit_price, 0), "
             "coalesce(ol.discount, 0), o.customer_id, o.ordered_at, o.country, p.category, o.promised_at, "
@@ -1104,7 +1113,7 @@ static as_status run_pass(build_run *b, as_error *err) {
             as__arena_init(&pending_arena, 1 << 14);
             if (!rc && have) rc = apply_cases_before(b, at);
             if (!rc && have) rc = apply_deliveries_before(b, at);
-            if (!rc && have) as__win_advance(&b->win, at);
+            if (!rc && have && !main_only(b)) as__win_advance(&b->win, at);
             if (rc) { as__err(err, rc, "out of memory building features"); break; }
             group_t = at;
         }
@@ -1186,8 +1195,14 @@ static as_status write_meta(build_run *b, as_error *err) {
     if (!st) st = as__buf_cstr(&v);
     if (!st) st = as__db_meta_set(b->db, "feature_categorical", v.data, err);
     as__buf_free(&v);
-    if (!st) st = as__db_meta_set(b->db, "order_feature_numeric", as__order_numeric_names(b->orders), err);
-    if (!st) st = as__db_meta_set(b->db, "order_feature_categorical", as__order_categorical_names(b->orders), err);
+    if (b->orders) {
+        if (!st) st = as__db_meta_set(b->db, "order_feature_numeric", as__order_numeric_names(b->orders), err);
+        if (!st) st = as__db_meta_set(b->db, "order_feature_categorical", as__order_categorical_names(b->orders), err);
+    } else if (!st) {
+        st = as__db_exec(b->db, "DELETE FROM meta WHERE key IN ('order_feature_numeric', 'order_feature_categorical')",
+                         err);
+    }
+    if (!st) st = as__db_meta_set(b->db, "build_feature_set", main_only(b) ? "main" : "all", err);
     if (!st) st = as__db_meta_set(b->db, "build_moment", b->p->moment == AS_MOMENT_DELIVERY ? "delivery" : "order", err);
     char n[64];
     snprintf(n, sizeof n, "%d", b->buckets);
@@ -1211,6 +1226,9 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     if (params->moment != AS_MOMENT_ORDER && params->moment != AS_MOMENT_DELIVERY)
         return as__err(err, AS_ERR_INVALID, "moment %d is unknown; use order (%d) or delivery (%d)", params->moment,
                        AS_MOMENT_ORDER, AS_MOMENT_DELIVERY);
+    if (params->feature_set != AS_FEATURES_ALL && params->feature_set != AS_FEATURES_MAIN)
+        return as__err(err, AS_ERR_INVALID, "feature set %d is unknown; use all (%d) or main (%d)", params->feature_set,
+                       AS_FEATURES_ALL, AS_FEATURES_MAIN);
     if (params->hash_buckets < 0 || params->hash_buckets > AS__MAX_HASH_BUCKETS)
         return as__err(err, AS_ERR_INVALID, "%d hash buckets is out of range; use 0 (no hashed words) to %d",
                        params->hash_buckets, AS__MAX_HASH_BUCKETS);
@@ -1236,7 +1254,7 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     as__strmap_init(&b.sellers);
     as__strmap_init(&b.carriers);
     as__win_init(&b.win);
-    b.buckets = params->hash_buckets;
+    b.buckets = params->feature_set == AS_FEATURES_MAIN ? 0 : params->hash_buckets;   /* words are library columns */
     snprintf(b.kinds.name[0], sizeof b.kinds.name[0], "none");
     b.kinds.n = 1;
     static const char *const kinds[] = {"return", "exchange", "repair", "refund", "complaint", "cancel"};
@@ -1247,7 +1265,10 @@ as_status as_build(as_db *db, const as_build_params *params, as_build_stats *sta
     as_status rc = as__db_bulk_begin(db, err);
     if (!rc && make_names(&b)) rc = as__err(err, AS_ERR_NOMEM, "out of memory");
     if (!rc) rc = create_table(&b, err);
-    if (!rc) rc = as__order_writer_new(db, b.names, b.n_num, params->moment, &b.orders, err);
+    if (!rc && params->feature_set == AS_FEATURES_MAIN)
+        rc = as__db_exec(db, "DROP TABLE IF EXISTS order_features;", err);   /* none is written: no stale one stays */
+    else if (!rc)
+        rc = as__order_writer_new(db, b.names, b.n_num, params->moment, &b.orders, err);
     if (!rc) rc = load_products(&b, err);
     if (!rc) rc = load_cases(&b, err);
     if (!rc) rc = attribute_customer_cases(&b, err);

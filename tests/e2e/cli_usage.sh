@@ -139,6 +139,8 @@ expect 2 "train without data" train --out m.json
 expect 2 "train with --db and --csv" train --db a.db --csv b.csv --out m.json
 expect 2 "train --csv without --target" train --csv b.csv --out m.json
 expect 2 "train --db with --target" train --db a.db --target y --out m.json
+expect 2 "build --features bogus" build --db a.db --features most
+contains io/err "all, main" "build --features lists the sets"
 expect 2 "train --max-rows below 1,000" train --db a.db --max-rows 10 --out m.json
 contains io/err "--max-rows" "train names --max-rows"
 expect 2 "train --max-rows with a bad seed" train --db a.db --max-rows 5000:x --out m.json

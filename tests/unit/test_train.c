@@ -372,12 +372,69 @@ static void test_split_parse(void) {
     CHECK(as_split_parse("kfold", &s, &err) == AS_ERR_INVALID);
 }
 
+/* build --features main writes only the main job's columns, with the very values the whole build gives them: a
+ * main-set model trained on either database is the same, bit for bit. No order table; order models say why. */
+static void test_build_main_only(void) {
+    as_error err = {0};
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/mainonly", dir);
+    mkdir(sub, 0700);
+    as_db *db = test_small_shop(sub, 6000, 600, 100, 300, &err);
+    CHECK_MSG(db != NULL, "%s", err.msg);
+    if (!db) return;
+    as_build_stats bs;
+    as_build_params bp = as_build_params_default();
+    CHECK_OK(as_build(db, &bp, &bs, &err), &err);
+    int64_t all_cols = q_int(db, "SELECT count(*) FROM pragma_table_info('features')");
+    as_train_params tp = as_train_params_default();
+    tp.feature_set = AS_FEATURES_MAIN;
+    as_metrics_report ra, rb;
+    as_model *a = NULL, *b = NULL, *o = NULL;
+    CHECK_OK(as_train_db(db, &tp, &a, &ra, &err), &err);
+
+    bp.feature_set = AS_FEATURES_MAIN;
+    CHECK_OK(as_build(db, &bp, &bs, &err), &err);
+    int64_t main_cols = q_int(db, "SELECT count(*) FROM pragma_table_info('features')");
+    CHECK_MSG(main_cols < all_cols / 2 && main_cols > 30, "%lld of %lld columns", (long long)main_cols,
+              (long long)all_cols);
+    CHECK(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'order_features'") == 0);
+    CHECK(q_int(db, "SELECT count(*) FROM meta WHERE key = 'build_feature_set' AND value = 'main'") == 1);
+    CHECK_OK(as_train_db(db, &tp, &b, &rb, &err), &err);
+    if (a && b) {
+        CHECK(a->dim == b->dim && memcmp(a->coef, b->coef, a->dim * sizeof *a->coef) == 0);
+        CHECK(memcmp(a->intercepts, b->intercepts, sizeof *a->intercepts) == 0);
+    }
+    CHECK(ra.test.roc_auc == rb.test.roc_auc);
+    /* the default set is what build wrote: here the main columns */
+    as_model_free(b);
+    b = NULL;
+    tp.feature_set = AS_FEATURES_ALL;
+    CHECK_OK(as_train_db(db, &tp, &b, &rb, &err), &err);
+    CHECK(b && a && b->n_num == a->n_num);
+    tp.target_level = AS_TARGET_ORDER;
+    CHECK(as_train_db(db, &tp, &o, &rb, &err) == AS_ERR_STATE);
+    CHECK_MSG(strstr(err.msg, "--features main") && strstr(err.msg, "order-level"), "%s", err.msg);
+    /* building the whole library again brings the order table back */
+    bp.feature_set = AS_FEATURES_ALL;
+    CHECK_OK(as_build(db, &bp, &bs, &err), &err);
+    CHECK(q_int(db, "SELECT count(*) FROM pragma_table_info('features')") == all_cols);
+    CHECK(q_int(db, "SELECT count(*) FROM meta WHERE key = 'build_feature_set' AND value = 'all'") == 1);
+    CHECK_OK(as_train_db(db, &tp, &o, &rb, &err), &err);
+    bp.feature_set = 7;
+    CHECK(as_build(db, &bp, &bs, &err) == AS_ERR_INVALID);
+    as_model_free(a);
+    as_model_free(b);
+    as_model_free(o);
+    as_db_close(db);
+}
+
 int main(void) {
     test_tmpdir(dir, sizeof dir, "train");
     RUN(test_split_parse);
     RUN(test_csv_guards);
     RUN(test_too_many_classes);
     RUN(test_shop_round_trip);
+    RUN(test_build_main_only);
     test_rmtree(dir);
     return test_report("train");
 }
