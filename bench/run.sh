@@ -16,6 +16,12 @@
 #   BENCH_SIZES="1000000 10000000 50000000"   simulated shop sizes (purchase lines)
 #   BENCH_MAX_LINES=N        skip sizes above N
 #   BENCH_REF_MAX_ROWS=2000000   the reference stack reads at most the first N rows of the flat file
+#   BENCH_LARGE_LINES=20000000   sizes at or above N run as a large shop is meant to: build --features main, train
+#                            --features main --max-rows BENCH_TRAIN_SAMPLE (2000000), the shop's CSV files deleted
+#                            once ingested, and the flat seed flow on the first BENCH_REF_MAX_ROWS rows only (all
+#                            of them need more memory than this machine has). Smaller sizes time the same two steps
+#                            too, at their end ("build (main set)", "train (main set, sample)"), so the linearity
+#                            table compares like with like
 #   BENCH_WORK=DIR           scratch space (default: $TMPDIR or /tmp); a size is skipped when the free space there
 #                            is below its estimate (from the largest size run so far, else 3 GB per million lines)
 #   BENCH_FREE_MB=N          pretend that N MB are free (to try the skip logic)
@@ -34,11 +40,14 @@ bin="$build/aftersales"
 sizes=${BENCH_SIZES:-1000000 10000000 50000000}
 max_lines=${BENCH_MAX_LINES:-}
 ref_max=${BENCH_REF_MAX_ROWS:-2000000}
+large_lines=${BENCH_LARGE_LINES:-20000000}
+train_sample=${BENCH_TRAIN_SAMPLE:-2000000}
 data=${AS_SHARED_DATA:-$root/../shared/data/raw}
 retail="$data/uci-online-retail/online_retail.csv.gz"
 seed="$root/../shared/reference/seed_pipeline.py"
 py=/usr/bin/python3
 default_mb_per_mline=3000   # scratch MB per million lines before any size has run (1 M measured: see the docs)
+large_mb_per_mline=1100     # the same for a large shop (main set, CSV files deleted): 50 M measured, see the docs
 
 outdir=${BENCH_OUT:-$root/bench-out}
 mkdir -p "$outdir"
@@ -133,7 +142,7 @@ flow_row() {
 
 # seed_flow DIR FLAT ROWS: the flat seed flow on the exported file, ours against the reference stack.
 seed_flow() {
-  local d=$1 flat=$2 rows=$3 ref_in=$2 ref_rows=$3 capped=0 base_w base_p acc auc cols
+  local d=$1 flat=$2 rows=$3 large=${4:-0} ref_in=$2 ref_rows=$3 capped=0 base_w base_p acc auc cols
   cols=$(head -1 "$flat" | tr ',' '\n' | wc -l)
   echo
   echo "  flat seed flow on $(basename "$flat") (export --features main: $(sep "$rows") rows, $cols columns, $(mb "$flat") MB)"
@@ -143,15 +152,19 @@ seed_flow() {
   fi
   printf '    %-44s %10s %9s %9s %9s %11s %9s %8s %9s %9s\n' program rows "wall s" "CPU s" "peak MB" "rows/s" accuracy \
     ROC-AUC "time/ours" "peak/ours"
-  if ! timed "$d/flat-train.log" "$bin" -q train --csv "$flat" --target label --out "$d/flat/model.json"; then
+  if [ "$capped" = 1 ] && [ "$large" = 1 ]; then
+    rm -f "$flat"   # the large shop's flat file: only its first rows are used
+    echo "    (large shop: aftersales train --csv on all $(sep "$rows") rows is left out; it would hold them all in memory)"
+  elif ! timed "$d/flat-train.log" "$bin" -q train --csv "$flat" --target label --out "$d/flat/model.json"; then
     failed "aftersales train --csv" "$d/flat-train.log"
     return 1
+  else
+    base_w=$W base_p=$P
+    record "train --csv (flat file)" "$rows"
   fi
-  base_w=$W base_p=$P
-  record "train --csv (flat file)" "$rows"
   if [ "$capped" = 1 ]; then
-    flow_row "aftersales train --csv (all rows)" "$rows" "$(json_test "$d/flat/metrics.json" accuracy)" \
-      "$(json_test "$d/flat/metrics.json" roc_auc)" "-" "-"
+    [ "$large" = 0 ] && flow_row "aftersales train --csv (all rows)" "$rows" \
+      "$(json_test "$d/flat/metrics.json" accuracy)" "$(json_test "$d/flat/metrics.json" roc_auc)" "-" "-"
     if ! timed "$d/flat-train-ref.log" "$bin" -q train --csv "$ref_in" --target label --out "$d/flatref/model.json"; then
       failed "aftersales train --csv (first rows)" "$d/flat-train-ref.log"
       return 1
@@ -219,8 +232,13 @@ seed_flow() {
 # Sets the globals kind and n that record() files the rows under.
 dataset() {
   kind=$1 n=$2
-  local title=$3 d="$work/$1-$2" db lines labelled x
+  local title=$3 d="$work/$1-$2" db lines labelled x large=0 bname=build tname=train
+  local bflags=() tflags=()
   db="$d/shop.db"
+  if [ "$kind" = shop ] && [ "$n" -ge "$large_lines" ]; then
+    large=1 bname="build (main set)" tname="train (main set, sample)"
+    bflags=(--features main) tflags=(--features main --max-rows "$train_sample")
+  fi
   mkdir -p "$d"
   echo
   echo "== $title =="
@@ -233,20 +251,22 @@ dataset() {
     step_row simulate "$(first_number "$d/simulate.log")" "CSV files, $(mb "$d/shop") MB"
     timed "$d/ingest.log" "$bin" -q ingest --preset canonical "$d/shop" --db "$db" ||
       { failed ingest "$d/ingest.log"; return 1; }
+    [ "$large" = 1 ] && rm -rf "$d/shop"   # scratch space: the database holds everything from here on
   else
     timed "$d/ingest.log" "$bin" -q ingest --preset online-retail "$retail" --db "$db" ||
       { failed ingest "$d/ingest.log"; return 1; }
   fi
   step_row ingest "$(first_number "$d/ingest.log")" "database, $(mb "$db"*) MB"
-  timed "$d/build.log" "$bin" -q build --db "$db" || { failed build "$d/build.log"; return 1; }
+  timed "$d/build.log" "$bin" -q build --db "$db" ${bflags[@]+"${bflags[@]}"} || { failed build "$d/build.log"; return 1; }
   lines=$(first_number "$d/build.log")
   labelled=$(sed -n 's/.* \([0-9][0-9,]*\) labelled.*/\1/p' "$d/build.log" | head -1 | tr -d ,)
-  step_row build "$lines" "database, $(mb "$db"*) MB"
+  step_row "$bname" "$lines" "database, $(mb "$db"*) MB"
   local split=()
   [ "$kind" = retail ] && split=(--split time:2011-08-01)
-  timed "$d/train.log" "$bin" -q train --db "$db" ${split[@]+"${split[@]}"} --out "$d/model/model.json" ||
-    { failed train "$d/train.log"; return 1; }
-  step_row train "${labelled:-?}" "model + metrics, $(mb "$d/model") MB"
+  timed "$d/train.log" "$bin" -q train --db "$db" ${split[@]+"${split[@]}"} ${tflags[@]+"${tflags[@]}"} \
+    --out "$d/model/model.json" || { failed train "$d/train.log"; return 1; }
+  [ "$large" = 1 ] && [ -n "$labelled" ] && [ "$labelled" -gt "$train_sample" ] && labelled=$train_sample
+  step_row "$tname" "${labelled:-?}" "model + metrics, $(mb "$d/model") MB"
   if [ "$kind" = retail ]; then
     if timed "$d/gbdt.log" "$bin" -q train --db "$db" ${split[@]+"${split[@]}"} --model gbdt --out "$d/gbdt/model.json"
     then step_row "train (boosted trees)" "${labelled:-?}" "model + metrics, $(mb "$d/gbdt") MB"
@@ -266,8 +286,21 @@ dataset() {
     { failed export "$d/export.log"; return 1; }
   x=$(first_number "$d/export.log")
   step_row export "$x" "flat.csv, $(mb "$d/flat.csv") MB"
+  if [ "$kind" = shop ] && [ "$large" = 0 ]; then
+    # the large shop's two steps at this size too, last (the main-set build replaces the database's features)
+    if timed "$d/build-main.log" "$bin" -q build --db "$db" --features main; then
+      step_row "build (main set)" "$(first_number "$d/build-main.log")" "database, $(mb "$db"*) MB"
+      if timed "$d/train-main.log" "$bin" -q train --db "$db" --features main --max-rows "$train_sample" \
+           --out "$d/model-main/model.json"; then
+        [ -n "$labelled" ] && [ "$labelled" -gt "$train_sample" ] && labelled=$train_sample
+        step_row "train (main set, sample)" "${labelled:-?}" "model + metrics, $(mb "$d/model-main") MB"
+      else echo "  train (main set, sample) FAILED: $(tail -n 1 "$d/train-main.log")"; fi
+    else echo "  build (main set) FAILED: $(tail -n 1 "$d/build-main.log")"; fi
+  fi
   echo "  rows: simulate = purchase lines written, ingest = records read, build = feature rows (purchase lines),"
   echo "  train = labelled rows (train + test), score = lines scored, quality and report = purchase lines, export = rows written."
+  [ "$kind" = shop ] && echo "  main set: build --features main (the main job's 36 columns); sample: train --max-rows $(sep "$train_sample")" \
+    "(a uniform sample of the labelled rows when there are more)."
 
   if [ "$kind" = retail ] && [ -f "$d/gbdt/metrics.json" ]; then
     echo
@@ -281,7 +314,7 @@ for name, path in (("logistic regression", sys.argv[1]), ("boosted trees", sys.a
           f"{t['precision_top1']:9.4f}{t['precision_top5']:9.4f}")
 PY
   fi
-  seed_flow "$d" "$d/flat.csv" "$x" || true
+  seed_flow "$d" "$d/flat.csv" "$x" "$large" || true
   if [ "$kind" = retail ] && [ -x "$build/bench_csv" ]; then
     zcat "$retail" > "$d/retail.csv"
     csv_rows "$d/retail.csv"
@@ -315,7 +348,8 @@ fi
 liblinear=$(dpkg-query -W -f='${Version}' liblinear-tools 2>/dev/null || echo absent)
 echo "             liblinear-tools $liblinear, SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
 echo "  scratch    $work ($(free_mb) MB free${BENCH_FREE_MB:+, as BENCH_FREE_MB says})"
-echo "  settings   BENCH_SIZES=\"$sizes\" BENCH_MAX_LINES=${max_lines:-none} BENCH_REF_MAX_ROWS=$ref_max"
+echo "  settings   BENCH_SIZES=\"$sizes\" BENCH_MAX_LINES=${max_lines:-none} BENCH_REF_MAX_ROWS=$ref_max" \
+  "BENCH_LARGE_LINES=$large_lines BENCH_TRAIN_SAMPLE=$train_sample"
 echo "  output     $out_file"
 
 # ---- the simulated shop at each size ------------------------------------------------------------------------
@@ -326,7 +360,11 @@ for n in $sizes; do
     echo; echo "== $title: SKIPPED (above BENCH_MAX_LINES=$max_lines) =="
     continue
   fi
-  need=$(awk -v m="$mb_per_mline" -v n="$n" 'BEGIN { printf "%.0f", m * n / 1e6 * 1.15 }')
+  per=$mb_per_mline
+  if [ "$n" -ge "$large_lines" ]; then
+    per=$large_mb_per_mline basis="a large shop (main set, CSV files deleted once ingested): $large_mb_per_mline MB per million lines"
+  fi
+  need=$(awk -v m="$per" -v n="$n" 'BEGIN { printf "%.0f", m * n / 1e6 * 1.15 }')
   have=$(free_mb)
   if [ "$need" -gt "$have" ]; then
     echo; echo "== $title: SKIPPED (needs about $need MB of scratch space, $have MB free in $(dirname "$work"); estimate: $basis, + 15 %) =="

@@ -660,6 +660,14 @@ int cmd_evaluate(int argc, char **argv) {
     }
     printf("evaluate: metrics recorded at training time, from %s\n", path);
     if (rep.split_desc[0]) printf("  split: %s\n", rep.split_desc);
+    const char *sample = member(root, "sample");
+    if (sample && *sample == '{') {
+        int64_t rows = count_here(sample, "rows", -1), of = count_here(sample, "of", -1);
+        if (rows >= 0 && of >= 0) {
+            printf("  sample: %s of %s labelled rows (train --max-rows, seed %lld); every figure is the sample's\n",
+                   cli_count(rows), cli_count(of), (long long)count_here(sample, "seed", 0));
+        }
+    }
     char w[4][64];
     if (window(root, "train_window", w[0], w[1]) && window(root, "test_window", w[2], w[3]))
         printf("  train %s to %s, test %s to %s\n", w[0], w[1], w[2], w[3]);

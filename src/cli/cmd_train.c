@@ -583,6 +583,10 @@ int cmd_train(int argc, char **argv) {
     /* What can be checked before training is checked here, before anything is created. */
     const char *input = db_path ? db_path : csv_path;
     const char *input_what = db_path ? "database" : "input";
+    if (db_path && access(db_path, F_OK) != 0) {
+        as_db *none = NULL;
+        return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
+    }
     if (!cli_check_readable(cmd, input_what, input)) return CLI_EXIT_IO;
     if (cli_is_dir(input)) {
         cli_errorf(cmd, "%s '%s' is a folder; %s", input_what, input,

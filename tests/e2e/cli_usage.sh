@@ -300,6 +300,12 @@ expect 2 "score --out-orders naming the model" score --db clash.db --model clash
 contains io/err "would overwrite the model" "score refuses to overwrite the model"
 expect 2 "score two outputs naming one file" score --db clash.db --model clash-model.json --out-lines s.csv --out-orders ./s.csv
 contains io/err "would write the same file" "score names the two outputs"
+expect 2 "score --out-lines - (standard output)" score --db clash.db --model clash-model.json --out-lines -
+contains io/err "standard output is not supported" "score says a stream cannot be an output"
+if [ ! -e ./- ]; then pass=$((pass + 1)); else failed "score --out-lines - wrote a file named '-'"; fi
+expect 4 "train on a database that does not exist" train --db nothere/x.db --out m/m.json
+contains io/err "aftersales ingest --db nothere/x.db" "train says how to create the database"
+if [ ! -e nothere ]; then pass=$((pass + 1)); else failed "train created nothere/ for a missing database"; fi
 expect 2 "train --out naming the database" train --db clash.db --out clash.db
 contains io/err "would overwrite the database" "train refuses to overwrite the database"
 expect 2 "train --out naming the database's WAL" train --db clash.db --out clash.db-wal

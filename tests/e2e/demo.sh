@@ -39,5 +39,11 @@ check "second demo run gives the same test metrics" "py '
 import json,sys
 a=json.load(open(sys.argv[1]+\"/../first.json\"))[\"test\"]; b=json.load(open(sys.argv[1]+\"/metrics.json\"))[\"test\"]
 sys.exit(0 if a==b else 1)'"
+# A sample of the labelled rows (train --max-rows) is said wherever the model's figures are shown.
+"$bin" -q train --db "$work/out/shop.db" --max-rows 20000 --out "$work/sample/model.json" 2> "$work/sample.err" > "$work/sample.txt"
+check "train --max-rows says the sample in its one-line summary" "grep -q 'a sample of 20,000 of' '$work/sample.txt'"
+check "metrics.json records the sample" "py 'import json,sys; s=json.load(open(sys.argv[1]+\"/../sample/metrics.json\"))[\"sample\"]; sys.exit(0 if s[\"rows\"]==20000 and s[\"of\"]>20000 and s[\"seed\"]==42 else 1)'"
+"$bin" evaluate --model "$work/sample/model.json" > "$work/eval.txt" 2>/dev/null
+check "evaluate shows the sample on standard output" "grep -q '^  sample: 20,000 of .* labelled rows (train --max-rows, seed 42)' '$work/eval.txt'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
