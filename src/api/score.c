@@ -29,10 +29,38 @@ static void csv_text(FILE *f, const char *s) {
 
 #define SCORE_CHUNK 4096   /* rows predicted together: bounded memory, and one batch call per chunk */
 
+/* Scores write millions of rows: numbers go through as__fmt_fixed / as__fmt_i64 (printf's text, a fraction of
+ * its time) and strings through put_text, which appends like snprintf at buf + off: the logical length grows by
+ * n, the bytes stop at size − 1 (callers terminate at the end). */
+static size_t put_text(char *buf, size_t size, size_t off, const char *s, size_t n) {
+    if (off + 1 < size) memcpy(buf + off, s, off + n + 1 <= size ? n : size - 1 - off);
+    return off + n;
+}
+static size_t put_end(char *buf, size_t size, size_t off) {
+    buf[off < size ? off : size - 1] = '\0';
+    return off;
+}
+static void put_fixed(FILE *f, double x, int decimals) {
+    char num[AS_FMT_FIXED_SIZE];
+    fwrite(num, 1, as__fmt_fixed(x, decimals, num), f);
+}
+static void put_int(FILE *f, int64_t v) {
+    char num[24];
+    fwrite(num, 1, as__fmt_i64(v, num), f);
+}
+
 /* The name an explanation shows for input column c of a row: the column itself, or "column=value" for text. */
 static void reason_name(const as_model *m, size_t c, const char *const *cat, char *buf, size_t size) {
-    if (c < m->n_num) snprintf(buf, size, "%s", m->num_names[c]);
-    else snprintf(buf, size, "%s=%s", m->cats[c - m->n_num].name, cat[c - m->n_num] ? cat[c - m->n_num] : "(missing)");
+    size_t o;
+    if (c < m->n_num) {
+        o = put_text(buf, size, 0, m->num_names[c], strlen(m->num_names[c]));
+    } else {
+        const char *name = m->cats[c - m->n_num].name, *v = cat[c - m->n_num] ? cat[c - m->n_num] : "(missing)";
+        o = put_text(buf, size, 0, name, strlen(name));
+        o = put_text(buf, size, o, "=", 1);
+        o = put_text(buf, size, o, v, strlen(v));
+    }
+    put_end(buf, size, o);
 }
 
 /* Top-3 positive contributions to the row's margin, as "name (+0.42); …". */
@@ -50,12 +78,17 @@ static void top_reasons(const as_model *m, const double *contrib, const char *co
         }
     }
     size_t off = 0;
-    char name[320];
+    char name[320], num[AS_FMT_FIXED_SIZE];
     buf[0] = '\0';
     for (int r = 0; r < 3 && best[r] >= 0 && off < size; r++) {
         reason_name(m, (size_t)best[r], cat, name, sizeof name);
-        off += (size_t)snprintf(buf + off, size - off, "%s%s (+%.2f)", r ? "; " : "", name, contrib[best[r]]);
+        if (r) off = put_text(buf, size, off, "; ", 2);
+        off = put_text(buf, size, off, name, strlen(name));
+        off = put_text(buf, size, off, " (+", 3);
+        off = put_text(buf, size, off, num, as__fmt_fixed(contrib[best[r]], 2, num));
+        off = put_text(buf, size, off, ")", 1);
     }
+    put_end(buf, size, off);
 }
 
 /* The first text column of a row whose value the model's vocabulary does not hold (the row is known to have one:
@@ -125,7 +158,11 @@ static void flush_order(score_run *s) {
         char when[24];
         as_time_format(o->at, 0, when, sizeof when);
         csv_text(s->fo, o->order); fputc(',', s->fo); csv_text(s->fo, o->cust);
-        fprintf(s->fo, ",%s,%lld,%.6f,%.6f,%d\n", when, (long long)o->lines, 1 - o->keep, o->max, o->flagged);
+        fputc(',', s->fo); fputs(when, s->fo);
+        fputc(',', s->fo); put_int(s->fo, o->lines);
+        fputc(',', s->fo); put_fixed(s->fo, 1 - o->keep, 6);
+        fputc(',', s->fo); put_fixed(s->fo, o->max, 6);
+        fputs(o->flagged ? ",1\n" : ",0\n", s->fo);
     }
     s->stats->orders++;
     s->stats->flagged_orders += o->flagged;   /* an order is flagged by its riskiest (any flagged) line */
@@ -136,7 +173,7 @@ static void flush_order(score_run *s) {
 static void write_classes(FILE *f, const as_model *m, const double *pr, size_t predicted) {
     fputc(',', f);
     csv_text(f, m->class_labels[predicted]);
-    for (int k = 0; k < m->n_classes; k++) fprintf(f, ",%.6f", pr[k]);
+    for (int k = 0; k < m->n_classes; k++) { fputc(',', f); put_fixed(f, pr[k], 6); }
 }
 
 static void write_class_header(FILE *f, const as_model *m) {
@@ -152,7 +189,7 @@ static void write_class_header(FILE *f, const as_model *m) {
 static void write_label(FILE *f, const score_run *s, const shop_chunk *ch, size_t i) {
     fputc(',', f);
     if (s->text_label) csv_text(f, ch->label_text[i]);
-    else if (ch->label[i] >= 0) fprintf(f, "%d", ch->label[i]);
+    else if (ch->label[i] >= 0) put_int(f, ch->label[i]);
 }
 
 /* Predicts a chunk and writes its rows; line-level orders are aggregated across chunks (lines of an order are
@@ -182,13 +219,14 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
         if (out) {
             as_time_format(ch->at[i], 0, when, sizeof when);
             csv_text(out, ch->oid[i]);
-            if (!s->order_level) fprintf(out, ",%lld", (long long)ch->line[i]);
+            if (!s->order_level) { fputc(',', out); put_int(out, ch->line[i]); }
             fputc(',', out);
             csv_text(out, ch->cust[i]);
             if (!s->order_level) { fputc(',', out); csv_text(out, ch->prod[i]); }
-            fprintf(out, ",%s,%.6f", when, risk);
+            fputc(',', out); fputs(when, out);
+            fputc(',', out); put_fixed(out, risk, 6);
             if (s->multiclass) write_classes(out, m, pr, predicted);
-            fprintf(out, ",%d", flag);
+            fputs(flag ? ",1" : ",0", out);
             write_label(out, s, ch, i);
             fputc(',', out);
             csv_text(out, reasons);
@@ -210,8 +248,9 @@ static as_status score_chunk(score_run *s, shop_chunk *ch, as_error *err) {
         order_acc *o = &s->o;
         if (o->lines && strcmp(ch->oid[i] ? ch->oid[i] : "", o->order) != 0) flush_order(s);
         if (!o->lines) {
-            snprintf(o->order, sizeof o->order, "%s", ch->oid[i] ? ch->oid[i] : "");
-            snprintf(o->cust, sizeof o->cust, "%s", ch->cust[i] ? ch->cust[i] : "");
+            const char *oid = ch->oid[i] ? ch->oid[i] : "", *cust = ch->cust[i] ? ch->cust[i] : "";
+            put_end(o->order, sizeof o->order, put_text(o->order, sizeof o->order, 0, oid, strlen(oid)));
+            put_end(o->cust, sizeof o->cust, put_text(o->cust, sizeof o->cust, 0, cust, strlen(cust)));
             o->at = ch->at[i];
         }
         o->lines++;
@@ -412,7 +451,7 @@ static as_status csv_chunk(const as_model *m, const double *X, const size_t *row
     char reasons[1024];
     for (size_t i = 0; i < n; i++) {
         if (skip[i]) {   /* not scored: a value the model needs is missing; the line keeps every field */
-            fprintf(f, "%zu", row[i]);
+            put_int(f, (int64_t)row[i]);
             for (size_t k = 0; k < (m->n_classes <= 2 ? 3 : pw + 2); k++) fputc(',', f);
             fputc('\n', f);
             continue;
@@ -421,7 +460,10 @@ static as_status csv_chunk(const as_model *m, const double *X, const size_t *row
         if (m->n_classes <= 2) {
             double p = prob[i];
             int flag = p >= m->threshold && !(m->threshold == 0.5 && p == 0.5);   /* predict(): p > 0.5 */
-            fprintf(f, "%zu,%.6f,", row[i], p);
+            put_int(f, (int64_t)row[i]);
+            fputc(',', f);
+            put_fixed(f, p, 6);
+            fputc(',', f);
             csv_text(f, m->class_labels[flag]);
             stats->flagged_lines += flag;
             *sum += p;
@@ -429,9 +471,10 @@ static as_status csv_chunk(const as_model *m, const double *X, const size_t *row
             const double *pr = prob + i * pw;
             size_t b = 0;
             for (size_t k = 1; k < pw; k++) if (pr[k] > pr[b]) b = k;
-            fprintf(f, "%zu,", row[i]);
+            put_int(f, (int64_t)row[i]);
+            fputc(',', f);
             csv_text(f, m->class_labels[b]);
-            for (size_t k = 0; k < pw; k++) fprintf(f, ",%.6f", pr[k]);
+            for (size_t k = 0; k < pw; k++) { fputc(',', f); put_fixed(f, pr[k], 6); }
             *sum += pr[b];
         }
         fputc(',', f);

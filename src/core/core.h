@@ -104,6 +104,14 @@ const char *as__scan_number(const char *s, const char *lim, double *out, int *ki
 
 /* ---- "1,234,567": a count with thousands separators for messages people read; buf needs 32 bytes ---- */
 const char *as__fmt_count(int64_t v, char *buf, size_t size);
+/* ---- the text sprintf(buf, "%.*f", decimals, x) writes, byte for byte, for 0 <= decimals <= 9, without printf's
+ * cost (scores write millions of them); buf needs AS_FMT_FIXED_SIZE bytes (DBL_MAX has 309 digits). Returns the
+ * length. ---- */
+#define AS_FMT_FIXED_SIZE 336
+size_t as__fmt_fixed(double x, int decimals, char *buf);
+/* ---- unsigned / signed decimal integers, as "%llu" / "%lld"; buf needs 24 bytes. Returns the length. ---- */
+size_t as__fmt_u64(uint64_t v, char *buf);
+size_t as__fmt_i64(int64_t v, char *buf);
 
 /* ---- "did you mean": case-insensitive edit distance ((size_t)−1 for names over 250 bytes), and the index of
  * the name closest to `want` among names[0..n) (lengths in name_n, or NULL for NUL-terminated names), or

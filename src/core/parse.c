@@ -456,6 +456,46 @@ const char *as__fmt_count(int64_t v, char *buf, size_t size) {
     return buf;
 }
 
+size_t as__fmt_u64(uint64_t v, char *buf) {
+    char tmp[24];
+    size_t n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+size_t as__fmt_i64(int64_t v, char *buf) {
+    if (v >= 0) return as__fmt_u64((uint64_t)v, buf);
+    buf[0] = '-';
+    return 1 + as__fmt_u64((uint64_t)0 - (uint64_t)v, buf + 1);
+}
+
+/* y = |x|·10^d carries one rounding error, at most half an ulp of y: under 4.8e-7 for y < 2^32. So when y's
+ * fraction (exact: y − floor(y)) is more than 1e-6 away from one half, rounding y to the nearest integer rounds
+ * the exact decimal value of x the way printf does. Closer to a tie, larger, or not finite: printf decides. */
+size_t as__fmt_fixed(double x, int decimals, char *buf) {
+    static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals < 0 || decimals > 9) return (size_t)snprintf(buf, AS_FMT_FIXED_SIZE, "%.*f", decimals, x);
+    double y = fabs(x) * pow10[decimals];
+    double whole = floor(y), frac = y - whole;
+    if (!(y < 4294967296.0) || fabs(frac - 0.5) < 1e-6)
+        return (size_t)snprintf(buf, AS_FMT_FIXED_SIZE, "%.*f", decimals, x);
+    uint64_t r = (uint64_t)whole + (frac > 0.5);
+    uint64_t scale = (uint64_t)pow10[decimals];
+    size_t n = 0;
+    if (signbit(x)) buf[n++] = '-';
+    n += as__fmt_u64(r / scale, buf + n);
+    if (decimals) {
+        buf[n++] = '.';
+        uint64_t f = r % scale;
+        for (int i = decimals - 1; i >= 0; i--) { buf[n + (size_t)i] = (char)('0' + f % 10); f /= 10; }
+        n += (size_t)decimals;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
 uint64_t as__hash64(const void *p, size_t n) {
     const unsigned char *b = p;
     uint64_t h = 1469598103934665603ULL;
@@ -543,6 +583,19 @@ void as_time_format(int64_t t, int date_only, char *buf, size_t size) {
     int64_t sec = t - days * AS_DAY;
     int y, m, d;
     as__civil_from_days(days, &y, &m, &d);
+    if (size >= 20 && y >= 0 && y <= 9999) {   /* the common case without printf: scores write millions */
+        int v[6] = {y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60)};
+        char *p = buf;
+        *p++ = (char)('0' + y / 1000); *p++ = (char)('0' + y / 100 % 10);
+        *p++ = (char)('0' + y / 10 % 10); *p++ = (char)('0' + y % 10);
+        for (int k = 1; k < (date_only ? 3 : 6); k++) {
+            *p++ = k == 3 ? ' ' : k < 3 ? '-' : ':';
+            *p++ = (char)('0' + v[k] / 10);
+            *p++ = (char)('0' + v[k] % 10);
+        }
+        *p = '\0';
+        return;
+    }
     if (date_only)
         snprintf(buf, size, "%04d-%02d-%02d", y, m, d);
     else

@@ -3,6 +3,7 @@
  * fast number parsers against strtod; the block reader against the record reader. */
 #include <float.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -778,6 +779,72 @@ static void test_block_reader_files(void) {
     test_rmtree(dir);
 }
 
+/* as__fmt_fixed, as__fmt_i64 and as_time_format write what printf writes, byte for byte: random values at every
+ * precision, values a hair from a rounding tie, exact ties (printf rounds them to even), signs, zeros, large
+ * values, NaN and infinities. Counted mismatches, so one bad case shows with its numbers. */
+static void check_fixed(double x, int d, size_t *bad) {
+    char want[512], got[AS_FMT_FIXED_SIZE];
+    snprintf(want, sizeof want, "%.*f", d, x);
+    size_t n = as__fmt_fixed(x, d, got);
+    if (strcmp(want, got) != 0 || n != strlen(want)) {
+        if ((*bad)++ < 5) fprintf(stderr, "  fmt_fixed(%.17g, %d): '%s', printf '%s'\n", x, d, got, want);
+    }
+}
+
+static void test_fast_formatting(void) {
+    size_t bad = 0, cases = 0;
+    static const double special[] = {0.0, -0.0, 0.5, -0.5, 1.5, 2.5, 0.125, 0.375, 0.0625, 1e-7, 5e-7, 4.9999999e-7,
+                                     5.0000001e-7, 0.0000005, 0.9999995, 0.99999949999, 1 - 1e-12, 999999999.5,
+                                     1e9, -1e9, 1e300, -1e-300, 4.9e-324, 0.1, 0.2, 0.3, 0.7, 0.015, 0.025, 0.045};
+    for (size_t i = 0; i < sizeof special / sizeof *special; i++)
+        for (int d = 0; d <= 9; d++, cases++) check_fixed(special[i], d, &bad);
+    check_fixed(NAN, 6, &bad);
+    check_fixed(INFINITY, 6, &bad);
+    check_fixed(-INFINITY, 2, &bad);
+    cases += 3;
+    for (int i = 0; i < 300000; i++) {
+        uint64_t r = rng();
+        double u = (double)(r >> 11) / 9007199254740992.0;            /* [0, 1): probabilities */
+        int d = (int)(rng() % 10);
+        check_fixed(u, d, &bad);
+        check_fixed(-u * 20, d, &bad);                                 /* contributions, negative */
+        double k = (double)(rng() % 2000000) / 1e6 + (double)(rng() % 3) * 0.5e-6;   /* near ties at 6 places */
+        check_fixed(k, 6, &bad);
+        check_fixed(k * 1e-4, 2, &bad);
+        double w;                                                     /* any finite double */
+        uint64_t bits = rng();
+        memcpy(&w, &bits, sizeof w);
+        if (isfinite(w)) check_fixed(w, d, &bad);
+        cases += 5;
+    }
+    CHECK(bad == 0);
+    CHECK(cases > 1500000);
+    char want[32], got[32];
+    size_t ibad = 0;
+    static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints + 100000; i++) {
+        int64_t v = i < sizeof ints / sizeof *ints ? ints[i] : (int64_t)rng() >> (rng() % 63);
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        ibad += as__fmt_i64(v, got) != strlen(want) || strcmp(want, got) != 0;
+    }
+    CHECK(ibad == 0);
+    size_t tbad = 0;
+    for (int i = 0; i < 200000; i++) {
+        /* 1600-01-01 .. 2400-01-01, and whole days */
+        int64_t t = -11676096000LL + (int64_t)(rng() % 25246080000ULL);
+        if (i % 7 == 0) t -= t % AS_DAY;
+        for (int date_only = 0; date_only <= 1; date_only++) {
+            time_t tt = (time_t)t;
+            struct tm tm;
+            gmtime_r(&tt, &tm);
+            strftime(want, sizeof want, date_only ? "%Y-%m-%d" : "%Y-%m-%d %H:%M:%S", &tm);
+            as_time_format(t, date_only, got, sizeof got);
+            if (strcmp(want, got) != 0 && tbad++ < 5) fprintf(stderr, "  time %lld: '%s', expected '%s'\n", (long long)t, got, want);
+        }
+    }
+    CHECK(tbad == 0);
+}
+
 int main(void) {
     RUN(test_number_parser);
     RUN(test_block_reader);
@@ -794,5 +861,6 @@ int main(void) {
     RUN(test_files);
     RUN(test_alloc_failures);
     RUN(test_online_retail);
+    RUN(test_fast_formatting);
     return test_report("table");
 }
