@@ -25,6 +25,7 @@ void cmd_ingest_usage(FILE *out) {
             "When more than 5 %% of the records are rejected (often a stray quote, the wrong delimiter or the\n"
             "wrong preset), a warning on stderr gives the count, the share, the most common reason and the\n"
             "sqlite3 command that lists them; the valid records are still loaded and the exit code is 0.\n"
+            "When nothing is loaded (a file with a header only, or every record rejected) the exit code is 3.\n"
             "\n"
             "FILE is a CSV or CSV.gz export (preset online-retail), a folder of canonical CSV files (preset\n"
             "canonical: customers.csv, products.csv, orders.csv, order_lines.csv, cases.csv, reviews.csv, ...) or\n"
@@ -258,13 +259,21 @@ int cmd_ingest(int argc, char **argv) {
     if (stats.key_world_readable)
         cli_warnf(cmd, "the key file %s can be read by other users; anyone with it can test guesses against the "
                   "pseudonyms. Make it private with: chmod 600 %s", stats.key_path, stats.key_path);
-    if (stats.records_read == 0 && mapping)
-        cli_warnf(cmd, "the data files %s names have a header but no records: nothing was loaded", path);
-    else if (stats.records_read == 0 && is_folder_preset(preset))
-        cli_warnf(cmd, "the files in %s have a header but no records: nothing was loaded", path);
-    else if (stats.records_read == 0)
-        cli_warnf(cmd, "%s has a header but no records: nothing was loaded", path);
-    else if (stats.loaded == 0 && stats.updated == 0 && stats.skipped_duplicates > 0)
+    /* Nothing loaded is a data error (exit 3), so a script stops here rather than at build: no records at all,
+     * or every record rejected (the rejects table, kept in the database, says why). */
+    if (stats.records_read == 0) {
+        if (mapping) cli_errorf(cmd, "the data files %s names have a header but no records: nothing was loaded", path);
+        else if (is_folder_preset(preset))
+            cli_errorf(cmd, "the files in %s have a header but no records: nothing was loaded", path);
+        else cli_errorf(cmd, "%s has a header but no records: nothing was loaded", path);
+        return CLI_EXIT_DATA;
+    }
+    if (stats.loaded == 0 && stats.updated == 0 && stats.skipped_duplicates == 0 && stats.rejected > 0) {
+        cli_errorf(cmd, "nothing was loaded from %s: every record was rejected (%s; the warnings above say how to "
+                   "see why)", path, cli_count(stats.rejected));
+        return CLI_EXIT_DATA;
+    }
+    if (stats.loaded == 0 && stats.updated == 0 && stats.skipped_duplicates > 0)
         cli_printf("Nothing new: every record of %s was already in %s.\n", path, db_path);
     else if (stats.loaded == 0 && stats.updated > 0)
         cli_printf("No new records; %s changed record%s replaced the earlier values in %s.\n",

@@ -460,6 +460,14 @@ contains io/err "of 6 records" "reject warning is given even with --quiet"
 expect 0 "ingest with a few rejects" ingest --db io/few.db fewbad.csv
 contains io/out "rejected" "ingest lists rejects"
 lacks io/err "records (" "no reject warning at 1 in 21 (under 5 %)"
+# Nothing loaded is a data error, so a script stops at ingest rather than at build.
+head -1 fewbad.csv > headeronly.csv
+expect 3 "ingest of a header-only file" ingest --db io/none.db headeronly.csv
+contains io/err "has a header but no records" "ingest says the file has no records"
+{ head -1 fewbad.csv; printf '536365,85123A,X,notanumber,12/1/2010 8:26,2.55,17850,United Kingdom\n'; } > allbad.csv
+expect 3 "ingest whose every record is rejected" ingest --db io/allbad.db allbad.csv
+contains io/err "every record was rejected" "ingest says every record was rejected"
+contains io/err "SELECT line, reason FROM rejects" "ingest says how to see the rejects"
 printf 'a,b\n1,2\n' >notretail.csv
 expect 3 "failed ingest into a new folder" ingest --db gone/sub/shop.db notretail.csv
 absent gone "failed ingest leaves no folder behind"
