@@ -34,6 +34,29 @@ static int is_missing(const as_column *c, size_t row) {
 
 static int is_numeric(const as_column *c) { return c->type != AS_COL_TEXT; }
 
+/* A text column whose values are numbers but for a few (a typo, a stray "abc"): at least 90 % of its values
+ * among the kept rows read as numbers. Gives how many do not and the first of them (its table row), so the
+ * message can name the value instead of calling the column free text or one-hot encoding it in silence. The
+ * table stores each distinct text once, so a value repeated on consecutive rows is parsed once. */
+static int mostly_numbers(const as_column *col, const size_t *rows, size_t n, size_t *n_text, size_t *first) {
+    size_t numbers = 0, texts = 0;
+    const char *last = NULL;
+    int last_is_number = 0;
+    double v;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = col->text[rows[i]];
+        if (!t) continue;
+        if (t != last) {
+            last = t;
+            last_is_number = as__parse_number(t, strlen(t), &v) != AS_NUM_NONE;
+        }
+        if (last_is_number) numbers++;
+        else if (!texts++) *first = rows[i];
+    }
+    *n_text = texts;
+    return texts && numbers >= 9 * texts;
+}
+
 /* Sorted as numpy sorts the labels: numerically for a numeric column, byte-wise for text. */
 typedef struct class_value { char text[256]; double num; int id; } class_value;
 static int numeric_target;
@@ -565,6 +588,26 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                 /* Free text or an identifier: more levels than the limit, or (with more than 100 levels) a
                  * different value in most training rows — one-hot would learn each row by heart. */
                 size_t lv = cv->n_levels;   /* after pooling: pooling rare values is a way to keep such a column */
+                size_t n_text = 0, first = 0;
+                if (mostly_numbers(col, rows, n, &n_text, &first)) {
+                    char shown[96];
+                    snprintf(shown, sizeof shown, "%.80s", col->text[first]);
+                    if (params->max_levels && (cv->n_levels > params->max_levels || (lv > 100 && 2 * lv > n_train))) {
+                        st = as__err(err, AS_ERR_INVALID,
+                                     "%s: column '%s' holds numbers except for %zu value%s such as '%s' (data row %zu), "
+                                     "so it reads as text. Fix %s, or name %s as missing with --na '%s'", csv_path,
+                                     col->name, n_text, n_text == 1 ? "" : "s", shown, first + 1,
+                                     n_text == 1 ? "it" : "them", n_text == 1 ? "it" : "such values", shown);
+                        break;
+                    }
+                    char count[64];
+                    if (n_text == 1) snprintf(count, sizeof count, "one of its values is not a number:");
+                    else snprintf(count, sizeof count, "%zu of its values are not numbers, such as", n_text);
+                    as__report_warn(rep, "column '%s' is read as text and one-hot encoded because %s '%s' (data row "
+                                    "%zu); if it holds numbers, fix %s or name %s as missing with --na '%s'",
+                                    col->name, count, shown, first + 1, n_text == 1 ? "it" : "them",
+                                    n_text == 1 ? "it" : "such values", shown);
+                }
                 if (params->max_levels && (cv->n_levels > params->max_levels || (lv > 100 && 2 * lv > n_train))) {
                     as__buf_printf(&wide, "%s'%s' (%zu distinct values)", wide.len ? ", " : "", col->name, lv);
                     as__buf_printf(&wide_drop, " --drop '%s'", col->name);

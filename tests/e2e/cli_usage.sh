@@ -493,6 +493,21 @@ absent trainfail "failed train removes the output folder it created"
 expect 0 "train --csv" train --csv small.csv --target y --out csvmodel/m.json
 times io/out "dropped for missing values" 1 "train --csv says once how many rows were dropped"
 contains io/out "positive class: '" "train --csv names the positive class"
+# A column of numbers with a stray text value: the value and its row are named, not "free text".
+{
+    echo "x,v,y"
+    for i in $(seq 1 200); do
+        v="$i.5"; [ "$i" -eq 57 ] && v=abc; [ "$i" -eq 120 ] && v=12..3
+        echo "$((i % 13)),$v,$((i % 2))"
+    done
+} >straytext.csv
+expect 3 "train --csv on a column of numbers with stray text" train --csv straytext.csv --target y --out io/stray/m.json
+contains io/err "column 'v' holds numbers except for 2 values such as 'abc' (data row 57)" "train names the stray value and its row"
+lacks io/err "free text" "train does not call a column of numbers free text"
+expect 0 "train --csv --na names the stray values" train --csv straytext.csv --target y --na abc --na 12..3 --out io/stray/m.json
+sed 's/^\([0-9]*\),\([0-9]*\)\.5,/\1,\1,/' straytext.csv >straylevels.csv   # few distinct values: one-hot
+expect 0 "train --csv on a few-valued column with stray text" train --csv straylevels.csv --target y --out io/stray2/m.json
+contains io/err "column 'v' is read as text and one-hot encoded because 2 of its values are not numbers, such as 'abc' (data row 57)" "train warns of the stray text in a few-valued column"
 
 # ---- metrics.json: valid JSON with the keys of model format 2, read back by evaluate --------------------------
 PY=/usr/bin/python3
