@@ -133,6 +133,9 @@ typedef struct as_ingest_stats {
     int64_t orphan_cases;
     int64_t orphan_reviews;
     char all_rejected_source[128];   /* the first source file whose every record was rejected ("" = none) */
+    /* canonical preset: header columns that are not canonical and were left out, as "file: 'col' (did you mean
+     * 'x'?)", separated by "; " ("" = none; personal-looking columns are dropped on purpose and not listed) */
+    char unknown_columns[512];
 } as_ingest_stats;
 
 as_ingest_params as_ingest_params_default(void);

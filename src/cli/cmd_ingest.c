@@ -256,6 +256,9 @@ int cmd_ingest(int argc, char **argv) {
 
     print_stats(path, preset, db_path, &stats, cli_now() - t0);
     cli_ingest_warnings(cmd, path, preset, db_path, &stats);
+    if (stats.unknown_columns[0])
+        cli_warnf(cmd, "columns that are not canonical were left out: %s. docs/presets.md lists the canonical names; "
+                  "rename a column to load it", stats.unknown_columns);
     if (stats.key_world_readable)
         cli_warnf(cmd, "the key file %s can be read by other users; anyone with it can test guesses against the "
                   "pseudonyms. Make it private with: chmod 600 %s", stats.key_path, stats.key_path);

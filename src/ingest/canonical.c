@@ -1,7 +1,7 @@
 /*
  * Preset canonical: a folder holding one CSV (or CSV.gz) per canonical table, with the canonical column
  * names as the header (DESIGN.md §3; the simulated shop writes this form). Columns may come in any order;
- * optional columns may be absent; unknown columns are ignored. Timestamps accept the forms of as_time_parse.
+ * optional columns may be absent; unknown columns are left out and listed in the stats (the CLI warns). Timestamps accept the forms of as_time_parse.
  *
  * Personal data (docs/presets.md, "Personal data"): a column whose name looks personal (name, email, phone,
  * street, …: as__pii_name_looks_personal) is declared personal by this preset and dropped — its values reach
@@ -288,6 +288,23 @@ static as_status load_table(as_ingest_ctx *cx, const table_spec *ts, const char 
         if (!known && as__pii_name_looks_personal(f[i].p)) {
             personal[i] = AS_PII_DROP;
             n_personal++;
+        } else if (!known && f[i].n) {
+            /* left out: said, with the absent canonical column it most looks like (a misspelled price) */
+            const char *absent[MAX_COLS];
+            size_t n_absent = 0;
+            for (int c = 0; c < tr.ncols; c++)
+                if (tr.src[c] < 0 && ts->cols[c].kind != K_CLASS) absent[n_absent++] = ts->cols[c].name;
+            char hdr[80];
+            snprintf(hdr, sizeof hdr, "%.*s", (int)(f[i].n > 60 ? 60 : f[i].n), f[i].p);
+            size_t g = n_absent ? as__closest_name(hdr, strlen(hdr), absent, NULL, n_absent) : (size_t)-1;
+            for (size_t k = 0; k < n_absent && g == (size_t)-1 && strlen(hdr) >= 4; k++)   /* price → unit_price */
+                if (strstr(absent[k], hdr) || strstr(hdr, absent[k])) g = k;
+            char *u = cx->stats->unknown_columns;
+            size_t used = strlen(u);
+            if (used + 1 < sizeof cx->stats->unknown_columns)
+                snprintf(u + used, sizeof cx->stats->unknown_columns - used, "%s%s.csv: '%s'%s%s%s", used ? "; " : "",
+                         ts->table, hdr, g != (size_t)-1 ? " (did you mean '" : "", g != (size_t)-1 ? absent[g] : "",
+                         g != (size_t)-1 ? "'?)" : "");
         }
     }
     if (n_personal) tr.personal = personal;

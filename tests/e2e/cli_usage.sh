@@ -476,6 +476,13 @@ absent gone.db "failed ingest leaves no new database behind"
 expect 0 "ingest --help warns of rejects" ingest --help
 contains io/out "5 %" "ingest --help says a large reject share is warned about"
 
+# A canonical column under another name is left out with a warning that names it and the column it resembles.
+run simulate --out io/canon --lines 2000 -q
+sed -i '1s/unit_price/price/' io/canon/order_lines.csv
+expect 0 "canonical ingest with a misspelled column" ingest --preset canonical io/canon --db io/canon.db
+contains io/err "order_lines.csv: 'price' (did you mean 'unit_price'?)" "ingest names a left-out column and its likely name"
+lacks io/err "'email'" "personal columns are dropped without a warning"
+
 # ---- train: a failure leaves no new folder; the CSV flow says once how many rows were dropped ----------------
 {
     echo "x,color,y"
