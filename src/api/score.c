@@ -284,6 +284,16 @@ static as_status check_model_columns(as_db *db, const as_model *m, const char *t
     for (size_t k = 0; !st && k < m->n_num + m->n_cat; k++) {
         const char *name = k < m->n_num ? m->num_names[k] : m->cats[k - m->n_num].name;
         if (!as__strmap_get(&cols, name, strlen(name))) {
+            char built[16] = "";
+            as_error ignore;
+            if (as__db_meta_get(db, "build_feature_set", built, sizeof built, &ignore) != AS_OK) built[0] = '\0';
+            if (strcmp(built, "main") == 0) {   /* the usual cause: a whole-library model on a main-set build */
+                st = as__err(err, AS_ERR_FORMAT, "the model reads column '%s', which %s does not have: it was built "
+                             "with --features main (the main job's columns only). Score it with a model trained "
+                             "with --features main, or run `aftersales build --db %s` (the whole library)", name,
+                             db->path, db->path);
+                break;
+            }
             char opts[96] = "the options the model was trained on";
             if (m->build_moment >= 0)
                 snprintf(opts, sizeof opts, "--moment %s --hash-buckets %d (the model's)",

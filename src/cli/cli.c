@@ -271,8 +271,8 @@ int cli_check_outputs(const char *cmd, const char *db_path, const char *const *i
         /* outputs are written whole to OUT.part and renamed, so a half-written file is never left: a stream
          * cannot be written that way */
         if (strcmp(out, "-") == 0)
-            return cli_usage_error(cmd, "%s -: writing to standard output is not supported; name a file (%s out.csv)",
-                                   out_names[i], out_names[i]);
+            return cli_usage_error(cmd, "%s -: writing to standard output is not supported; name a file instead",
+                                   out_names[i]);
         if (cli_is_dir(out))
             return cli_usage_error(cmd, "%s %s is a folder; name the file to write in it", out_names[i], out);
         char part[4096 + 8];

@@ -152,10 +152,16 @@ int cmd_ingest(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: cmd_ingest_usage(stdout); return CLI_EXIT_OK;
         case OPT_PRESET: preset = optarg; break;
-        case OPT_DB: db_path = optarg; break;
+        case OPT_DB:
+            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--db -: name the database file (such as --db shop.db)");
+            db_path = optarg;
+            break;
         case OPT_MAPPING: mapping = optarg; break;
         case OPT_DATA_DIR: data_dir = optarg; break;
-        case OPT_KEY_FILE: key_file = optarg; break;
+        case OPT_KEY_FILE:
+            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--key-file -: name the key file (such as --key-file shop.key)");
+            key_file = optarg;
+            break;
         case OPT_NA:
             if (n_na == MAX_NA_TOKENS) return cli_usage_error(cmd, "at most %d --na tokens", MAX_NA_TOKENS);
             na[n_na++] = optarg;

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -144,6 +145,10 @@ int cmd_score(int argc, char **argv) {
     int rc_model = cli_resolve_model(cmd, model_path, model_file, sizeof model_file);
     if (rc_model != CLI_EXIT_OK) return rc_model;
     model_path = model_file;
+    if (db_path && access(db_path, F_OK) != 0) {
+        as_db *none = NULL;
+        return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
+    }
     if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
     const char *outs[3] = {out_lines, out_orders, out};
     {

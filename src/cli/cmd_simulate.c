@@ -84,7 +84,10 @@ int cmd_simulate(int argc, char **argv) {
         if (r == 0) continue;
         switch (c) {
         case CLI_OPT_HELP: cmd_simulate_usage(stdout); return CLI_EXIT_OK;
-        case OPT_OUT: dir = optarg; break;
+        case OPT_OUT:
+            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--out -: name a folder to write (such as --out sim)");
+            dir = optarg;
+            break;
         case OPT_SEED:
             if (!cli_parse_int64(cmd, "--seed", optarg, 0, INT64_MAX, &seed)) return CLI_EXIT_USAGE;
             sp.seed = (uint64_t)seed;

@@ -1,7 +1,8 @@
 /*
  * Preset canonical: a folder holding one CSV (or CSV.gz) per canonical table, with the canonical column
  * names as the header (DESIGN.md §3; the simulated shop writes this form). Columns may come in any order;
- * optional columns may be absent; unknown columns are left out and listed in the stats (the CLI warns). Timestamps accept the forms of as_time_parse.
+ * optional columns may be absent; unknown columns are left out and listed in the stats (the CLI warns).
+ * Timestamps accept the forms of as_time_parse.
  *
  * Personal data (docs/presets.md, "Personal data"): a column whose name looks personal (name, email, phone,
  * street, …: as__pii_name_looks_personal) is declared personal by this preset and dropped — its values reach

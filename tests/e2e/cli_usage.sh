@@ -303,6 +303,12 @@ contains io/err "would write the same file" "score names the two outputs"
 expect 2 "score --out-lines - (standard output)" score --db clash.db --model clash-model.json --out-lines -
 contains io/err "standard output is not supported" "score says a stream cannot be an output"
 if [ ! -e ./- ]; then pass=$((pass + 1)); else failed "score --out-lines - wrote a file named '-'"; fi
+expect 2 "simulate --out -" simulate --out -
+expect 2 "ingest --db -" ingest --db - stray.csv
+expect 2 "ingest --key-file -" ingest --key-file - --db io/k.db stray.csv
+if [ ! -e ./- ]; then pass=$((pass + 1)); else failed "an option given '-' made a file or folder named '-'"; fi
+expect 4 "score on a database that does not exist" score --db nothere/x.db --model clash-model.json --out-lines s.csv
+contains io/err "aftersales ingest --db nothere/x.db" "score says how to create the database"
 expect 4 "train on a database that does not exist" train --db nothere/x.db --out m/m.json
 contains io/err "aftersales ingest --db nothere/x.db" "train says how to create the database"
 if [ ! -e nothere ]; then pass=$((pass + 1)); else failed "train created nothere/ for a missing database"; fi

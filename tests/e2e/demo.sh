@@ -45,5 +45,14 @@ check "train --max-rows says the sample in its one-line summary" "grep -q 'a sam
 check "metrics.json records the sample" "py 'import json,sys; s=json.load(open(sys.argv[1]+\"/../sample/metrics.json\"))[\"sample\"]; sys.exit(0 if s[\"rows\"]==20000 and s[\"of\"]>20000 and s[\"seed\"]==42 else 1)'"
 "$bin" evaluate --model "$work/sample/model.json" > "$work/eval.txt" 2>/dev/null
 check "evaluate shows the sample on standard output" "grep -q '^  sample: 20,000 of .* labelled rows (train --max-rows, seed 42)' '$work/eval.txt'"
+# A whole-library model scored on a main-set build is told why (the feature set), not to rebuild with other options.
+cp "$work/out/shop.db" "$work/main.db"; cp "$work/out/shop.db.key" "$work/main.db.key"
+"$bin" -q build --db "$work/main.db" --features main > /dev/null
+set +e
+"$bin" score --db "$work/main.db" --model "$work/out/model.json" --out-lines "$work/x.csv" 2> "$work/mismatch.err"
+rc=$?
+set -e
+check "score of a whole-library model on a main-set build exits 3 (got $rc)" "[ $rc -eq 3 ]"
+check "score names --features main as the cause" "grep -q 'built with --features main' '$work/mismatch.err'"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
