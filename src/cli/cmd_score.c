@@ -150,6 +150,8 @@ int cmd_score(int argc, char **argv) {
         return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
     }
     if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
+    if (csv_path && cli_is_dir(csv_path))
+        return cli_usage_error(cmd, "input '%s' is a folder; --csv names one CSV file", csv_path);
     const char *outs[3] = {out_lines, out_orders, out};
     {
         const char *out_names[] = {"--out-lines", "--out-orders", "--out"};

@@ -588,10 +588,10 @@ int cmd_train(int argc, char **argv) {
         return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
     }
     if (!cli_check_readable(cmd, input_what, input)) return CLI_EXIT_IO;
-    if (cli_is_dir(input)) {
+    if (cli_is_dir(input)) {   /* a usage error, as for every command given a folder where a file goes */
         cli_errorf(cmd, "%s '%s' is a folder; %s", input_what, input,
                    db_path ? "--db names the database file" : "--csv names one CSV file");
-        return CLI_EXIT_IO;
+        return CLI_EXIT_USAGE;
     }
     as_db *db = NULL;
     if (db_path) {

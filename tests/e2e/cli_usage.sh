@@ -303,6 +303,10 @@ contains io/err "would write the same file" "score names the two outputs"
 expect 2 "score --out-lines - (standard output)" score --db clash.db --model clash-model.json --out-lines -
 contains io/err "standard output is not supported" "score says a stream cannot be an output"
 if [ ! -e ./- ]; then pass=$((pass + 1)); else failed "score --out-lines - wrote a file named '-'"; fi
+expect 2 "train --db a folder" train --db io --out io/m/m.json
+expect 2 "train --csv a folder" train --csv io --target y --out io/m/m.json
+expect 2 "score --csv a folder" score --csv io --model clash-model.json --out io/s.csv
+contains io/err "is a folder" "score says --csv is a folder"
 expect 2 "simulate --out -" simulate --out -
 expect 2 "ingest --db -" ingest --db - stray.csv
 expect 2 "ingest --key-file -" ingest --key-file - --db io/k.db stray.csv
@@ -411,7 +415,7 @@ contains io/err "nomodel/model.json" "evaluate names the missing model"
 mkdir -p folder && : >file.csv
 expect 2 "online-retail preset on a folder" ingest --db io/shop.db folder
 expect 2 "canonical preset on a file" ingest --preset canonical --db io/shop.db file.csv
-expect 4 "train --csv on a folder" train --csv folder --target y --out io/m.json
+expect 2 "train --csv on a folder" train --csv folder --target y --out io/m.json
 contains io/err "folder" "train --csv on a folder says so"
 empty io/out "train --csv on a folder prints no header"
 
