@@ -132,8 +132,11 @@ int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t 
         return 0;
     }
     if (v < min || v > max) {
-        cli_usage_error(cmd, "%s must be between %lld and %lld, got %lld", opt, (long long)min, (long long)max,
-                        v);
+        if (max >= INT64_MAX / 4)   /* "no upper limit" in practice: 4611686018427387903 helps nobody */
+            cli_usage_error(cmd, "%s must be at least %s, got %s", opt, cli_count(min), cli_count(v));
+        else
+            cli_usage_error(cmd, "%s must be between %s and %s, got %s", opt, cli_count(min), cli_count(max),
+                            cli_count(v));
         return 0;
     }
     *out = (int64_t)v;
