@@ -133,10 +133,9 @@ int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t 
     }
     if (v < min || v > max) {
         if (max >= INT64_MAX / 4)   /* "no upper limit" in practice: 4611686018427387903 helps nobody */
-            cli_usage_error(cmd, "%s must be at least %s, got %s", opt, cli_count(min), cli_count(v));
+            cli_usage_error(cmd, "%s must be at least %s, got %s", opt, cli_count(min), text);
         else
-            cli_usage_error(cmd, "%s must be between %s and %s, got %s", opt, cli_count(min), cli_count(max),
-                            cli_count(v));
+            cli_usage_error(cmd, "%s must be between %s and %s, got %s", opt, cli_count(min), cli_count(max), text);
         return 0;
     }
     *out = (int64_t)v;
