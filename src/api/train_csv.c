@@ -438,10 +438,20 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
     if (tcol < 0 || (params->weight_column && (wcol < 0 || wcol == tcol))) {
         const char *name = tcol < 0 ? params->target : params->weight_column;
         const char *near = wcol == tcol && tcol >= 0 ? NULL : closest(t, name);
-        st = tcol >= 0 && wcol == tcol
-                 ? as__err(err, AS_ERR_INVALID, "%s: the weight column cannot be the target '%s'", csv_path, name)
-                 : as__err(err, AS_ERR_INVALID, "%s has no column '%s'%s%s%s", csv_path, name,
-                           near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        /* One column whose name holds another separator: the file is not comma-separated. */
+        const char *other = NULL;
+        if (t->ncols == 1)
+            other = strchr(t->cols[0].name, ';') ? "';'" : strchr(t->cols[0].name, '\t') ? "a tab"
+                  : strchr(t->cols[0].name, '|') ? "'|'" : NULL;
+        if (other && tcol < 0)
+            st = as__err(err, AS_ERR_INVALID, "%s has no column '%s': its header reads as one column, so its fields "
+                         "are probably separated by %s. train --csv reads comma-separated files (as pandas.read_csv "
+                         "does by default); save it with commas", csv_path, name, other);
+        else if (tcol >= 0 && wcol == tcol)
+            st = as__err(err, AS_ERR_INVALID, "%s: the weight column cannot be the target '%s'", csv_path, name);
+        else
+            st = as__err(err, AS_ERR_INVALID, "%s has no column '%s'%s%s%s", csv_path, name,
+                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         as__table_free(t);
         return st;
     }

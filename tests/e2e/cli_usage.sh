@@ -510,6 +510,9 @@ absent trainfail "failed train removes the output folder it created"
 expect 0 "train --csv" train --csv small.csv --target y --out csvmodel/m.json
 times io/out "dropped for missing values" 1 "train --csv says once how many rows were dropped"
 contains io/out "positive class: '" "train --csv names the positive class"
+printf 'x;v;y\n1;2;0\n3;4;1\n' >semicolons.csv
+expect 3 "train --csv on a semicolon-separated file" train --csv semicolons.csv --target y --out io/semi/m.json
+contains io/err "probably separated by ';'" "train says the file is not comma-separated"
 # A column of numbers with a stray text value: the value and its row are named, not "free text".
 {
     echo "x,v,y"
