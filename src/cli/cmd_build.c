@@ -139,12 +139,13 @@ int cmd_build(int argc, char **argv) {
     /* The class balance first, the summary of the build last: the lines a reader sees when the command ends. */
     if (s.labelled > 0) {
         printf("class balance (labelled rows)\n");
+        const int orders = bp.feature_set != AS_FEATURES_MAIN;   /* the main set writes no order table */
         balance_table("line, any case", s.labelled - s.positives, s.positives);
-        balance_table("order, any case", s.orders_labelled - s.order_positives, s.order_positives);
+        if (orders) balance_table("order, any case", s.orders_labelled - s.order_positives, s.order_positives);
         class_table("line, case kind", &s.line_kind);
-        class_table("order, case kind", &s.order_kind);
+        if (orders) class_table("order, case kind", &s.order_kind);
         class_table("line, reason class", &s.line_reason);
-        class_table("order, reason class", &s.order_reason);
+        if (orders) class_table("order, reason class", &s.order_reason);
         printf("\n");
     }
     const char *row = "  %-22s %s\n";
@@ -165,8 +166,8 @@ int cmd_build(int argc, char **argv) {
            bp.moment == AS_MOMENT_DELIVERY ? "delivery" : "order",
            bp.feature_set == AS_FEATURES_MAIN ? "; the main set only, no order table" : "");
     if (cli_verbosity_level >= CLI_VERBOSE)
-        printf("  %-22s features (one row per purchase line), order_features (one per order) in %s\n", "tables",
-               db_path);
+        printf("  %-22s features (one row per purchase line)%s in %s\n", "tables",
+               bp.feature_set == AS_FEATURES_MAIN ? "" : ", order_features (one per order)", db_path);
     printf(row, "elapsed", cli_duration(seconds));
     if (s.labelled == 0)
         cli_warnf(cmd, "no purchase is labelled: the data spans less than the %s-day horizon; try a shorter "
