@@ -1017,6 +1017,10 @@ as_status as_train_db(as_db *db, const as_train_params *params, as_model **out, 
         as__report_warn(rep, "trained and tested on a uniform sample of %s of the %s labelled rows (--max-rows, seed "
                         "%u): every figure here is the sample's", as__fmt_count((int64_t)r.n, a1, sizeof a1),
                         as__fmt_count(labelled, a2, sizeof a2), params->sample_seed);
+    } else if (!st && params->max_rows > 0) {
+        char a1[32], a2[32];
+        as__report_warn(rep, "--max-rows %s is not below the %s labelled rows: every row was used, no sample",
+                        as__fmt_count(params->max_rows, a1, sizeof a1), as__fmt_count(labelled, a2, sizeof a2));
     }
     if (!st && rep->imputed_values > 0)
         snprintf(rep->opt_impute, sizeof rep->opt_impute, "%s", m->impute == AS_IMPUTE_KEEP ? "keep" : "median");

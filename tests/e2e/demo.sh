@@ -45,6 +45,8 @@ check "train --max-rows says the sample in its one-line summary" "grep -q 'a sam
 check "metrics.json records the sample" "py 'import json,sys; s=json.load(open(sys.argv[1]+\"/../sample/metrics.json\"))[\"sample\"]; sys.exit(0 if s[\"rows\"]==20000 and s[\"of\"]>20000 and s[\"seed\"]==42 else 1)'"
 "$bin" evaluate --model "$work/sample/model.json" > "$work/eval.txt" 2>/dev/null
 check "evaluate shows the sample on standard output" "grep -q '^  sample: 20,000 of .* labelled rows (train --max-rows, seed 42)' '$work/eval.txt'"
+"$bin" -q train --db "$work/out/shop.db" --max-rows 100000000 --out "$work/nosample/model.json" 2> "$work/nosample.err" > /dev/null
+check "train --max-rows above the labelled rows says no sample was taken" "grep -q 'every row was used, no sample' '$work/nosample.err'"
 # A whole-library model scored on a main-set build is told why (the feature set), not to rebuild with other options.
 cp "$work/out/shop.db" "$work/main.db"; cp "$work/out/shop.db.key" "$work/main.db.key"
 "$bin" -q build --db "$work/main.db" --features main > /dev/null
