@@ -598,11 +598,13 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                 /* Free text or an identifier: more levels than the limit, or (with more than 100 levels) a
                  * different value in most training rows — one-hot would learn each row by heart. */
                 size_t lv = cv->n_levels;   /* after pooling: pooling rare values is a way to keep such a column */
+                const int wide_col =
+                    params->max_levels && (cv->n_levels > params->max_levels || (lv > 100 && 2 * lv > n_train));
                 size_t n_text = 0, first = 0;
                 if (mostly_numbers(col, rows, n, &n_text, &first)) {
                     char shown[96];
                     snprintf(shown, sizeof shown, "%.80s", col->text[first]);
-                    if (params->max_levels && (cv->n_levels > params->max_levels || (lv > 100 && 2 * lv > n_train))) {
+                    if (wide_col) {
                         st = as__err(err, AS_ERR_INVALID,
                                      "%s: column '%s' holds numbers except for %zu value%s such as '%s' (data row %zu), "
                                      "so it reads as text. Fix %s, or name %s as missing with --na '%s'", csv_path,
@@ -618,7 +620,7 @@ as_status as_train_csv(const char *csv_path, const as_train_params *params, as_m
                                     col->name, count, shown, first + 1, n_text == 1 ? "it" : "them",
                                     n_text == 1 ? "it" : "such values", shown);
                 }
-                if (params->max_levels && (cv->n_levels > params->max_levels || (lv > 100 && 2 * lv > n_train))) {
+                if (wide_col) {
                     as__buf_printf(&wide, "%s'%s' (%zu distinct values)", wide.len ? ", " : "", col->name, lv);
                     as__buf_printf(&wide_drop, " --drop '%s'", col->name);
                     if (lv > wide_max) wide_max = lv;

@@ -475,12 +475,21 @@ void cli_model_hint(const char *arg) {
                 "model/model.json, or the folder that holds it)\n");
 }
 
+int cli_db_missing(const char *cmd, const char *path) {
+    if (access(path, F_OK) == 0) return CLI_EXIT_OK;
+    cli_errorf(cmd, "database '%s' not found; create it with 'aftersales ingest --db %s FILE'", path, path);
+    return CLI_EXIT_IO;
+}
+
+int cli_refuse_dash(const char *cmd, const char *opt, const char *value, const char *example) {
+    if (strcmp(value, "-") != 0) return CLI_EXIT_OK;
+    return cli_usage_error(cmd, "%s -: name a file or folder, such as %s %s; this option takes no stream", opt, opt,
+                           example);
+}
+
 int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out) {
     *out = NULL;
-    if (must_exist && access(path, F_OK) != 0) {
-        cli_errorf(cmd, "database '%s' not found; create it with 'aftersales ingest --db %s FILE'", path, path);
-        return CLI_EXIT_IO;
-    }
+    if (must_exist && cli_db_missing(cmd, path) != CLI_EXIT_OK) return CLI_EXIT_IO;
     /* SQLite takes an empty file for a new database, and opening writes the schema into it: a command that needs
      * data already there must not turn a stray empty file into an (empty) aftersales database. */
     struct stat sb;

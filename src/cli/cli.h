@@ -137,6 +137,11 @@ void cli_model_hint(const char *arg);
 /* Opens the database at `path`. With must_exist, a missing file is an I/O error with a hint to run
  * `aftersales ingest` first (as_db_open would otherwise create an empty database). Returns an exit code;
  * on CLI_EXIT_OK *out owns the handle. */
+/* CLI_EXIT_OK when the database file exists; else says so with the ingest command that creates it (CLI_EXIT_IO). */
+int cli_db_missing(const char *cmd, const char *path);
+/* CLI_EXIT_OK unless value is "-" (standard input / output), which a path option cannot take: a usage error that
+ * shows `opt example`. */
+int cli_refuse_dash(const char *cmd, const char *opt, const char *value, const char *example);
 int cli_open_db(const char *cmd, const char *path, int must_exist, as_db **out);
 
 /* ---- ingest ------------------------------------------------------------------------------------------ */

@@ -81,7 +81,7 @@ int cmd_demo(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: cmd_demo_usage(stdout); return CLI_EXIT_OK;
         case OPT_OUT:
-            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--out -: name a folder to write (such as --out demo-out)");
+            if (cli_refuse_dash(cmd, "--out", optarg, "demo-out")) return CLI_EXIT_USAGE;
             dir = optarg;
             break;
         case OPT_SEED:

@@ -153,13 +153,13 @@ int cmd_ingest(int argc, char **argv) {
         case CLI_OPT_HELP: cmd_ingest_usage(stdout); return CLI_EXIT_OK;
         case OPT_PRESET: preset = optarg; break;
         case OPT_DB:
-            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--db -: name the database file (such as --db shop.db)");
+            if (cli_refuse_dash(cmd, "--db", optarg, "shop.db")) return CLI_EXIT_USAGE;
             db_path = optarg;
             break;
         case OPT_MAPPING: mapping = optarg; break;
         case OPT_DATA_DIR: data_dir = optarg; break;
         case OPT_KEY_FILE:
-            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--key-file -: name the key file (such as --key-file shop.key)");
+            if (cli_refuse_dash(cmd, "--key-file", optarg, "shop.key")) return CLI_EXIT_USAGE;
             key_file = optarg;
             break;
         case OPT_NA:

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -145,10 +144,7 @@ int cmd_score(int argc, char **argv) {
     int rc_model = cli_resolve_model(cmd, model_path, model_file, sizeof model_file);
     if (rc_model != CLI_EXIT_OK) return rc_model;
     model_path = model_file;
-    if (db_path && access(db_path, F_OK) != 0) {
-        as_db *none = NULL;
-        return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
-    }
+    if (db_path && cli_db_missing(cmd, db_path) != CLI_EXIT_OK) return CLI_EXIT_IO;
     if (!cli_check_readable(cmd, db_path ? "database" : "input", db_path ? db_path : csv_path)) return CLI_EXIT_IO;
     if (csv_path && cli_is_dir(csv_path))
         return cli_usage_error(cmd, "input '%s' is a folder; --csv names one CSV file", csv_path);

@@ -85,7 +85,7 @@ int cmd_simulate(int argc, char **argv) {
         switch (c) {
         case CLI_OPT_HELP: cmd_simulate_usage(stdout); return CLI_EXIT_OK;
         case OPT_OUT:
-            if (!strcmp(optarg, "-")) return cli_usage_error(cmd, "--out -: name a folder to write (such as --out sim)");
+            if (cli_refuse_dash(cmd, "--out", optarg, "sim")) return CLI_EXIT_USAGE;
             dir = optarg;
             break;
         case OPT_SEED:

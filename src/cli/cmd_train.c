@@ -583,10 +583,7 @@ int cmd_train(int argc, char **argv) {
     /* What can be checked before training is checked here, before anything is created. */
     const char *input = db_path ? db_path : csv_path;
     const char *input_what = db_path ? "database" : "input";
-    if (db_path && access(db_path, F_OK) != 0) {
-        as_db *none = NULL;
-        return cli_open_db(cmd, db_path, 1, &none);   /* says how to create it */
-    }
+    if (db_path && cli_db_missing(cmd, db_path) != CLI_EXIT_OK) return CLI_EXIT_IO;
     if (!cli_check_readable(cmd, input_what, input)) return CLI_EXIT_IO;
     if (cli_is_dir(input)) {   /* a usage error, as for every command given a folder where a file goes */
         cli_errorf(cmd, "%s '%s' is a folder; %s", input_what, input,
